@@ -1,0 +1,82 @@
+// LocalStore: the blob tree and the ingest directories on one filesystem (containerd's
+// content/local). This file and local_store.cpp own every path under the content root.
+//
+// Layout under <root> (the store's root, e.g. <data root>/content):
+//
+//   <root>/
+//   ├── blobs/
+//   │   ├── sha256/<64 hex>        committed content, read-only (0444), named by its digest
+//   │   └── sha512/<128 hex>
+//   └── ingest/
+//       └── <sha256(ref) hex>/     one directory per in-progress write
+//           ├── ref                the ref, verbatim (names the directory's owner)
+//           ├── data               the bytes written so far
+//           ├── startedat          unix nanoseconds, decimal
+//           ├── updatedat          unix nanoseconds, decimal
+//           └── total              expected total size, decimal (absent when unknown)
+//
+// A ref never reaches a path: the ingest directory is named by the hash of the ref, and refs
+// are validated first (see validate_ref). Digests reach a path only after Digest::parse, whose
+// hex part is a plain file name.
+//
+// Commit is write → fsync(data) → rename(data, blobs/<alg>/<hex>) → fsync(blobs/<alg>) → remove
+// the ingest directory. A crash before the rename leaves a resumable ingest; after it, a blob
+// file whose ingest is removed on the next open of the ref. Nothing half-written is ever under
+// blobs/.
+//
+// Labels: the local store keeps them in memory only (they are lost on restart); the metadata
+// store records its own labels in LevelDB and never relies on these.
+#pragma once
+
+#include "storage/common/clock.h"
+#include "storage/common/result.h"
+#include "storage/content/store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace cairn::content {
+
+// The longest ref accepted, in bytes.
+inline constexpr size_t kMaxRefSize = 1024;
+
+// Checks a ref: 1..kMaxRefSize bytes of printable ASCII without spaces, not starting with '/',
+// with no "." or ".." path component and no NUL or control byte. Errors: invalid_argument.
+Result<void> validate_ref(std::string_view ref);
+
+struct LocalStoreOptions {
+  const Clock* clock = &SystemClock::instance();
+  // How long writer() waits for a ref held by another writer before answering unavailable.
+  std::chrono::milliseconds writer_lock_wait{200};
+};
+
+class LocalStore final : public Store {
+ public:
+  // Opens (creating if needed) the store under `root`. Errors: io.
+  static Result<std::unique_ptr<LocalStore>> open(const std::filesystem::path& root,
+                                                  LocalStoreOptions options = {});
+  ~LocalStore() override;
+
+  Result<std::unique_ptr<ReaderAt>> reader(const Digest& digest) override;
+  Result<Info> info(const Digest& digest) override;
+  Result<Info> update(const Info& info, std::span<const std::string> fieldpaths) override;
+  Result<void> walk(const WalkFn& fn, std::span<const std::string> filters) override;
+  Result<void> remove(const Digest& digest) override;
+  Result<Status> status(std::string_view ref) override;
+  Result<std::vector<Status>> list_statuses() override;
+  Result<void> abort(std::string_view ref) override;
+  Result<std::unique_ptr<Writer>> writer(const WriterOptions& opts) override;
+
+  // Whether content exists, without building an Info. Blocks on a stat(2).
+  bool exists(const Digest& digest);
+
+  struct Impl;
+
+ private:
+  explicit LocalStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cairn::content
