@@ -12,17 +12,27 @@
 //           ├── ref                the ref, verbatim (names the directory's owner)
 //           ├── data               the bytes written so far
 //           ├── startedat          unix nanoseconds, decimal
-//           ├── updatedat          unix nanoseconds, decimal
-//           └── total              expected total size, decimal (absent when unknown)
+//           ├── updatedat          unix nanoseconds, decimal (rewritten lazily, see below)
+//           ├── total              expected total size, decimal (absent when unknown)
+//           └── expected           expected digest text (absent when unknown)
+//   ingest/.tmp-<sha256(ref) hex>/ an ingest being created; renamed into place when complete,
+//                                  so ingest/<hex>/ always holds `ref` and `data` when it appears
 //
 // A ref never reaches a path: the ingest directory is named by the hash of the ref, and refs
 // are validated first (see validate_ref). Digests reach a path only after Digest::parse, whose
 // hex part is a plain file name.
 //
-// Commit is write → fsync(data) → rename(data, blobs/<alg>/<hex>) → fsync(blobs/<alg>) → remove
-// the ingest directory. A crash before the rename leaves a resumable ingest; after it, a blob
-// file whose ingest is removed on the next open of the ref. Nothing half-written is ever under
-// blobs/.
+// Commit is verify → fchmod 0444 + set mtime → fsync(data) → rename(data, blobs/<alg>/<hex>)
+// (never replacing an existing file) → fsync(blobs/<alg>) → remove the ingest directory. A crash
+// before the rename leaves a resumable ingest; after it, a committed blob plus an ingest
+// directory without `data`, which is stale: writer(), status(), list_statuses() and abort()
+// remove it when they meet it. Nothing half-written is ever under blobs/.
+//
+// A blob's created_at is its file's mtime, set from the store's Clock at commit. The ingest
+// record files (ref, startedat, ...) are not fsynced: after a crash a record that is empty or
+// names another ref marks the ingest as corrupt, and the next writer() on the ref starts over.
+// `updatedat` is rewritten at most once a second of Clock time while writing, and on truncate
+// and close; a live writer publishes its exact offset and updated time to status().
 //
 // Labels: the local store keeps them in memory only (they are lost on restart); the metadata
 // store records its own labels in LevelDB and never relies on these.
@@ -34,6 +44,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -50,6 +61,15 @@ struct LocalStoreOptions {
   const Clock* clock = &SystemClock::instance();
   // How long writer() waits for a ref held by another writer before answering unavailable.
   std::chrono::milliseconds writer_lock_wait{200};
+  // Writers start writeback every this many bytes (sync_file_range) so the commit's fsync has
+  // little left to do. 0 disables it.
+  int64_t writeback_interval = 8 << 20;
+  // When writeback is on, drop ranges already written back from the page cache
+  // (posix_fadvise DONTNEED), keeping memory flat during big uploads.
+  bool drop_written_pages = true;
+  // Test hook: called at each commit stage ("verified", "synced", "renamed", "dir_synced",
+  // "done") so crash tests can kill the process there. Empty in production.
+  std::function<void(std::string_view stage)> fault_hook;
 };
 
 class LocalStore final : public Store {

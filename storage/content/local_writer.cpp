@@ -1,0 +1,382 @@
+#include "storage/content/local_writer.h"
+
+#include "storage/content/file_util.h"
+#include "storage/content/labels.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+namespace cairn::content {
+namespace fu = file_util;
+namespace {
+
+constexpr size_t kRehashChunk = 1 << 20;
+constexpr auto kUpdatedAtPersistEvery = std::chrono::seconds(1);
+
+// Hashes the first `length` bytes of `fd` with `alg`.
+Result<Hasher> hash_prefix(int fd, int64_t length, Algorithm alg) {
+  Hasher h(alg);
+  std::vector<std::byte> buf(kRehashChunk);
+  int64_t off = 0;
+  while (off < length) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(length - off, kRehashChunk));
+    auto n = fu::pread_full(fd, std::span(buf.data(), want), off, "re-hash ingest data");
+    if (!n)
+      return n.error();
+    if (*n != want)
+      return fail(Errc::io, "ingest data shrank while re-hashing");
+    h.update(std::span<const std::byte>(buf.data(), want));
+    off += static_cast<int64_t>(want);
+  }
+  return h;
+}
+
+// rename(2) that never replaces `to`. Errors with errno EEXIST when `to` exists.
+int rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS)
+    return -1;
+  // The filesystem lacks RENAME_NOREPLACE. Check first: two racing committers of the same
+  // bytes then both rename, which leaves the same single file.
+  struct stat st {};
+  if (::stat(to.c_str(), &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return ::rename(from.c_str(), to.c_str());
+}
+
+bool file_exists(const std::filesystem::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+struct WriterState {
+  std::string ref;
+  std::filesystem::path dir;
+  fu::UniqueFd fd;
+  Hasher hasher;
+  int64_t offset = 0;
+  int64_t total = 0;
+  std::optional<Digest> expected;
+  Timestamp started_at{};
+  Timestamp updated_at{};
+};
+
+class LocalWriter final : public Writer {
+ public:
+  LocalWriter(std::shared_ptr<LocalCore> core, RefLocks::Guard guard, WriterState state)
+      : core_(std::move(core)), guard_(std::move(guard)), s_(std::move(state)) {
+    persisted_updated_at_ = s_.updated_at;
+    writeback_start_ = s_.offset;
+    dropped_until_ = s_.offset;
+    publish();
+  }
+
+  ~LocalWriter() override {
+    // Closing without commit keeps the ingest; make its updated time current for status().
+    if (!committed_ && s_.updated_at != persisted_updated_at_)
+      persist_updated_at();
+  }
+
+  Result<void> write(std::span<const std::byte> data) override {
+    if (auto r = check_open(); !r)
+      return r;
+    if (data.empty())
+      return {};
+    if (auto r = fu::write_all(s_.fd.get(), data, "write ingest data"); !r) {
+      // Cut off whatever part did land, so the file and the running digest agree again.
+      if (::ftruncate(s_.fd.get(), s_.offset) != 0)
+        broken_ = true;
+      return r;
+    }
+    s_.hasher.update(data);
+    s_.offset += static_cast<int64_t>(data.size());
+    touch(false);
+    start_writeback();
+    return {};
+  }
+
+  Digest digest() const override { return s_.hasher.digest(); }
+
+  Result<Status> status() const override {
+    return Status{s_.ref, s_.offset, s_.total, s_.expected, s_.started_at, s_.updated_at};
+  }
+
+  Result<void> truncate(int64_t size) override {
+    if (committed_)
+      return fail(Errc::failed_precondition, "writer already committed");
+    if (size < 0 || size > s_.offset) {
+      return fail(Errc::range_invalid, "truncate to " + std::to_string(size) + " outside 0.." +
+                                           std::to_string(s_.offset));
+    }
+    if (::ftruncate(s_.fd.get(), size) != 0)
+      return io_error("truncate ingest data");
+    if (size == 0) {
+      s_.hasher.reset();
+    } else {
+      auto h = hash_prefix(s_.fd.get(), size, s_.hasher.algorithm());
+      if (!h) {
+        broken_ = true;
+        return h.error();
+      }
+      s_.hasher = std::move(*h);
+    }
+    broken_ = false;  // the file is exactly `size` bytes and the digest covers them
+    s_.offset = size;
+    writeback_start_ = std::min(writeback_start_, size);
+    dropped_until_ = std::min(dropped_until_, size);
+    touch(true);
+    return {};
+  }
+
+  Result<void> commit(int64_t size, const std::optional<Digest>& expected,
+                      const Labels& labels) override {
+    if (auto r = check_open(); !r)
+      return r;
+    if (auto r = validate_labels(labels); !r)
+      return r;
+    if (size < 0)
+      return fail(Errc::invalid_argument, "negative commit size");
+    if (size > 0 && size != s_.offset) {
+      return fail(Errc::size_mismatch,
+                  "expected " + std::to_string(size) + " bytes, have " + std::to_string(s_.offset));
+    }
+    Digest actual;
+    if (expected && expected->algorithm() != s_.hasher.algorithm()) {
+      // The writer hashed with another algorithm (it was opened without this expected digest).
+      auto h = hash_prefix(s_.fd.get(), s_.offset, expected->algorithm());
+      if (!h)
+        return h.error();
+      actual = h->digest();
+    } else {
+      actual = s_.hasher.digest();
+    }
+    if (expected && actual != *expected) {
+      // Nothing becomes visible; the ingest stays for the client to fix or abort.
+      return fail(Errc::digest_mismatch, "expected " + expected->str() + ", got " + actual.str());
+    }
+    core_->fault("verified");
+
+    const std::filesystem::path blob = core_->blob_path(actual);
+    if (file_exists(blob))
+      return finish_existing(actual);
+
+    Timestamp now = core_->clock.now();
+    const int fd = s_.fd.get();
+    // Read-only and stamped with its creation time before it becomes visible.
+    if (::fchmod(fd, 0444) != 0)
+      return io_error("chmod ingest data");
+    int64_t nanos = to_unix_nanos(now);
+    timespec times[2] = {{nanos / 1'000'000'000, nanos % 1'000'000'000},
+                         {nanos / 1'000'000'000, nanos % 1'000'000'000}};
+    if (::futimens(fd, times) != 0)
+      return undo_chmod(io_error("stamp ingest data"));
+    if (auto r = fu::sync_fd(fd, "fsync ingest data"); !r)
+      return undo_chmod(r.error());
+    core_->fault("synced");
+
+    const auto data_path = LocalCore::ingest_file(s_.dir, kDataFile);
+    if (rename_no_replace(data_path, blob) != 0) {
+      if (errno == EEXIST)
+        return finish_existing(actual);
+      return undo_chmod(io_error("move ingest data into the blob tree"));
+    }
+    core_->fault("renamed");
+    auto dir_synced = fu::sync_dir(core_->blob_dir(actual.algorithm()));
+    core_->fault("dir_synced");
+
+    if (!labels.empty()) {
+      core_->set_labels(actual, labels, now);
+    } else {
+      std::lock_guard lock(core_->labels_mu);
+      core_->labels.erase(actual);  // a leftover of an earlier blob with this digest
+    }
+    finish();
+    core_->fault("done");
+    // The content is visible either way; a failed directory fsync means it may not survive a
+    // power cut, which the caller should hear about.
+    if (!dir_synced)
+      return dir_synced.error();
+    return {};
+  }
+
+ private:
+  Result<void> check_open() const {
+    if (committed_)
+      return fail(Errc::failed_precondition, "writer already committed");
+    if (broken_) {
+      return fail(Errc::io, "ingest is inconsistent after a failed write; open it again");
+    }
+    return {};
+  }
+
+  Error undo_chmod(Error e) {
+    ::fchmod(s_.fd.get(), 0644);
+    return e;
+  }
+
+  // The bytes are committed already (by someone else): drop this copy.
+  Result<void> finish_existing(const Digest& d) {
+    finish();
+    return fail(Errc::already_exists, "content " + d.str() + " already exists");
+  }
+
+  // Closes the writer and removes its ingest. A failed removal leaves a stale directory,
+  // which later calls clean up, so it is not an error of the commit.
+  void finish() {
+    committed_ = true;
+    s_.fd.reset();
+    (void)core_->remove_ingest(s_.dir);
+    guard_.reset();
+  }
+
+  void publish() {
+    if (!guard_)
+      return;
+    guard_->live().offset.store(s_.offset);
+    guard_->live().updated_nanos.store(to_unix_nanos(s_.updated_at));
+  }
+
+  // Records the time of a change; rewrites `updatedat` when forced or a second has passed.
+  void touch(bool force) {
+    s_.updated_at = core_->clock.now();
+    publish();
+    if (force || s_.updated_at - persisted_updated_at_ >= kUpdatedAtPersistEvery) {
+      persist_updated_at();
+    }
+  }
+
+  // Best effort: `updatedat` is informational, a failure must not fail the write.
+  void persist_updated_at() {
+    auto r = fu::write_file_atomic(LocalCore::ingest_file(s_.dir, kUpdatedAtFile),
+                                   std::to_string(to_unix_nanos(s_.updated_at)), false);
+    if (r)
+      persisted_updated_at_ = s_.updated_at;
+  }
+
+  // Starts writeback of what was written since the last call, once enough has piled up, so
+  // the commit's fsync finds little dirty data. With drop_written_pages it also waits for the
+  // previous range (already in flight, so usually done) and drops it from the page cache.
+  // Advisory: errors are ignored here; fsync at commit reports any real I/O failure.
+  void start_writeback() {
+    const int64_t interval = core_->options.writeback_interval;
+    if (interval <= 0 || s_.offset - writeback_start_ < interval)
+      return;
+    const int fd = s_.fd.get();
+    ::sync_file_range(fd, writeback_start_, s_.offset - writeback_start_, SYNC_FILE_RANGE_WRITE);
+    if (core_->options.drop_written_pages && writeback_start_ > dropped_until_) {
+      ::sync_file_range(
+          fd, dropped_until_, writeback_start_ - dropped_until_,
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      ::posix_fadvise(fd, dropped_until_, writeback_start_ - dropped_until_, POSIX_FADV_DONTNEED);
+      dropped_until_ = writeback_start_;
+    }
+    writeback_start_ = s_.offset;
+  }
+
+  std::shared_ptr<LocalCore> core_;       // keeps the store's shared state alive
+  std::optional<RefLocks::Guard> guard_;  // released at commit (after core_ in destruction)
+  WriterState s_;
+  Timestamp persisted_updated_at_{};
+  int64_t writeback_start_ = 0;  // writeback was started for everything before this
+  int64_t dropped_until_ = 0;    // pages before this were written back and dropped
+  bool committed_ = false;
+  bool broken_ = false;
+};
+
+Result<void> write_record(const std::filesystem::path& dir, std::string_view name,
+                          std::string_view value) {
+  return fu::write_file_atomic(LocalCore::ingest_file(dir, name), value, false);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> core,
+                                                  const WriterOptions& opts) {
+  if (auto r = validate_ref(opts.ref); !r)
+    return r.error();
+  if (opts.total < 0)
+    return fail(Errc::invalid_argument, "negative total size");
+  if (opts.expected && file_exists(core->blob_path(*opts.expected))) {
+    return fail(Errc::already_exists, "content " + opts.expected->str() + " already exists");
+  }
+  const std::string key = LocalCore::ingest_key(opts.ref);
+  auto guard = core->ref_locks.acquire(key, core->options.writer_lock_wait);
+  if (!guard)
+    return fail(Errc::unavailable, "ingest " + opts.ref + " is held by another writer");
+
+  WriterState s;
+  s.ref = opts.ref;
+  s.dir = core->ingest_root / key;
+  auto rec = core->read_ingest(s.dir, opts.ref);
+  if (!rec && rec.error() != Errc::not_found)
+    return rec.error();
+  if (rec && rec->state != IngestRecord::State::ok) {
+    // Stale (committed, then crashed) or corrupt (crashed while created): start over.
+    if (auto r = core->remove_ingest(s.dir); !r)
+      return r.error();
+    rec = fail(Errc::not_found);
+  }
+
+  if (!rec) {
+    Timestamp now = core->clock.now();
+    if (auto r = core->create_ingest(opts.ref, now, opts.total, opts.expected); !r) {
+      return r.error();
+    }
+    s.total = opts.total;
+    s.expected = opts.expected;
+    s.started_at = s.updated_at = now;
+  } else {
+    const Status& st = rec->status;
+    if (opts.total > 0 && st.total > 0 && opts.total != st.total) {
+      return fail(Errc::invalid_argument, "total " + std::to_string(opts.total) +
+                                              " contradicts the ingest's " +
+                                              std::to_string(st.total));
+    }
+    if (opts.expected && st.expected && *opts.expected != *st.expected) {
+      return fail(Errc::invalid_argument, "expected digest " + opts.expected->str() +
+                                              " contradicts the ingest's " + st.expected->str());
+    }
+    s.total = st.total;
+    s.expected = st.expected;
+    if (opts.total > 0 && st.total == 0) {
+      if (auto r = write_record(s.dir, kTotalFile, std::to_string(opts.total)); !r) {
+        return r.error();
+      }
+      s.total = opts.total;
+    }
+    if (opts.expected && !st.expected) {
+      if (auto r = write_record(s.dir, kExpectedFile, opts.expected->str()); !r)
+        return r.error();
+      s.expected = opts.expected;
+    }
+    s.started_at = st.started_at;
+    s.updated_at = st.updated_at;
+  }
+
+  auto fd = fu::open_file(LocalCore::ingest_file(s.dir, kDataFile), O_RDWR | O_APPEND, 0,
+                          "open ingest data");
+  if (!fd)
+    return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0)
+    return io_error("stat ingest data");
+  s.fd = std::move(*fd);
+  s.offset = st.st_size;
+  Algorithm alg = s.expected ? s.expected->algorithm() : Algorithm::sha256;
+  auto hasher = hash_prefix(s.fd.get(), s.offset, alg);
+  if (!hasher)
+    return hasher.error();
+  s.hasher = std::move(*hasher);
+  return std::unique_ptr<Writer>(
+      std::make_unique<LocalWriter>(std::move(core), std::move(*guard), std::move(s)));
+}
+
+}  // namespace cairn::content
