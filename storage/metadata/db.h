@@ -1,0 +1,178 @@
+// Database: the metadata database (containerd's metadata.DB) over one LevelDB.
+//
+// It owns the LevelDB handle, the schema version, and the rules every writer follows:
+//  - every change, however many keys it touches, is one leveldb::WriteBatch (an Update);
+//  - writers hold `wlock` shared; GC takes it exclusive between mark and sweep, so no metadata
+//    changes while it decides what is garbage. Readers never take it;
+//  - a read-modify-write locks the keys it reads through striped mutexes, so writers to
+//    different keys run in parallel and share LevelDB's group commit rather than queueing on
+//    one mutex;
+//  - after each committed Update, mutation callbacks run with the dirty flag: true once any
+//    change since the last GC removed a reference (a delete), as containerd's
+//    mutationCallbacks do, so a GC scheduler can decide when to collect.
+//
+// The per-namespace stores (namespaces.h, tags.h, manifests.h, leases.h, content_store.h) are
+// small classes over a Database; keys are built only by keys.h.
+#pragma once
+
+#include "storage/common/clock.h"
+#include "storage/common/result.h"
+#include "storage/metadata/migrations.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leveldb {
+class DB;
+class Iterator;
+class WriteBatch;
+}  // namespace leveldb
+
+namespace cairn::metadata {
+
+// The schema version this build writes (keys.h draws it).
+inline constexpr int kSchemaVersion = 1;
+
+struct DatabaseOptions {
+  const Clock* clock = &SystemClock::instance();
+  // fsync every batch (LevelDB WriteOptions::sync). Off, a crash of the machine (not the process)
+  // may lose the last writes; a crash of the process never does.
+  bool sync_writes = false;
+  // LevelDB block cache size in bytes (0: LevelDB's default of 8 MiB).
+  size_t block_cache_bytes = 0;
+  // The version to open at and the migrations that lead there. Tests change these to exercise
+  // the migration framework; production code leaves them alone.
+  int schema_version = kSchemaVersion;
+  std::vector<Migration> migrations = builtin_migrations();
+};
+
+class Database {
+ public:
+  class Update;
+
+  // Opens (creating if missing) the database in directory `path`. An empty database gets
+  // options.schema_version; an older one is migrated in order; a newer one is refused.
+  // Errors: failed_precondition (version newer than supported, a missing migration step, or a
+  // non-empty LevelDB without a version key), io (LevelDB could not open it, e.g. it is locked
+  // by another process), internal (a corrupt version key, a failed migration).
+  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
+                                                DatabaseOptions options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // The schema version on disk (after migrations).
+  int schema_version() const noexcept { return version_; }
+  const Clock& clock() const noexcept { return *clock_; }
+
+  // --- reads: lock-free, consistent per call, safe from any thread ---
+
+  // The value under `key`, std::nullopt when absent. Errors: io.
+  Result<std::optional<std::string>> get(std::string_view key) const;
+
+  // Calls fn(key, value) for each key that starts with `prefix` and is >= `start` (the prefix
+  // itself when `start` is empty), in key order, over one implicit snapshot, until fn returns
+  // false. fn may call other Database methods. Errors: io.
+  using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+  Result<void> scan(std::string_view prefix, std::string_view start, const ScanFn& fn) const;
+
+  // A raw iterator for callers that seek around (namespace listing, GC). The caller owns it and
+  // must destroy it before the Database.
+  std::unique_ptr<leveldb::Iterator> new_iterator() const;
+
+  // --- writes ---
+
+  // Begins an Update: takes wlock shared, then the stripe mutexes of `lock_keys` (in a fixed
+  // order, so Updates never deadlock). Blocks while GC holds wlock exclusively or another
+  // Update holds one of the stripes. Hold an Update only briefly and never open two at once in
+  // one thread.
+  Update begin(std::initializer_list<std::string_view> lock_keys);
+  Update begin(std::span<const std::string> lock_keys);
+
+  // Registers `fn` to run after every committed Update, with whether the database is dirty.
+  // Callbacks run on the committing thread after its locks are released; they must be quick
+  // (e.g. signal a scheduler). Thread-safe.
+  void on_mutation(std::function<void(bool dirty)> fn);
+
+  // --- for GC ---
+
+  // Takes wlock exclusively: no Update can begin or commit until it is released.
+  std::unique_lock<std::shared_mutex> lock_exclusive();
+  // Whether a reference was removed since the last clear_dirty().
+  bool dirty() const noexcept { return dirty_.load() > 0; }
+  // Resets the dirty flag. Call with lock_exclusive() held, after a collection.
+  void clear_dirty() noexcept { dirty_.store(0); }
+
+  // The LevelDB handle, for tests and tools. Writes through it bypass every rule above.
+  leveldb::DB& leveldb() noexcept { return *db_; }
+
+ private:
+  struct Private;
+  Database(std::unique_ptr<Private> priv, const Clock* clock, int version);
+  Result<void> write(leveldb::WriteBatch& batch);
+  void notify();
+
+  static constexpr size_t kStripes = 256;
+
+  std::unique_ptr<Private> priv_;  // LevelDB options and objects it must outlive
+  leveldb::DB* db_ = nullptr;      // owned by priv_
+  const Clock* clock_;
+  int version_;
+  bool sync_writes_ = false;
+
+  std::shared_mutex wlock_;
+  std::mutex stripes_[kStripes];
+  std::atomic<uint32_t> dirty_{0};
+
+  mutable std::shared_mutex callbacks_mutex_;
+  std::vector<std::function<void(bool)>> callbacks_;
+};
+
+// One atomic change: reads made under stripe locks, then one WriteBatch. Not thread-safe; used
+// by the thread that began it. Destroying an uncommitted Update discards its changes.
+class Database::Update {
+ public:
+  Update(Update&&) noexcept;
+  Update& operator=(Update&&) = delete;
+  ~Update();
+
+  // Reads the committed value under `key` (not this Update's own pending writes).
+  // Errors: io.
+  Result<std::optional<std::string>> get(std::string_view key) const;
+  // Queues a write or a delete.
+  void put(std::string_view key, std::string_view value);
+  void remove(std::string_view key);
+  // Marks this change as removing a reference (sets the database's dirty flag on commit).
+  void mark_dirty() noexcept { dirty_ = true; }
+  // Whether anything is queued.
+  bool empty() const noexcept;
+
+  // Writes the batch (nothing when empty), releases the locks, then runs the mutation
+  // callbacks. An Update commits at most once. Errors: io (nothing was written).
+  Result<void> commit();
+
+ private:
+  friend class Database;
+  Update(Database& db, std::vector<size_t> stripes);
+
+  Database* db_;
+  std::shared_lock<std::shared_mutex> wlock_;
+  std::vector<std::unique_lock<std::mutex>> locks_;
+  std::unique_ptr<leveldb::WriteBatch> batch_;
+  size_t ops_ = 0;
+  bool dirty_ = false;
+  bool done_ = false;
+};
+
+}  // namespace cairn::metadata

@@ -1,0 +1,54 @@
+// ManifestStore: the manifests of each namespace, what they refer to, and the referrers index.
+//
+// A manifest's bytes are a blob of its namespace (committed through ContentStore first); its
+// ManifestRecord lists the content it refers to (config, layers, index entries, subject) so GC
+// can walk from tags to blobs without parsing JSON, as containerd does with gc.ref labels.
+// When a manifest has a subject, put() also writes v1·ns·referrer·<subject>·<digest> in the same
+// batch, and remove() deletes it in the same batch, so the referrers API is one prefix scan.
+// Parsing manifests is the caller's job (handlers/): this store takes the parsed record.
+//
+// Thread-safety: every method may be called from any thread. Reads take no lock.
+#pragma once
+
+#include "storage/common/result.h"
+#include "storage/metadata/db.h"
+#include "storage/metadata/records.h"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace cairn::metadata {
+
+class ManifestStore {
+ public:
+  explicit ManifestStore(Database& db) : db_(db) {}
+
+  // The record of manifest `digest` in `ns`. Errors: not_found, invalid_argument, io, internal.
+  Result<ManifestRecord> get(std::string_view ns, const Digest& digest) const;
+
+  // Records manifest `digest` in `ns` (replacing a previous record, whose created_at is kept;
+  // created_at of a new one is now). When record.subject is set it is added to the children as
+  // ChildKind::subject if missing, and the referrer entry is written in the same batch.
+  // Returns the stored record. Errors: invalid_argument (bad name, empty digest, negative size),
+  // io, internal.
+  Result<ManifestRecord> put(std::string_view ns, const Digest& digest, ManifestRecord record);
+
+  // Removes manifest `digest` from `ns` in one batch: its record, its referrer entry, every tag
+  // of `ns` that points at it, and the blob record of its bytes. Errors: not_found,
+  // invalid_argument, io, internal.
+  Result<void> remove(std::string_view ns, const Digest& digest);
+
+  // The descriptors of the manifests of `ns` whose subject is `subject`, in digest order; only
+  // those with that artifactType when `artifact_type` is given. An unknown subject has no
+  // referrers (the referrers API answers an empty index). Errors: invalid_argument, io,
+  // internal.
+  Result<std::vector<Descriptor>> referrers(
+      std::string_view ns, const Digest& subject,
+      std::optional<std::string_view> artifact_type = std::nullopt) const;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cairn::metadata

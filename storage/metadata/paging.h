@@ -1,0 +1,20 @@
+// Paging: how list calls return names a page at a time (the distribution-spec's n/last).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace cairn::metadata {
+
+// One page of names in lexical order. When `more` is true, pass names.back() as `last` to get
+// the next page.
+struct NamePage {
+  std::vector<std::string> names;
+  bool more = false;
+};
+
+// No limit on a page's size.
+inline constexpr size_t kNoLimit = 0;
+
+}  // namespace cairn::metadata
