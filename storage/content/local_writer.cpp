@@ -361,8 +361,12 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
     s.updated_at = st.updated_at;
   }
 
-  auto fd = fu::open_file(LocalCore::ingest_file(s.dir, kDataFile), O_RDWR | O_APPEND, 0,
-                          "open ingest data");
+  const auto data_path = LocalCore::ingest_file(s.dir, kDataFile);
+  if (rec) {
+    // A commit that crashed before its rename left the data read-only; make it writable again.
+    ::chmod(data_path.c_str(), 0644);
+  }
+  auto fd = fu::open_file(data_path, O_RDWR | O_APPEND, 0, "open ingest data");
   if (!fd)
     return fd.error();
   struct stat st {};

@@ -1,0 +1,442 @@
+// LocalStore behaviour beyond the shared StoreSuite: ref validation, the on-disk layout, the
+// per-ref writer lock, concurrency, stale and corrupt ingests, lazy records, writeback.
+#include "storage/content/local_store.h"
+
+#include "tests/support/temp_dir.h"
+#include "tests/unit/storage/content/store_suite.h"
+
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace cairn::content {
+namespace {
+
+using cairn::testing::TempDir;
+using cairn::testing::store_suite::payload;
+using cairn::testing::store_suite::put;
+using cairn::testing::store_suite::read_all;
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ---- validate_ref ----
+
+struct RefCase {
+  std::string name;
+  std::string ref;
+  bool ok;
+};
+
+class RefValidation : public ::testing::TestWithParam<RefCase> {};
+
+TEST_P(RefValidation, Case) {
+  const RefCase& c = GetParam();
+  auto r = validate_ref(c.ref);
+  EXPECT_EQ(r.has_value(), c.ok) << (r ? "" : r.error().detail);
+  if (!c.ok) {
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RefValidation,
+    ::testing::Values(RefCase{"simple", "upload-1", true},
+                      RefCase{"slashes", "repo/name/uuid", true},
+                      RefCase{"digest_like", "library/alpine@sha256:abc", true},
+                      RefCase{"dots_inside", "a..b/.c/d.", true},
+                      RefCase{"max_size", std::string(kMaxRefSize, 'r'), true},
+                      RefCase{"empty", "", false}, RefCase{"dotdot_prefix", "../x", false},
+                      RefCase{"absolute", "/abs", false}, RefCase{"dotdot_inside", "a/../b", false},
+                      RefCase{"dot_inside", "a/./b", false}, RefCase{"dot", ".", false},
+                      RefCase{"dotdot", "..", false}, RefCase{"dotdot_suffix", "a/..", false},
+                      RefCase{"space", "with space", false},
+                      RefCase{"nul", std::string("nul\0x", 5), false},
+                      RefCase{"tab", "a\tb", false}, RefCase{"newline", "a\nb", false},
+                      RefCase{"del", "a\x7f", false}, RefCase{"non_ascii", "caf\xc3\xa9", false},
+                      RefCase{"too_long", std::string(kMaxRefSize + 1, 'r'), false},
+                      RefCase{"way_too_long", std::string(2000, 'r'), false}),
+    [](const ::testing::TestParamInfo<RefCase>& info) { return info.param.name; });
+
+class LocalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void open(LocalStoreOptions opts = {}) {
+    store_.reset();
+    opts.clock = &clock_;
+    store_ = LocalStore::open(root(), std::move(opts)).value();
+  }
+  fs::path root() const { return dir_.path() / "content"; }
+  fs::path ingest_dir(std::string_view ref) const {
+    return root() / "ingest" / std::string(digest_of(ref).hex());
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<LocalStore> store_;
+};
+
+TEST_F(LocalStoreTest, BadRefsNeverTouchTheDisk) {
+  for (std::string ref : {std::string("../x"), std::string("/abs"), std::string("a/../b"),
+                          std::string("nul\0x", 5), std::string(2000, 'r'), std::string()}) {
+    CAIRN_ASSERT_ERR(store_->writer(WriterOptions{ref, 0, std::nullopt}), Errc::invalid_argument);
+    CAIRN_ASSERT_ERR(store_->status(ref), Errc::invalid_argument);
+    CAIRN_ASSERT_ERR(store_->abort(ref), Errc::invalid_argument);
+  }
+  EXPECT_TRUE(names_in(root() / "ingest").empty());
+  EXPECT_EQ(names_in(root()), (std::vector<std::string>{"blobs", "ingest"}));
+}
+
+TEST_F(LocalStoreTest, LayoutMatchesTheTree) {
+  EXPECT_EQ(names_in(root() / "blobs"), (std::vector<std::string>{"sha256", "sha512"}));
+  const std::string data = "layout";
+  const Digest d = digest_of(data);
+  const int64_t t0 = to_unix_nanos(clock_.now());
+  auto w = store_->writer(WriterOptions{"repo/upload", 6, d});
+  CAIRN_ASSERT_OK(w);
+  const fs::path ingest = ingest_dir("repo/upload");
+  EXPECT_EQ(names_in(root() / "ingest"), std::vector<std::string>{ingest.filename().string()});
+  EXPECT_EQ(names_in(ingest), (std::vector<std::string>{"data", "expected", "ref", "startedat",
+                                                        "total", "updatedat"}));
+  EXPECT_EQ(slurp(ingest / "ref"), "repo/upload");
+  EXPECT_EQ(slurp(ingest / "startedat"), std::to_string(t0));
+  EXPECT_EQ(slurp(ingest / "updatedat"), std::to_string(t0));
+  EXPECT_EQ(slurp(ingest / "total"), "6");
+  EXPECT_EQ(slurp(ingest / "expected"), d.str());
+  CAIRN_ASSERT_OK((*w)->write(data));
+  EXPECT_EQ(slurp(ingest / "data"), data);
+
+  clock_.advance(std::chrono::seconds(10));
+  CAIRN_ASSERT_OK((*w)->commit(6, d));
+  const fs::path blob = root() / "blobs" / "sha256" / std::string(d.hex());
+  EXPECT_EQ(slurp(blob), data);
+  struct stat st {};
+  ASSERT_EQ(::stat(blob.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0444u);
+  EXPECT_EQ(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+            to_unix_nanos(clock_.now()));
+  EXPECT_TRUE(names_in(root() / "ingest").empty());
+  EXPECT_TRUE(store_->exists(d));
+  EXPECT_FALSE(store_->exists(digest_of("other")));
+
+  auto d512 = put(*store_, "x", "five", {}, Algorithm::sha512);
+  CAIRN_ASSERT_OK(d512);
+  EXPECT_TRUE(fs::exists(root() / "blobs" / "sha512" / std::string(d512->hex())));
+}
+
+TEST_F(LocalStoreTest, SecondWriterOnARefIsUnavailable) {
+  LocalStoreOptions opts;
+  opts.writer_lock_wait = std::chrono::milliseconds(10);
+  open(opts);
+  auto first = store_->writer(WriterOptions{"busy", 0, std::nullopt});
+  CAIRN_ASSERT_OK(first);
+  CAIRN_ASSERT_ERR(store_->writer(WriterOptions{"busy", 0, std::nullopt}), Errc::unavailable);
+  CAIRN_ASSERT_ERR(store_->abort("busy"), Errc::unavailable);
+  // Other refs are unaffected.
+  CAIRN_ASSERT_OK(store_->writer(WriterOptions{"free", 0, std::nullopt}));
+  first->reset();
+  CAIRN_ASSERT_OK(store_->writer(WriterOptions{"busy", 0, std::nullopt}));
+}
+
+TEST_F(LocalStoreTest, WaitingWriterGetsTheRefWhenReleased) {
+  LocalStoreOptions opts;
+  opts.writer_lock_wait = std::chrono::minutes(1);  // bounded; released long before
+  open(opts);
+  auto first = store_->writer(WriterOptions{"handoff", 0, std::nullopt});
+  CAIRN_ASSERT_OK(first);
+  CAIRN_ASSERT_OK((*first)->write("one"));
+  std::atomic<bool> started{false};
+  Result<std::unique_ptr<Writer>> second = fail(Errc::internal);
+  std::thread t([&] {
+    started = true;
+    second = store_->writer(WriterOptions{"handoff", 0, std::nullopt});
+  });
+  while (!started)
+    std::this_thread::yield();
+  first->reset();
+  t.join();
+  CAIRN_ASSERT_OK(second);
+  EXPECT_EQ((*second)->status()->offset, 3);
+}
+
+TEST_F(LocalStoreTest, ConcurrentWritersOfTheSameContent) {
+  const std::string data = payload(1 << 20, 9);
+  const Digest d = digest_of(data);
+  constexpr int kThreads = 8;
+  std::vector<Result<Digest>> results(kThreads, fail(Errc::internal));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      // No expected digest at open, so every writer gets as far as commit.
+      auto w = store_->writer(WriterOptions{"same-" + std::to_string(i), 0, std::nullopt});
+      if (!w) {
+        results[i] = w.error();
+        return;
+      }
+      for (size_t off = 0; off < data.size(); off += 65536) {
+        if (auto r = (*w)->write(std::string_view(data).substr(off, 65536)); !r) {
+          results[i] = r.error();
+          return;
+        }
+      }
+      auto r = (*w)->commit(static_cast<int64_t>(data.size()), d);
+      results[i] = r ? Result<Digest>(d) : Result<Digest>(r.error());
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  int committed = 0;
+  for (const auto& r : results) {
+    if (r) {
+      ++committed;
+    } else {
+      EXPECT_EQ(r.error().code, Errc::already_exists) << r.error().detail;
+    }
+  }
+  EXPECT_GE(committed, 1);
+  EXPECT_EQ(names_in(root() / "blobs" / "sha256"), std::vector<std::string>{std::string(d.hex())});
+  EXPECT_TRUE(names_in(root() / "ingest").empty());
+  auto back = read_all(*store_, d);
+  CAIRN_ASSERT_OK(back);
+  EXPECT_TRUE(*back == data);
+}
+
+TEST_F(LocalStoreTest, ConcurrentWritersOfDifferentContent) {
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 10; ++j) {
+        std::string data = payload(10'000 + i * 100 + j, i * 100 + j + 1);
+        if (put(*store_, "t" + std::to_string(i) + "/" + std::to_string(j), data))
+          ++ok;
+        (void)store_->list_statuses();
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(ok.load(), kThreads * 10);
+  EXPECT_EQ(names_in(root() / "blobs" / "sha256").size(), size_t{kThreads * 10});
+  EXPECT_TRUE(names_in(root() / "ingest").empty());
+}
+
+TEST_F(LocalStoreTest, StaleIngestIsCleaned) {
+  // As a commit that crashed after its rename leaves it: the directory without `data`.
+  for (std::string ref : {"stale-a", "stale-b", "stale-c"}) {
+    auto w = store_->writer(WriterOptions{ref, 0, std::nullopt});
+    CAIRN_ASSERT_OK(w);
+    CAIRN_ASSERT_OK((*w)->write("bytes"));
+    w->reset();
+    fs::remove(ingest_dir(ref) / "data");
+  }
+  CAIRN_ASSERT_ERR(store_->status("stale-a"), Errc::not_found);
+  EXPECT_FALSE(fs::exists(ingest_dir("stale-a")));
+  auto list = store_->list_statuses();
+  CAIRN_ASSERT_OK(list);
+  EXPECT_TRUE(list->empty());
+  EXPECT_FALSE(fs::exists(ingest_dir("stale-b")));
+  EXPECT_FALSE(fs::exists(ingest_dir("stale-c")));
+
+  auto w = store_->writer(WriterOptions{"stale-d", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write("bytes"));
+  w->reset();
+  fs::remove(ingest_dir("stale-d") / "data");
+  w = store_->writer(WriterOptions{"stale-d", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  EXPECT_EQ((*w)->status()->offset, 0);
+  w->reset();
+  fs::remove(ingest_dir("stale-d") / "data");
+  CAIRN_ASSERT_ERR(store_->abort("stale-d"), Errc::not_found);
+  EXPECT_FALSE(fs::exists(ingest_dir("stale-d")));
+}
+
+TEST_F(LocalStoreTest, CorruptIngestStartsOver) {
+  auto w = store_->writer(WriterOptions{"corrupt", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write("bytes"));
+  w->reset();
+  std::ofstream(ingest_dir("corrupt") / "ref", std::ios::trunc);  // as after a crash
+  auto list = store_->list_statuses();
+  CAIRN_ASSERT_OK(list);
+  EXPECT_TRUE(list->empty());
+  EXPECT_FALSE(fs::exists(ingest_dir("corrupt")));
+
+  w = store_->writer(WriterOptions{"corrupt2", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write("bytes"));
+  w->reset();
+  std::ofstream(ingest_dir("corrupt2") / "startedat", std::ios::trunc) << "garbage";
+  w = store_->writer(WriterOptions{"corrupt2", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  EXPECT_EQ((*w)->status()->offset, 0);
+}
+
+TEST_F(LocalStoreTest, HalfBuiltIngestsAreRemovedAtOpen) {
+  fs::create_directories(root() / "ingest" / ".tmp-0123");
+  std::ofstream(root() / "ingest" / ".tmp-0123" / "ref") << "x";
+  open();
+  EXPECT_TRUE(names_in(root() / "ingest").empty());
+}
+
+TEST_F(LocalStoreTest, ContradictingExpectedOnResume) {
+  {
+    auto w = store_->writer(WriterOptions{"exp", 0, digest_of("a")});
+    CAIRN_ASSERT_OK(w);
+  }
+  CAIRN_ASSERT_ERR(store_->writer(WriterOptions{"exp", 0, digest_of("b")}), Errc::invalid_argument);
+  CAIRN_ASSERT_OK(store_->writer(WriterOptions{"exp", 0, digest_of("a")}));
+}
+
+TEST_F(LocalStoreTest, ResumeRecordsTotalAndExpectedLearnedLater) {
+  {
+    auto w = store_->writer(WriterOptions{"learn", 0, std::nullopt});
+    CAIRN_ASSERT_OK(w);
+    CAIRN_ASSERT_OK((*w)->write("ab"));
+  }
+  const Digest d = digest_of("abc", Algorithm::sha512);
+  {
+    auto w = store_->writer(WriterOptions{"learn", 3, d});
+    CAIRN_ASSERT_OK(w);
+    EXPECT_EQ((*w)->digest(), digest_of("ab", Algorithm::sha512));
+  }
+  EXPECT_EQ(slurp(ingest_dir("learn") / "total"), "3");
+  EXPECT_EQ(slurp(ingest_dir("learn") / "expected"), d.str());
+  auto st = store_->status("learn");
+  CAIRN_ASSERT_OK(st);
+  EXPECT_EQ(st->total, 3);
+}
+
+TEST_F(LocalStoreTest, UpdatedAtIsPersistedLazily) {
+  const fs::path file = ingest_dir("lazy") / "updatedat";
+  const int64_t t0 = to_unix_nanos(clock_.now());
+  auto w = store_->writer(WriterOptions{"lazy", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  clock_.advance(std::chrono::milliseconds(400));
+  CAIRN_ASSERT_OK((*w)->write("a"));
+  EXPECT_EQ(slurp(file), std::to_string(t0));  // not rewritten yet
+  const Timestamp t1 = clock_.now();
+  EXPECT_EQ((*w)->status()->updated_at, t1);
+  auto st = store_->status("lazy");  // the live writer's view
+  CAIRN_ASSERT_OK(st);
+  EXPECT_EQ(st->updated_at, t1);
+  EXPECT_EQ(st->offset, 1);
+
+  clock_.advance(std::chrono::seconds(1));
+  CAIRN_ASSERT_OK((*w)->write("b"));
+  EXPECT_EQ(slurp(file), std::to_string(to_unix_nanos(clock_.now())));
+  clock_.advance(std::chrono::milliseconds(10));
+  CAIRN_ASSERT_OK((*w)->write("c"));
+  const int64_t last = to_unix_nanos(clock_.now());
+  EXPECT_NE(slurp(file), std::to_string(last));
+  w->reset();  // closing persists it
+  EXPECT_EQ(slurp(file), std::to_string(last));
+}
+
+TEST_F(LocalStoreTest, WritebackAndPageDropping) {
+  LocalStoreOptions opts;
+  opts.writeback_interval = 4096;
+  opts.drop_written_pages = true;
+  open(opts);
+  const std::string data = payload(200'000, 5);
+  auto w = store_->writer(WriterOptions{"wb", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  for (size_t off = 0; off < data.size(); off += 1000) {
+    CAIRN_ASSERT_OK((*w)->write(std::string_view(data).substr(off, 1000)));
+  }
+  CAIRN_ASSERT_OK((*w)->truncate(150'000));
+  CAIRN_ASSERT_OK((*w)->write(std::string_view(data).substr(150'000)));
+  const Digest d = digest_of(data);
+  CAIRN_ASSERT_OK((*w)->commit(200'000, d));
+  auto back = read_all(*store_, d);
+  CAIRN_ASSERT_OK(back);
+  EXPECT_TRUE(*back == data);
+}
+
+TEST_F(LocalStoreTest, CommitStagesRunInOrder) {
+  std::vector<std::string> stages;
+  LocalStoreOptions opts;
+  opts.fault_hook = [&](std::string_view s) { stages.emplace_back(s); };
+  open(opts);
+  CAIRN_ASSERT_OK(put(*store_, "stages", "x"));
+  EXPECT_EQ(stages,
+            (std::vector<std::string>{"verified", "synced", "renamed", "dir_synced", "done"}));
+  stages.clear();
+  auto w = store_->writer(WriterOptions{"stages2", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write("x"));
+  CAIRN_ASSERT_ERR((*w)->commit(1, std::nullopt), Errc::already_exists);
+  EXPECT_EQ(stages, std::vector<std::string>{"verified"});  // found before any fsync
+}
+
+TEST_F(LocalStoreTest, WriterOutlivesStore) {
+  auto w = store_->writer(WriterOptions{"orphan", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  store_.reset();
+  CAIRN_ASSERT_OK((*w)->write("still here"));
+  CAIRN_ASSERT_OK((*w)->commit(10, digest_of("still here")));
+  w->reset();
+  open();
+  CAIRN_ASSERT_OK(store_->info(digest_of("still here")));
+}
+
+TEST_F(LocalStoreTest, ReaderSurvivesRemoveAndExposesItsFd) {
+  auto d = put(*store_, "r", "readable");
+  CAIRN_ASSERT_OK(d);
+  auto r = store_->reader(*d);
+  CAIRN_ASSERT_OK(r);
+  EXPECT_GE((*r)->native_handle(), 0);
+  CAIRN_ASSERT_OK(store_->remove(*d));
+  std::vector<std::byte> buf(8);
+  auto n = (*r)->read_at(buf, 0);
+  CAIRN_ASSERT_OK(n);
+  EXPECT_EQ(*n, 8u);
+}
+
+TEST_F(LocalStoreTest, WalkIgnoresStrayFiles) {
+  auto d = put(*store_, "w", "walk");
+  CAIRN_ASSERT_OK(d);
+  std::ofstream(root() / "blobs" / "sha256" / "not-a-digest") << "x";
+  std::ofstream(root() / "blobs" / "sha256" / std::string(64, 'A')) << "x";
+  std::vector<Digest> seen;
+  CAIRN_ASSERT_OK(store_->walk(
+      [&](const Info& info) {
+        seen.push_back(info.digest);
+        return true;
+      },
+      {}));
+  EXPECT_EQ(seen, std::vector<Digest>{*d});
+}
+
+TEST_F(LocalStoreTest, LabelsAreInMemoryOnly) {
+  auto d = put(*store_, "l", "labelled", Labels{{"k", "v"}});
+  CAIRN_ASSERT_OK(d);
+  open();
+  auto info = store_->info(*d);
+  CAIRN_ASSERT_OK(info);
+  EXPECT_TRUE(info->labels.empty());
+  EXPECT_EQ(info->updated_at, info->created_at);
+}
+
+}  // namespace
+}  // namespace cairn::content
