@@ -1,1 +1,409 @@
-// The HTTP server (being written).
+#include "server/http_server.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/sendfile.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+namespace cairn::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Streams the body of the request whose header `parser` has read.
+class BeastBodyReader final : public BodyReader {
+ public:
+  BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                  http::request_parser<http::buffer_body>& parser,
+                  std::chrono::milliseconds timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {}
+
+  asio::awaitable<std::pair<error_code, size_t>> read_some(std::span<std::byte> out) override {
+    if (failed_)
+      co_return std::pair{error_code(asio::error::operation_aborted), size_t{0}};
+    while (!parser_.is_done() && !out.empty()) {
+      auto& body = parser_.get().body();
+      body.data = out.data();
+      body.size = out.size();
+      stream_.expires_after(timeout_);
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, use_tuple);
+      if (ec == http::error::need_buffer)
+        ec = {};
+      if (ec) {
+        failed_ = true;
+        co_return std::pair{ec, size_t{0}};
+      }
+      size_t got = out.size() - parser_.get().body().size;
+      if (got > 0) {
+        consumed_ += got;
+        co_return std::pair{error_code{}, got};
+      }
+    }
+    co_return std::pair{error_code{}, size_t{0}};
+  }
+
+  uint64_t consumed() const override { return consumed_; }
+  bool failed() const { return failed_; }
+  bool done() const { return parser_.is_done(); }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  http::request_parser<http::buffer_body>& parser_;
+  std::chrono::milliseconds timeout_;
+  uint64_t consumed_ = 0;
+  bool failed_ = false;
+};
+
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is in flight (guarded by the connection's strand)
+};
+
+std::string utc_now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count()));
+  return buf;
+}
+
+Request make_request(const http::request_parser<http::buffer_body>& parser, std::string id) {
+  const auto& msg = parser.get();
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  std::string_view target = msg.target();
+  size_t q = target.find('?');
+  auto path = percent_decode(target.substr(0, q));
+  req.path = path ? std::move(*path) : std::string();
+  if (q != std::string_view::npos)
+    req.query = std::string(target.substr(q + 1));
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  if (auto len = parser.content_length())
+    req.content_length = *len;
+  req.chunked = parser.chunked();
+  req.request_id = std::move(id);
+  return req;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions o, const Router& r)
+      : opts(std::move(o)),
+        router(r),
+        ioc(opts.threads),
+        acceptor(ioc),
+        signals(ioc),
+        shutdown_timer(ioc) {
+    std::random_device rd;
+    id_prefix = std::to_string(rd() % 100000);
+  }
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> run_session(std::shared_ptr<Connection> conn);
+  asio::awaitable<std::pair<bool, uint64_t>> write_response(Connection& conn, const Request& req,
+                                                            Response& res, bool keep_alive);
+  asio::awaitable<bool> send_file(Connection& conn, const FileRange& file);
+  void begin_stop();
+  void connection_closed(const std::shared_ptr<Connection>& conn);
+  void log(const Request& req, unsigned status, uint64_t in, uint64_t out,
+           std::chrono::steady_clock::time_point start);
+
+  ServerOptions opts;
+  const Router& router;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer shutdown_timer;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> next_id{1};
+  std::string id_prefix;
+  std::mutex conns_mu;
+  std::unordered_set<std::shared_ptr<Connection>> conns;
+  std::mutex log_mu;
+};
+
+HttpServer::HttpServer(ServerOptions options, const Router& router) {
+  if (options.threads <= 0)
+    options.threads = std::max(1u, std::thread::hardware_concurrency());
+  impl_ = std::make_unique<Impl>(std::move(options), router);
+  auto& im = *impl_;
+  tcp::endpoint ep(asio::ip::make_address(im.opts.host), im.opts.port);
+  im.acceptor.open(ep.protocol());
+  im.acceptor.set_option(asio::socket_base::reuse_address(true));
+  im.acceptor.bind(ep);
+  im.acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void HttpServer::run() {
+  auto& im = *impl_;
+  if (im.opts.handle_signals) {
+    im.signals.add(SIGINT);
+    im.signals.add(SIGTERM);
+    im.signals.async_wait([&im](error_code ec, int) {
+      if (!ec)
+        im.begin_stop();
+    });
+  }
+  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < im.opts.threads; ++i)
+    threads.emplace_back([&im] { im.ioc.run(); });
+  im.ioc.run();
+  for (auto& t : threads)
+    t.join();
+}
+
+void HttpServer::stop() {
+  asio::post(impl_->ioc, [im = impl_.get()] { im->begin_stop(); });
+}
+
+void HttpServer::Impl::begin_stop() {
+  if (stopping.exchange(true))
+    return;
+  error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  std::lock_guard lock(conns_mu);
+  for (const auto& conn : conns) {
+    asio::post(conn->stream.get_executor(), [conn] {
+      if (!conn->busy)
+        conn->stream.cancel();
+    });
+  }
+  if (conns.empty()) {
+    ioc.stop();
+    return;
+  }
+  shutdown_timer.expires_after(opts.shutdown_deadline);
+  shutdown_timer.async_wait([this](error_code e) {
+    if (!e)
+      ioc.stop();
+  });
+}
+
+void HttpServer::Impl::connection_closed(const std::shared_ptr<Connection>& conn) {
+  std::lock_guard lock(conns_mu);
+  conns.erase(conn);
+  if (stopping && conns.empty()) {
+    asio::post(ioc, [this] {
+      shutdown_timer.cancel();
+      ioc.stop();
+    });
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted)
+        break;
+      continue;  // e.g. EMFILE: try again
+    }
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(conns_mu);
+      if (stopping || conns.size() >= opts.max_connections)
+        continue;  // closes the socket
+      conns.insert(conn);
+    }
+    error_code ignore;
+    conn->stream.socket().set_option(tcp::no_delay(true), ignore);
+    asio::co_spawn(conn->stream.get_executor(), run_session(conn), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> conn) {
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!stopping) {
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
+    parser.body_limit(boost::none);
+    // Wait for the first byte up to the idle timeout, then bound the whole header.
+    conn->stream.expires_after(first ? opts.header_timeout : opts.idle_timeout);
+    first = false;
+    auto [ec, n] = co_await http::async_read_header(conn->stream, buffer, parser, use_tuple);
+    if (ec) {
+      unsigned status = 0;
+      if (ec == http::error::header_limit)
+        status = 431;
+      else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message)
+        status = 400;
+      if (status != 0) {
+        http::response<http::string_body> res{static_cast<http::status>(status), 11};
+        res.set(http::field::content_type, "text/plain");
+        res.body() = status == 431 ? "request header too large\n" : "malformed request\n";
+        res.keep_alive(false);
+        res.prepare_payload();
+        conn->stream.expires_after(opts.io_timeout);
+        co_await http::async_write(conn->stream, res, use_tuple);
+      }
+      break;
+    }
+    conn->busy = true;
+    auto start = std::chrono::steady_clock::now();
+    Request req = make_request(parser, id_prefix + "-" + std::to_string(next_id++));
+    BeastBodyReader body(conn->stream, buffer, parser, opts.io_timeout);
+    req.body = &body;
+    Response res;
+    try {
+      if (req.path.empty())
+        throw std::invalid_argument("malformed path");
+      res = co_await router.dispatch(req);
+    } catch (const std::exception& e) {
+      res = opts.on_exception ? opts.on_exception(req, e.what()) : Response{500, {}, "", {}, {}};
+      std::lock_guard lock(log_mu);
+      std::cerr << "request " << req.request_id << " failed: " << e.what() << "\n";
+    }
+    // A body the handler left unread: drain a little so the connection stays usable, else close.
+    if (!body.failed() && !body.done()) {
+      std::array<std::byte, 16384> sink;
+      uint64_t drained = 0;
+      while (!body.done() && drained < (1u << 20)) {
+        auto [e, got] = co_await body.read_some(sink);
+        if (e || got == 0)
+          break;
+        drained += got;
+      }
+    }
+    bool keep_alive = parser.get().keep_alive() && body.done() && !body.failed() && !stopping;
+    auto [ok, out] = co_await write_response(*conn, req, res, keep_alive);
+    log(req, res.status, body.consumed(), out, start);
+    conn->busy = false;
+    if (!ok || !keep_alive)
+      break;
+  }
+  error_code ignore;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  conn->stream.close();
+  connection_closed(conn);
+}
+
+asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(Connection& conn,
+                                                                            const Request& req,
+                                                                            Response& res,
+                                                                            bool keep_alive) {
+  bool head = req.method == "HEAD";
+  conn.stream.expires_after(opts.io_timeout);
+  auto fill = [&](auto& msg) {
+    for (auto& [k, v] : res.headers)
+      msg.insert(k, v);
+    msg.keep_alive(keep_alive);
+  };
+  if (res.file && !head) {
+    http::response<http::empty_body> msg{static_cast<http::status>(res.status), 11};
+    fill(msg);
+    msg.content_length(res.file->length);
+    http::response_serializer<http::empty_body> sr{msg};
+    auto [ec, n] = co_await http::async_write_header(conn.stream, sr, use_tuple);
+    if (ec)
+      co_return std::pair{false, uint64_t{0}};
+    bool ok = co_await send_file(conn, *res.file);
+    co_return std::pair{ok, n + (ok ? res.file->length : 0)};
+  }
+  if (head || res.status == 204 || res.status == 304) {
+    http::response<http::empty_body> msg{static_cast<http::status>(res.status), 11};
+    fill(msg);
+    if (res.status != 204 && res.status != 304) {
+      uint64_t len = res.content_length ? *res.content_length
+                                        : (res.file ? res.file->length : res.body.size());
+      msg.set(http::field::content_length, std::to_string(len));
+    }
+    auto [ec, n] = co_await http::async_write(conn.stream, msg, use_tuple);
+    co_return std::pair{!ec, uint64_t{n}};
+  }
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), 11};
+  fill(msg);
+  msg.body() = std::move(res.body);
+  msg.prepare_payload();
+  auto [ec, n] = co_await http::async_write(conn.stream, msg, use_tuple);
+  co_return std::pair{!ec, uint64_t{n}};
+}
+
+asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRange& file) {
+  auto& socket = conn.stream.socket();
+  error_code ec;
+  socket.native_non_blocking(true, ec);
+  if (ec)
+    co_return false;
+  off_t offset = static_cast<off_t>(file.offset);
+  uint64_t left = file.length;
+  asio::steady_timer timer(conn.stream.get_executor());
+  while (left > 0) {
+    ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset,
+                           static_cast<size_t>(std::min<uint64_t>(left, 16u << 20)));
+    if (n > 0) {
+      left -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n == 0)
+      co_return false;  // the file is shorter than promised
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN)
+      co_return false;
+    timer.expires_after(opts.io_timeout);
+    auto result = co_await (socket.async_wait(tcp::socket::wait_write, use_tuple) ||
+                            timer.async_wait(use_tuple));
+    if (result.index() == 1)
+      co_return false;  // timed out
+    if (std::get<0>(std::get<0>(result)))
+      co_return false;
+  }
+  co_return true;
+}
+
+void HttpServer::Impl::log(const Request& req, unsigned status, uint64_t in, uint64_t out,
+                           std::chrono::steady_clock::time_point start) {
+  if (opts.access_log == nullptr)
+    return;
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json line = {{"time", utc_now_rfc3339()}, {"id", req.request_id},
+                         {"method", req.method},      {"target", req.target},
+                         {"status", status},          {"bytes_in", in},
+                         {"bytes_out", out},          {"ms", std::round(ms * 1000) / 1000}};
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(log_mu);
+  *opts.access_log << text << '\n';
+  opts.access_log->flush();
+}
+
+}  // namespace cairn::server

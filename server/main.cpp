@@ -1,1 +1,72 @@
-int main() { return 0; }
+// cairn's entry point: `cairn serve [options]` and `cairn --help`.
+#include "handlers/errors.h"
+#include "handlers/routes.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace {
+
+int serve(const std::vector<std::string>& args) {
+  cairn::server::Config config;
+  std::string error;
+  if (!cairn::server::parse_serve_args(args, config, error)) {
+    std::cerr << "cairn: " << error << "\n(see cairn --help)\n";
+    return 2;
+  }
+  std::filesystem::create_directories(config.root);
+
+  cairn::server::Router router;
+  cairn::handlers::add_routes(router);
+
+  std::unique_ptr<std::ofstream> log_file;
+  cairn::server::ServerOptions opts;
+  opts.host = config.host;
+  opts.port = config.port;
+  opts.threads = config.threads;
+  opts.max_connections = config.max_connections;
+  opts.idle_timeout = config.idle_timeout;
+  opts.io_timeout = config.io_timeout;
+  opts.handle_signals = true;
+  opts.on_exception = cairn::handlers::internal_error;
+  if (config.access_log == "-") {
+    opts.access_log = &std::cout;
+  } else if (config.access_log != "off") {
+    log_file = std::make_unique<std::ofstream>(config.access_log, std::ios::app);
+    if (!*log_file) {
+      std::cerr << "cairn: cannot open access log " << config.access_log << "\n";
+      return 2;
+    }
+    opts.access_log = log_file.get();
+  }
+  cairn::server::HttpServer server(opts, router);
+  std::cerr << "cairn: serving " << config.root << " on " << config.host << ":" << server.port()
+            << "\n";
+  server.run();
+  std::cerr << "cairn: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << cairn::server::usage_text();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "serve") {
+    try {
+      return serve({args.begin() + 1, args.end()});
+    } catch (const std::exception& e) {
+      std::cerr << "cairn: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "cairn: unknown command " << args[0] << "\n" << cairn::server::usage_text();
+  return 2;
+}

@@ -1,0 +1,166 @@
+#include "server/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <map>
+
+namespace cairn::server {
+
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return false;
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.back() != ']')
+      return false;
+    h = h.substr(1, h.size() - 2);
+  }
+  unsigned p = 0;
+  const char* begin = text.data() + colon + 1;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, p);
+  if (ec != std::errc() || ptr != end || begin == end || p > 65535)
+    return false;
+  host = h;
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  double value = 0;
+  size_t i = 0;
+  try {
+    value = std::stod(text, &i);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (value < 0)
+    return std::nullopt;
+  std::string unit = text.substr(i);
+  static const std::map<std::string, double> kUnits = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end())
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(value * it->second));
+}
+
+namespace {
+
+// Applies one setting (from a flag or the config file). Returns an error message or "".
+std::string apply(Config& c, const std::string& key, const std::string& value) {
+  auto as_int = [&](int64_t lo, int64_t hi, int64_t& out) {
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+    return ec == std::errc() && ptr == value.data() + value.size() && out >= lo && out <= hi;
+  };
+  int64_t n = 0;
+  if (key == "root") {
+    if (value.empty())
+      return "--root needs a directory";
+    c.root = value;
+  } else if (key == "listen") {
+    if (!parse_listen(value, c.host, c.port))
+      return "--listen wants HOST:PORT, got " + value;
+  } else if (key == "threads") {
+    if (!as_int(0, 1024, n))
+      return "--threads wants a number from 0 to 1024";
+    c.threads = static_cast<int>(n);
+  } else if (key == "content-sharing") {
+    if (value != "shared" && value != "isolated")
+      return "--content-sharing is shared or isolated";
+    c.content_sharing = value;
+  } else if (key == "access-log") {
+    c.access_log = value;
+  } else if (key == "max-connections") {
+    if (!as_int(1, 1'000'000, n))
+      return "--max-connections wants a number from 1 to 1000000";
+    c.max_connections = static_cast<size_t>(n);
+  } else if (key == "idle-timeout" || key == "io-timeout") {
+    auto d = parse_duration(value);
+    if (!d || d->count() == 0)
+      return "--" + key + " wants a duration such as 30s";
+    (key == "idle-timeout" ? c.idle_timeout : c.io_timeout) = *d;
+  } else {
+    return "unknown option --" + key;
+  }
+  return "";
+}
+
+std::string load_file(Config& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return "cannot read config file " + path;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return "config file " + path + " is not a JSON object";
+  for (const auto& [key, value] : j.items()) {
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    if (auto err = apply(c, key, text); !err.empty())
+      return path + ": " + err;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!a.starts_with("--")) {
+      error = "unexpected argument " + a;
+      return false;
+    }
+    std::string key = a.substr(2), value;
+    if (size_t eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      error = "--" + key + " needs a value";
+      return false;
+    }
+    flags.emplace_back(key, value);
+  }
+  for (const auto& [key, value] : flags) {
+    if (key == "config") {
+      if (error = load_file(config, value); !error.empty())
+        return false;
+    }
+  }
+  for (const auto& [key, value] : flags) {
+    if (key == "config")
+      continue;
+    if (error = apply(config, key, value); !error.empty())
+      return false;
+  }
+  return true;
+}
+
+std::string usage_text() {
+  return R"(cairn: a content-addressed blob service with OCI registry endpoints
+
+Usage:
+  cairn serve [options]     run the server
+  cairn --help              show this text
+
+Options of serve (also accepted as keys of the --config JSON file, without "--"):
+  --root DIR                data directory (metadata and blobs)        [./var]
+  --listen HOST:PORT        address to listen on                       [127.0.0.1:5000]
+  --threads N               I/O threads, 0 = one per core              [0]
+  --content-sharing MODE    shared | isolated: may a blob known in one
+                            repository be mounted into another without
+                            its bytes                                  [shared]
+  --access-log DEST         - (stdout) | off | a file path             [-]
+  --max-connections N       concurrent connections                     [10000]
+  --idle-timeout DURATION   keep-alive idle limit, e.g. 60s            [60s]
+  --io-timeout DURATION     limit for each body read or write step     [60s]
+  --config FILE             JSON file with any of the options above
+)";
+}
+
+}  // namespace cairn::server

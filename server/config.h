@@ -1,0 +1,40 @@
+// Config: everything `cairn serve` can be told, from flags and an optional JSON file.
+//
+// Precedence: built-in defaults < the JSON file named by --config < flags. The JSON keys are
+// the long flag names without "--" (e.g. {"root": "/srv/cairn", "listen": "127.0.0.1:5000"}).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cairn::server {
+
+struct Config {
+  std::string root = "./var";
+  std::string host = "127.0.0.1";
+  uint16_t port = 5000;
+  int threads = 0;                         // 0: one per core
+  std::string content_sharing = "shared";  // "shared" or "isolated"
+  std::string access_log = "-";            // "-": stdout; "off": none; else a file path
+  size_t max_connections = 10'000;
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds io_timeout{60'000};
+};
+
+// Parses "HOST:PORT" ("[::1]:5000" for IPv6). Returns false when malformed.
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
+
+// Parses a duration such as "250ms", "30s", "5m", "1h", "0s". Returns nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+// Fills `config` from `args` (the words after "serve"). On a bad flag or file returns false
+// and sets `error` to a message for the user.
+bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error);
+
+// The usage text printed by --help.
+std::string usage_text();
+
+}  // namespace cairn::server

@@ -1,0 +1,106 @@
+// A small synchronous HTTP/1.1 client for tests (Beast), keeping one connection alive.
+#pragma once
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cairn::testing {
+
+struct HttpResult {
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercase
+  std::string body;
+
+  std::string header(const std::string& name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name)
+        return v;
+    }
+    return {};
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(uint16_t port, std::string host = "127.0.0.1")
+      : host_(std::move(host)), port_(port), socket_(ioc_) {}
+
+  // Sends one request (reconnecting when needed) and reads the whole response.
+  HttpResult request(const std::string& method, const std::string& target,
+                     const std::string& body = {},
+                     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    namespace http = boost::beast::http;
+    if (!socket_.is_open())
+      connect();
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.method_string(method);
+    req.set(http::field::host, host_);
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
+    if (!body.empty() || method == "PUT" || method == "POST" || method == "PATCH") {
+      req.body() = body;
+      req.prepare_payload();
+    }
+    http::write(socket_, req);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    parser.skip(method == "HEAD");
+    http::read(socket_, buffer_, parser);
+    auto& res = parser.get();
+    HttpResult out;
+    out.status = res.result_int();
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    out.body = std::move(res.body());
+    if (!res.keep_alive())
+      close();
+    return out;
+  }
+
+  // Writes raw bytes and reads until the server closes or `max` bytes arrived.
+  std::string raw(const std::string& bytes, size_t max = 1 << 20) {
+    if (!socket_.is_open())
+      connect();
+    boost::asio::write(socket_, boost::asio::buffer(bytes));
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    while (out.size() < max) {
+      size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec)
+        break;
+      out.append(buf, n);
+    }
+    close();
+    return out;
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    buffer_.clear();
+  }
+
+ private:
+  void connect() { socket_.connect({boost::asio::ip::make_address(host_), port_}); }
+
+  std::string host_;
+  uint16_t port_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::beast::flat_buffer buffer_;
+};
+
+}  // namespace cairn::testing

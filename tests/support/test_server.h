@@ -1,0 +1,43 @@
+// TestServer: the real cairn HTTP server in-process on 127.0.0.1 with a free port and a
+// temporary data root, stopped and cleaned up on destruction.
+#pragma once
+
+#include "handlers/errors.h"
+#include "handlers/routes.h"
+#include "server/http_server.h"
+#include "tests/support/temp_dir.h"
+
+#include <memory>
+#include <thread>
+
+namespace cairn::testing {
+
+class TestServer {
+ public:
+  explicit TestServer(server::ServerOptions opts = {}) {
+    handlers::add_routes(router_);
+    opts.host = "127.0.0.1";
+    opts.port = 0;
+    if (opts.threads == 0)
+      opts.threads = 2;
+    opts.on_exception = handlers::internal_error;
+    server_ = std::make_unique<server::HttpServer>(opts, router_);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~TestServer() {
+    server_->stop();
+    thread_.join();
+  }
+
+  uint16_t port() const { return server_->port(); }
+  const TempDir& root() const { return root_; }
+  server::HttpServer& server() { return *server_; }
+
+ private:
+  TempDir root_;
+  server::Router router_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::testing

@@ -1,0 +1,111 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn::server {
+namespace {
+
+boost::asio::awaitable<Response> noop(Request&) {
+  co_return Response{};
+}
+
+struct Case {
+  std::string method;
+  std::string path;
+  std::string want_pattern;  // "" = no route; "405" = path known, method not
+  std::vector<std::pair<std::string, std::string>> want_params;
+};
+
+class RouterTest : public ::testing::TestWithParam<Case> {
+ protected:
+  RouterTest() {
+    for (const char* p : {"/v2/", "/v2/_catalog", "/v2/{name...}/blobs/uploads/",
+                          "/v2/{name...}/blobs/uploads/{ref}", "/v2/{name...}/blobs/{digest}",
+                          "/v2/{name...}/manifests/{reference}", "/v2/{name...}/tags/list"}) {
+      router_.add("GET", p, noop);
+      patterns_.push_back(p);
+    }
+    router_.add("POST", "/v2/{name...}/blobs/uploads/", noop);
+  }
+  Router router_;
+  std::vector<std::string> patterns_;
+};
+
+TEST_P(RouterTest, Matches) {
+  const Case& c = GetParam();
+  auto m = router_.match(c.method, c.path);
+  if (c.want_pattern.empty()) {
+    EXPECT_EQ(m.handler, nullptr);
+    EXPECT_TRUE(m.allowed.empty());
+    return;
+  }
+  if (c.want_pattern == "405") {
+    EXPECT_EQ(m.handler, nullptr);
+    EXPECT_FALSE(m.allowed.empty());
+    return;
+  }
+  ASSERT_NE(m.handler, nullptr) << c.path;
+  EXPECT_EQ(m.params, c.want_params);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, RouterTest,
+    ::testing::Values(
+        Case{"GET", "/v2/", "/v2/", {}}, Case{"GET", "/v2", "", {}},
+        Case{"GET", "/v2/_catalog", "/v2/_catalog", {}},
+        Case{"GET",
+             "/v2/alpine/blobs/sha256:ab",
+             "b",
+             {{"name", "alpine"}, {"digest", "sha256:ab"}}},
+        Case{"GET",
+             "/v2/library/alpine/blobs/x",
+             "b",
+             {{"name", "library/alpine"}, {"digest", "x"}}},
+        // Names may contain the words the router keys on: match from the right.
+        Case{"GET", "/v2/a/blobs/b/blobs/x", "b", {{"name", "a/blobs/b"}, {"digest", "x"}}},
+        Case{"GET", "/v2/a/manifests/blobs/d", "b", {{"name", "a/manifests"}, {"digest", "d"}}},
+        Case{"GET", "/v2/a/blobs/uploads/", "u", {{"name", "a"}}},
+        Case{"GET", "/v2/a/b/blobs/uploads/r1", "u", {{"name", "a/b"}, {"ref", "r1"}}},
+        Case{"GET", "/v2/a/manifests/latest", "m", {{"name", "a"}, {"reference", "latest"}}},
+        Case{"GET", "/v2/a/tags/list", "t", {{"name", "a"}}},
+        Case{"GET", "/v2/a//b/tags/list", "", {}}, Case{"GET", "/v2/tags/list", "", {}},
+        Case{"GET", "/v2/a/blobs/", "", {}}, Case{"DELETE", "/v2/", "405", {}},
+        Case{"PUT", "/v2/a/blobs/uploads/", "405", {}}, Case{"GET", "/nope", "", {}}));
+
+TEST(Router, RejectsTwoRestParameters) {
+  Router r;
+  EXPECT_THROW(r.add("GET", "/{a...}/x/{b...}", noop), std::invalid_argument);
+}
+
+TEST(Router, ListsRoutesInOrder) {
+  Router r;
+  r.add("GET", "/v2/", noop);
+  r.add("HEAD", "/v2/", noop);
+  auto routes = r.routes();
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1].method, "HEAD");
+  EXPECT_EQ(routes[1].pattern, "/v2/");
+}
+
+TEST(PercentDecode, Cases) {
+  EXPECT_EQ(percent_decode("a%2Fb"), "a/b");
+  EXPECT_EQ(percent_decode("a+b", true), "a b");
+  EXPECT_EQ(percent_decode("a+b"), "a+b");
+  EXPECT_EQ(percent_decode("%"), std::nullopt);
+  EXPECT_EQ(percent_decode("%4"), std::nullopt);
+  EXPECT_EQ(percent_decode("%zz"), std::nullopt);
+  EXPECT_EQ(percent_decode("%00"), std::nullopt);
+}
+
+TEST(RequestQuery, ValuesInOrder) {
+  Request req;
+  req.query = "n=10&last=b%2Fc&filter=a&filter=labels.x%3D%3Dy&flag";
+  EXPECT_EQ(req.query_value("n"), "10");
+  EXPECT_EQ(req.query_value("last"), "b/c");
+  EXPECT_EQ(req.query_values("filter"), (std::vector<std::string>{"a", "labels.x==y"}));
+  EXPECT_EQ(req.query_value("flag"), "");
+  EXPECT_EQ(req.query_value("missing"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace cairn::server
