@@ -99,11 +99,9 @@ class ContentStore::NamespacedWriter final : public content::Writer {
     if (!r && r.error().code != Errc::already_exists)
       return r;
     committed_ = true;
-    const Digest actual = backend_->digest();
-    if (expected && *expected != actual) {
-      return fail(Errc::digest_mismatch,
-                  "committed " + actual.str() + ", expected " + expected->str());
-    }
+    // The backend verified `expected` (re-hashing with its algorithm when it differs from the
+    // writer's); without one, the running digest names the bytes.
+    const Digest actual = expected ? *expected : backend_->digest();
     auto rec = store_.record_blob(scope_, actual, st->offset, labels, ref_);
     if (!rec)
       return rec.error();
@@ -451,6 +449,11 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
       if (!old)
         return old.error();
       rec = std::move(*old);
+      if (opts.total > 0 && rec.total > 0 && opts.total != rec.total) {
+        return fail(Errc::invalid_argument, "total " + std::to_string(opts.total) +
+                                                " contradicts the ingest's " +
+                                                std::to_string(rec.total));
+      }
     } else {
       created = true;
       rec.backend_ref = bref;
@@ -471,10 +474,16 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
       return r.error();
   }
 
-  // The backend is not told the expected digest: it checks it against every namespace's
-  // content, and this namespace must not see another's (isolated policy). Commit verifies it.
-  content::WriterOptions backend_opts{bref, opts.total, std::nullopt};
+  // The backend is told the expected digest so it hashes with that algorithm. It answers
+  // already_exists when any namespace holds the content; here that means the bytes must be
+  // uploaded anyway (isolated policy, or a size that differs), so open it again without one:
+  // commit then verifies the digest in full.
+  content::WriterOptions backend_opts{bref, opts.total, opts.expected};
   auto w = backend_.writer(backend_opts);
+  if (!w && w.error().code == Errc::already_exists) {
+    backend_opts.expected.reset();
+    w = backend_.writer(backend_opts);
+  }
   if (!w) {
     if (created) {
       auto update = db_.begin({key});
