@@ -13,8 +13,12 @@ namespace cairn {
 using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>;
 
 // Nanoseconds since the Unix epoch, the form timestamps take on disk.
-inline int64_t to_unix_nanos(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp from_unix_nanos(int64_t n) { return Timestamp(std::chrono::nanoseconds(n)); }
+inline int64_t to_unix_nanos(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+inline Timestamp from_unix_nanos(int64_t n) {
+  return Timestamp(std::chrono::nanoseconds(n));
+}
 
 class Clock {
  public:

@@ -43,7 +43,9 @@ template <class T>
 using Result = boost::system::result<T, Error>;
 
 // Shorthand for returning an error: `return fail(Errc::not_found, "blob " + d.str());`
-inline Error fail(Errc code, std::string detail = {}) { return Error{code, std::move(detail)}; }
+inline Error fail(Errc code, std::string detail = {}) {
+  return Error{code, std::move(detail)};
+}
 
 // Builds an Errc::io error from errno (or an explicit error number) and a short context
 // such as "write ingest data".

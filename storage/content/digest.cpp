@@ -7,19 +7,27 @@
 namespace cairn::content {
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_lower_hex(char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_lower_hex(char c) {
+  return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9');
+}
 bool is_encoded_char(char c) {
   return is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '=' || c == '_' || c == '-';
 }
-bool is_alg_separator(char c) { return c == '+' || c == '.' || c == '_' || c == '-'; }
+bool is_alg_separator(char c) {
+  return c == '+' || c == '.' || c == '_' || c == '-';
+}
 
 bool valid_algorithm_grammar(std::string_view alg) {
-  if (alg.empty() || !is_lower_alnum(alg.front()) || !is_lower_alnum(alg.back())) return false;
+  if (alg.empty() || !is_lower_alnum(alg.front()) || !is_lower_alnum(alg.back()))
+    return false;
   for (size_t i = 0; i < alg.size(); ++i) {
     char c = alg[i];
     if (is_alg_separator(c)) {
-      if (!is_lower_alnum(alg[i + 1])) return false;  // no two separators in a row
+      if (!is_lower_alnum(alg[i + 1]))
+        return false;  // no two separators in a row
     } else if (!is_lower_alnum(c)) {
       return false;
     }
@@ -27,7 +35,9 @@ bool valid_algorithm_grammar(std::string_view alg) {
   return true;
 }
 
-const EVP_MD* evp_of(Algorithm alg) { return alg == Algorithm::sha256 ? EVP_sha256() : EVP_sha512(); }
+const EVP_MD* evp_of(Algorithm alg) {
+  return alg == Algorithm::sha256 ? EVP_sha256() : EVP_sha512();
+}
 
 }  // namespace
 
@@ -35,7 +45,9 @@ std::string_view algorithm_name(Algorithm alg) noexcept {
   return alg == Algorithm::sha256 ? "sha256" : "sha512";
 }
 
-size_t algorithm_hex_size(Algorithm alg) noexcept { return alg == Algorithm::sha256 ? 64 : 128; }
+size_t algorithm_hex_size(Algorithm alg) noexcept {
+  return alg == Algorithm::sha256 ? 64 : 128;
+}
 
 std::string_view Digest::hex() const noexcept {
   std::string_view t = text_;
@@ -44,10 +56,12 @@ std::string_view Digest::hex() const noexcept {
 
 Result<Digest> Digest::parse(std::string_view text) {
   constexpr size_t kMaxDigestText = 256;
-  if (text.size() > kMaxDigestText) return fail(Errc::invalid_argument, "digest too long");
+  if (text.size() > kMaxDigestText)
+    return fail(Errc::invalid_argument, "digest too long");
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return fail(Errc::invalid_argument, "digest has no algorithm: " + std::string(text.substr(0, 80)));
+    return fail(Errc::invalid_argument,
+                "digest has no algorithm: " + std::string(text.substr(0, 80)));
   }
   std::string_view alg = text.substr(0, colon);
   std::string_view enc = text.substr(colon + 1);
@@ -55,7 +69,8 @@ Result<Digest> Digest::parse(std::string_view text) {
     return fail(Errc::invalid_argument, "malformed digest");
   }
   for (char c : enc) {
-    if (!is_encoded_char(c)) return fail(Errc::invalid_argument, "malformed digest");
+    if (!is_encoded_char(c))
+      return fail(Errc::invalid_argument, "malformed digest");
   }
   Algorithm a;
   if (alg == "sha256") {
@@ -69,7 +84,8 @@ Result<Digest> Digest::parse(std::string_view text) {
     return fail(Errc::invalid_argument, "digest has the wrong length for " + std::string(alg));
   }
   for (char c : enc) {
-    if (!is_lower_hex(c)) return fail(Errc::invalid_argument, "digest is not lowercase hex");
+    if (!is_lower_hex(c))
+      return fail(Errc::invalid_argument, "digest is not lowercase hex");
   }
   return Digest(a, std::string(text));
 }
@@ -80,7 +96,8 @@ struct Hasher::Ctx {
 };
 
 Hasher::Hasher(Algorithm alg) : alg_(alg), ctx_(std::make_unique<Ctx>()) {
-  if (ctx_->md == nullptr) throw std::bad_alloc();
+  if (ctx_->md == nullptr)
+    throw std::bad_alloc();
   reset();
 }
 
@@ -88,17 +105,22 @@ Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
-void Hasher::reset() { EVP_DigestInit_ex(ctx_->md, evp_of(alg_), nullptr); }
+void Hasher::reset() {
+  EVP_DigestInit_ex(ctx_->md, evp_of(alg_), nullptr);
+}
 
 void Hasher::update(std::span<const std::byte> data) {
   EVP_DigestUpdate(ctx_->md, data.data(), data.size());
 }
 
-void Hasher::update(std::string_view data) { EVP_DigestUpdate(ctx_->md, data.data(), data.size()); }
+void Hasher::update(std::string_view data) {
+  EVP_DigestUpdate(ctx_->md, data.data(), data.size());
+}
 
 Digest Hasher::digest() const {
   EVP_MD_CTX* copy = EVP_MD_CTX_new();
-  if (copy == nullptr) throw std::bad_alloc();
+  if (copy == nullptr)
+    throw std::bad_alloc();
   EVP_MD_CTX_copy_ex(copy, ctx_->md);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;

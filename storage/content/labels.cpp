@@ -4,7 +4,8 @@ namespace cairn::content {
 
 Result<void> validate_labels(const Labels& labels) {
   for (const auto& [key, value] : labels) {
-    if (key.empty()) return fail(Errc::invalid_argument, "label key is empty");
+    if (key.empty())
+      return fail(Errc::invalid_argument, "label key is empty");
     if (key.size() + value.size() > kMaxLabelSize) {
       return fail(Errc::invalid_argument, "label " + key.substr(0, 64) + " exceeds " +
                                               std::to_string(kMaxLabelSize) + " bytes");
@@ -16,7 +17,8 @@ Result<void> validate_labels(const Labels& labels) {
 Result<Labels> apply_label_update(const Labels& current, const Labels& update,
                                   std::span<const std::string> fieldpaths) {
   if (fieldpaths.empty()) {
-    if (auto r = validate_labels(update); !r) return r.error();
+    if (auto r = validate_labels(update); !r)
+      return r.error();
     return update;
   }
   Labels out = current;
@@ -34,7 +36,8 @@ Result<Labels> apply_label_update(const Labels& current, const Labels& update,
       return fail(Errc::invalid_argument, "cannot update field " + path.substr(0, 64));
     }
   }
-  if (auto r = validate_labels(out); !r) return r.error();
+  if (auto r = validate_labels(out); !r)
+    return r.error();
   return out;
 }
 

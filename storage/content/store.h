@@ -47,9 +47,9 @@ struct Info {
 // What is known of an ingest (an in-progress write).
 struct Status {
   std::string ref;
-  int64_t offset = 0;               // bytes written so far
-  int64_t total = 0;                // expected total size, 0 when unknown
-  std::optional<Digest> expected;   // expected digest, when the writer was told one
+  int64_t offset = 0;              // bytes written so far
+  int64_t total = 0;               // expected total size, 0 when unknown
+  std::optional<Digest> expected;  // expected digest, when the writer was told one
   Timestamp started_at{};
   Timestamp updated_at{};
 };
@@ -96,9 +96,9 @@ class Writer {
 };
 
 struct WriterOptions {
-  std::string ref;                  // the ingest's name; see LocalStore for its grammar
-  int64_t total = 0;                // expected size, 0 when unknown
-  std::optional<Digest> expected;   // expected digest, when known
+  std::string ref;                 // the ingest's name; see LocalStore for its grammar
+  int64_t total = 0;               // expected size, 0 when unknown
+  std::optional<Digest> expected;  // expected digest, when known
 };
 
 // Called for each blob a walk visits; return false to stop the walk.
