@@ -15,7 +15,8 @@ namespace cairn::metadata::testing {
 
 class DatabaseTest : public ::testing::Test {
  protected:
-  void SetUp() override { reopen(); }
+  // Opened here, not in SetUp, so derived fixtures can build stores over db() as members.
+  DatabaseTest() { reopen(); }
 
   void reopen() {
     db_.reset();
