@@ -1,6 +1,6 @@
 // cairn's entry point: `cairn serve [options]` and `cairn --help`.
 #include "handlers/errors.h"
-#include "handlers/routes.h"
+#include "handlers/service.h"
 #include "server/config.h"
 #include "server/http_server.h"
 
@@ -18,10 +18,16 @@ int serve(const std::vector<std::string>& args) {
     std::cerr << "cairn: " << error << "\n(see cairn --help)\n";
     return 2;
   }
-  std::filesystem::create_directories(config.root);
-
-  cairn::server::Router router;
-  cairn::handlers::add_routes(router);
+  cairn::handlers::ServiceOptions service_options;
+  service_options.root = config.root;
+  service_options.storage.sharing = config.content_sharing == "isolated"
+                                        ? cairn::metadata::SharingPolicy::isolated
+                                        : cairn::metadata::SharingPolicy::shared;
+  auto service = cairn::handlers::Service::open(service_options);
+  if (!service) {
+    std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";
+    return 1;
+  }
 
   std::unique_ptr<std::ofstream> log_file;
   cairn::server::ServerOptions opts;
@@ -43,7 +49,7 @@ int serve(const std::vector<std::string>& args) {
     }
     opts.access_log = log_file.get();
   }
-  cairn::server::HttpServer server(opts, router);
+  cairn::server::HttpServer server(opts, (*service)->router());
   std::cerr << "cairn: serving " << config.root << " on " << config.host << ":" << server.port()
             << "\n";
   server.run();

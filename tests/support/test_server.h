@@ -3,7 +3,7 @@
 #pragma once
 
 #include "handlers/errors.h"
-#include "handlers/routes.h"
+#include "handlers/service.h"
 #include "server/http_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -14,14 +14,16 @@ namespace cairn::testing {
 
 class TestServer {
  public:
-  explicit TestServer(server::ServerOptions opts = {}) {
-    handlers::add_routes(router_);
+  explicit TestServer(server::ServerOptions opts = {}, handlers::ServiceOptions service = {}) {
+    service.root = root_.path();
+    service.offload_threads = 2;
+    service_ = handlers::Service::open(service).value();
     opts.host = "127.0.0.1";
     opts.port = 0;
     if (opts.threads == 0)
       opts.threads = 2;
     opts.on_exception = handlers::internal_error;
-    server_ = std::make_unique<server::HttpServer>(opts, router_);
+    server_ = std::make_unique<server::HttpServer>(opts, service_->router());
     thread_ = std::thread([this] { server_->run(); });
   }
   ~TestServer() {
@@ -32,10 +34,11 @@ class TestServer {
   uint16_t port() const { return server_->port(); }
   const TempDir& root() const { return root_; }
   server::HttpServer& server() { return *server_; }
+  handlers::Service& service() { return *service_; }
 
  private:
   TempDir root_;
-  server::Router router_;
+  std::unique_ptr<handlers::Service> service_;
   std::unique_ptr<server::HttpServer> server_;
   std::thread thread_;
 };

@@ -1,0 +1,100 @@
+#include "handlers/blobs.h"
+
+#include "handlers/errors.h"
+#include "handlers/params.h"
+#include "handlers/range.h"
+
+namespace cairn::handlers {
+
+using server::Request;
+using server::Response;
+
+namespace {
+
+constexpr std::string_view kOctetStream = "application/octet-stream";
+
+Response described(unsigned status, const content::Digest& digest, std::string_view type) {
+  Response res;
+  res.status = status;
+  res.set("docker-content-digest", digest.str());
+  res.set("content-type", type);
+  res.set("accept-ranges", "bytes");
+  return res;
+}
+
+}  // namespace
+
+Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
+                       const content::Digest& digest, std::string_view content_type) {
+  const uint64_t size = static_cast<uint64_t>(reader->size());
+  RangeRequest range = parse_range(req.header("range"), size);
+  if (range.outcome == RangeOutcome::unsatisfiable) {
+    Response res = oci_error(416, "RANGE_INVALID", "range not satisfiable");
+    res.set("content-range", "bytes */" + std::to_string(size));
+    return res;
+  }
+  const bool partial = range.outcome == RangeOutcome::satisfiable;
+  Response res = described(partial ? 206 : 200, digest, content_type);
+  server::FileRange file;
+  file.fd = reader->native_handle();
+  file.offset = partial ? range.range.first : 0;
+  file.length = partial ? range.range.length() : size;
+  file.owner = std::move(reader);
+  if (partial) {
+    res.set("content-range", "bytes " + std::to_string(range.range.first) + "-" +
+                                 std::to_string(range.range.last) + "/" + std::to_string(size));
+  }
+  res.file = std::move(file);
+  return res;
+}
+
+boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
+  auto reader = api.storage.content().reader({*name, {}}, *digest);
+  if (!reader)
+    co_return from_error(reader.error(), Resource::blob);
+  if ((*reader)->native_handle() < 0)
+    co_return oci_error(500, "UNKNOWN", "blob has no file");
+  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), *digest,
+                          kOctetStream);
+}
+
+boost::asio::awaitable<Response> head_blob(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  auto info = api.storage.content().info({*name, {}}, *digest);
+  if (!info)
+    co_return from_error(info.error(), Resource::blob);
+  Response res = described(200, *digest, kOctetStream);
+  res.content_length = static_cast<uint64_t>(info->size);
+  co_return res;
+}
+
+boost::asio::awaitable<Response> delete_blob(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  auto removed = co_await api.offload.run([&] {
+    return api.storage.content().remove({*name, {}}, *digest);
+  });
+  if (!removed)
+    co_return from_error(removed.error(), Resource::blob);
+  Response res;
+  res.status = 202;
+  co_return res;
+}
+
+}  // namespace cairn::handlers

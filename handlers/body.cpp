@@ -1,0 +1,88 @@
+#include "handlers/body.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace cairn::handlers {
+namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
+
+// Fills `buf` from the body; returns the bytes read (less than buf.size() only at the end) or
+// an error when the client broke off.
+boost::asio::awaitable<std::pair<boost::system::error_code, size_t>> fill(
+    server::Request& req, std::span<std::byte> buf) {
+  size_t got = 0;
+  while (got < buf.size()) {
+    auto [ec, n] = co_await req.body->read_some(buf.subspan(got));
+    if (ec)
+      co_return std::pair{ec, got};
+    if (n == 0)
+      break;
+    got += n;
+  }
+  co_return std::pair{boost::system::error_code{}, got};
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& req,
+                                                     content::Writer& writer) {
+  const size_t piece = api.options.upload_piece_bytes;
+  std::unique_ptr<std::byte[]> a(new std::byte[piece]);
+  std::unique_ptr<std::byte[]> b(new std::byte[piece]);
+  uint64_t written = 0;
+  auto [ec, filled] = co_await fill(req, {a.get(), piece});
+  while (filled > 0) {
+    std::span<const std::byte> chunk(a.get(), filled);
+    // Write this piece on the pool while the next one arrives.
+    auto [wrote, next] = co_await (api.offload.run([&writer, chunk] {
+      return writer.write(chunk);
+    }) && fill(req, {b.get(), piece}));
+    if (!wrote)
+      co_return wrote.error();
+    written += filled;
+    if (ec)
+      break;
+    std::swap(a, b);
+    ec = next.first;
+    filled = next.second;
+  }
+  if (ec)
+    co_return fail(Errc::unavailable, "the client broke off the upload");
+  co_return written;
+}
+
+boost::asio::awaitable<std::optional<std::string>> read_small_body(server::Request& req,
+                                                                   size_t max) {
+  if (req.content_length && *req.content_length > max)
+    co_return std::nullopt;
+  std::string out;
+  std::byte buf[16384];
+  while (true) {
+    auto [ec, n] = co_await req.body->read_some(buf);
+    if (ec)
+      co_return std::nullopt;
+    if (n == 0)
+      break;
+    if (out.size() + n > max)
+      co_return std::nullopt;
+    out.append(reinterpret_cast<const char*>(buf), n);
+  }
+  co_return out;
+}
+
+boost::asio::awaitable<bool> discard_body(server::Request& req) {
+  std::byte buf[65536];
+  while (true) {
+    auto [ec, n] = co_await req.body->read_some(buf);
+    if (ec)
+      co_return false;
+    if (n == 0)
+      co_return true;
+  }
+}
+
+}  // namespace cairn::handlers

@@ -1,0 +1,100 @@
+#include "handlers/params.h"
+
+#include "handlers/errors.h"
+#include "storage/metadata/names.h"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace cairn::server {
+void throw_exception_from_error(const Response& r, const boost::source_location&) {
+  throw std::logic_error("unchecked error response " + std::to_string(r.status));
+}
+}  // namespace cairn::server
+
+namespace cairn::handlers {
+
+Checked<std::string> repository(const server::Request& req) {
+  std::string name(req.param("name"));
+  if (auto ok = metadata::validate_repository_name(name); !ok) {
+    return oci_error(400, "NAME_INVALID", ok.error().detail);
+  }
+  return name;
+}
+
+Checked<content::Digest> digest_param(const server::Request& req, std::string_view param) {
+  auto d = content::Digest::parse(req.param(param));
+  if (!d)
+    return oci_error(400, "DIGEST_INVALID", d.error().detail);
+  return *d;
+}
+
+Checked<std::optional<content::Digest>> digest_query(const server::Request& req,
+                                                     std::string_view key) {
+  auto v = req.query_value(key);
+  if (!v)
+    return std::optional<content::Digest>();
+  auto d = content::Digest::parse(*v);
+  if (!d)
+    return oci_error(400, "DIGEST_INVALID", d.error().detail);
+  return std::optional<content::Digest>(*d);
+}
+
+Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name) {
+  metadata::Scope scope{name, {}};
+  std::string_view lease = req.header(kLeaseHeader);
+  if (lease.empty())
+    return scope;
+  if (auto ok = metadata::validate_lease_id(lease); !ok) {
+    return oci_error(400, "LEASE_INVALID", ok.error().detail);
+  }
+  auto found = api.storage.leases().get(name, lease);
+  if (!found) {
+    if (found.error() == Errc::not_found) {
+      return oci_error(404, "LEASE_UNKNOWN", "no lease " + std::string(lease) + " in " + name);
+    }
+    return from_error(found.error(), Resource::lease);
+  }
+  if (found->expire_at && *found->expire_at <= api.storage.clock().now()) {
+    return oci_error(404, "LEASE_UNKNOWN", "lease " + std::string(lease) + " has expired");
+  }
+  scope.lease = std::string(lease);
+  return scope;
+}
+
+Checked<Paging> paging(const server::Request& req) {
+  Paging p;
+  if (auto n = req.query_value("n")) {
+    size_t value = 0;
+    auto [ptr, ec] = std::from_chars(n->data(), n->data() + n->size(), value);
+    if (ec != std::errc() || ptr != n->data() + n->size() || n->empty()) {
+      return oci_error(400, "PAGINATION_NUMBER_INVALID", "n must be a non-negative number");
+    }
+    p.n = value;
+  }
+  if (auto last = req.query_value("last"))
+    p.last = *last;
+  return p;
+}
+
+std::string query_escape(std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string next_link(std::string_view path, size_t n, std::string_view last) {
+  return "<" + std::string(path) + "?n=" + std::to_string(n) + "&last=" + query_escape(last) +
+         ">; rel=\"next\"";
+}
+
+}  // namespace cairn::handlers

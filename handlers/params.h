@@ -1,0 +1,57 @@
+// Request checks shared by the handlers: repository names, digests and references from the
+// route's parameters, n/last paging, and the Link header for the next page. Each check answers
+// either the value or the OCI error response to send, so a handler reads:
+//
+//   auto name = repository(req);
+//   if (!name) co_return name.error();
+#pragma once
+
+#include "handlers/api.h"
+#include "server/http.h"
+#include "storage/content/digest.h"
+
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace cairn::server {
+// Lets Checked<T>::value() compile; handlers test and dereference instead of calling it.
+[[noreturn]] void throw_exception_from_error(const Response& r, const boost::source_location&);
+}  // namespace cairn::server
+
+namespace cairn::handlers {
+
+template <class T>
+using Checked = boost::system::result<T, server::Response>;
+
+// The route's {name}, validated (400 NAME_INVALID otherwise).
+Checked<std::string> repository(const server::Request& req);
+// The route's parameter `param` as a digest (400 DIGEST_INVALID otherwise).
+Checked<content::Digest> digest_param(const server::Request& req, std::string_view param);
+// A query parameter as a digest (400 DIGEST_INVALID when malformed; nullopt when absent).
+Checked<std::optional<content::Digest>> digest_query(const server::Request& req,
+                                                     std::string_view key);
+
+// The header that names the lease a write adds what it creates to.
+inline constexpr std::string_view kLeaseHeader = "x-cairn-lease";
+
+// The scope of a request on repository `name`: the namespace, and the lease its
+// X-Cairn-Lease header names, which must exist and be unexpired (400 LEASE_INVALID or
+// 404 LEASE_UNKNOWN otherwise). Reads LevelDB (a point lookup) on the calling thread.
+Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name);
+
+struct Paging {
+  std::optional<size_t> n;  // absent: no limit
+  std::string last;
+};
+// ?n= and ?last= (400 on a malformed n).
+Checked<Paging> paging(const server::Request& req);
+// `Link: <path?n=N&last=LAST>; rel="next"` for the page after `last`.
+std::string next_link(std::string_view path, size_t n, std::string_view last);
+
+// Percent-encodes a query value.
+std::string query_escape(std::string_view in);
+
+}  // namespace cairn::handlers

@@ -1,0 +1,96 @@
+#include "handlers/range.h"
+
+#include <charconv>
+
+namespace cairn::handlers {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::optional<uint64_t> number(std::string_view s) {
+  if (s.empty() || s.size() > 19)
+    return std::nullopt;
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+RangeRequest parse_range(std::string_view header, uint64_t size) {
+  RangeRequest out;
+  header = trim(header);
+  if (header.empty())
+    return out;
+  if (!header.starts_with("bytes=")) {
+    out.outcome = RangeOutcome::malformed;
+    return out;
+  }
+  std::string_view spec = trim(header.substr(6));
+  if (spec.find(',') != std::string_view::npos)
+    return out;  // several ranges: send it all
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) {
+    out.outcome = RangeOutcome::malformed;
+    return out;
+  }
+  std::string_view a = trim(spec.substr(0, dash));
+  std::string_view b = trim(spec.substr(dash + 1));
+  if (a.empty()) {  // suffix: the last n bytes
+    auto n = number(b);
+    if (!n) {
+      out.outcome = RangeOutcome::malformed;
+      return out;
+    }
+    if (*n == 0 || size == 0) {
+      out.outcome = RangeOutcome::unsatisfiable;
+      return out;
+    }
+    uint64_t len = std::min(*n, size);
+    out.outcome = RangeOutcome::satisfiable;
+    out.range = {size - len, size - 1};
+    return out;
+  }
+  auto first = number(a);
+  std::optional<uint64_t> last = b.empty() ? std::optional<uint64_t>(UINT64_MAX) : number(b);
+  if (!first || !last || *last < *first) {
+    out.outcome = RangeOutcome::malformed;
+    return out;
+  }
+  if (*first >= size) {
+    out.outcome = RangeOutcome::unsatisfiable;
+    return out;
+  }
+  out.outcome = RangeOutcome::satisfiable;
+  out.range = {*first, std::min(*last, size - 1)};
+  return out;
+}
+
+std::optional<ByteRange> parse_content_range(std::string_view header) {
+  header = trim(header);
+  if (header.starts_with("bytes "))
+    header = trim(header.substr(6));
+  if (header.starts_with("bytes="))
+    header = trim(header.substr(6));
+  if (size_t slash = header.find('/'); slash != std::string_view::npos) {
+    header = header.substr(0, slash);
+  }
+  size_t dash = header.find('-');
+  if (dash == std::string_view::npos)
+    return std::nullopt;
+  auto a = number(trim(header.substr(0, dash)));
+  auto b = number(trim(header.substr(dash + 1)));
+  if (!a || !b || *b < *a)
+    return std::nullopt;
+  return ByteRange{*a, *b};
+}
+
+}  // namespace cairn::handlers

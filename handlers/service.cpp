@@ -1,0 +1,27 @@
+#include "handlers/service.h"
+
+#include "handlers/routes.h"
+
+namespace cairn::handlers {
+
+Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
+  auto storage = Storage::open(options.root, options.storage);
+  if (!storage)
+    return storage.error();
+  std::unique_ptr<Service> s(new Service());
+  s->storage_ = std::move(*storage);
+  s->offload_ = std::make_unique<server::Offloader>(options.offload_threads);
+  s->uploads_ =
+      std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
+  s->api_ = std::make_unique<Api>(Api{*s->storage_, *s->offload_, *s->uploads_, options.api});
+  add_routes(s->router_, *s->api_);
+  return s;
+}
+
+Service::~Service() {
+  // Parked writers close before the stores they write to.
+  uploads_.reset();
+  offload_.reset();
+}
+
+}  // namespace cairn::handlers

@@ -1,0 +1,45 @@
+// Service: one cairn instance minus the socket — the storage of a data root, the offload pool,
+// the upload sessions, the API over them and its route table. main() and the integration tests
+// build the same Service and hand its router to an HttpServer.
+#pragma once
+
+#include "handlers/api.h"
+#include "handlers/upload_sessions.h"
+#include "server/offload.h"
+#include "server/router.h"
+#include "storage/storage.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace cairn::handlers {
+
+struct ServiceOptions {
+  std::filesystem::path root;
+  StorageOptions storage;
+  ApiOptions api;
+  size_t offload_threads = 4;
+};
+
+class Service {
+ public:
+  // Opens the storage under options.root and builds the routes. Errors: those of
+  // Storage::open.
+  static Result<std::unique_ptr<Service>> open(ServiceOptions options);
+  ~Service();
+
+  server::Router& router() noexcept { return router_; }
+  Storage& storage() noexcept { return *storage_; }
+  Api& api() noexcept { return *api_; }
+
+ private:
+  Service() = default;
+
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<server::Offloader> offload_;
+  std::unique_ptr<UploadSessions> uploads_;
+  std::unique_ptr<Api> api_;
+  server::Router router_;
+};
+
+}  // namespace cairn::handlers

@@ -1,0 +1,281 @@
+#include "handlers/uploads.h"
+
+#include "handlers/body.h"
+#include "handlers/errors.h"
+#include "handlers/params.h"
+#include "handlers/range.h"
+#include "handlers/upload_sessions.h"
+#include "storage/content/local_store.h"
+#include "storage/metadata/names.h"
+
+#include <random>
+
+namespace cairn::handlers {
+namespace {
+
+using server::Request;
+using server::Response;
+
+std::string new_upload_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+std::string upload_location(std::string_view name, std::string_view id) {
+  return "/v2/" + std::string(name) + "/blobs/uploads/" + std::string(id);
+}
+
+std::string range_of(int64_t offset) {
+  return "0-" + std::to_string(offset > 0 ? offset - 1 : 0);
+}
+
+// The answer while an upload is in progress: 202 (POST, PATCH) or 204 (GET).
+Response in_progress(unsigned status, std::string_view name, std::string_view id, int64_t offset) {
+  Response res;
+  res.status = status;
+  res.set("location", upload_location(name, id));
+  res.set("range", range_of(offset));
+  res.set("docker-upload-uuid", id);
+  return res;
+}
+
+Response blob_created(std::string_view name, const content::Digest& digest) {
+  Response res;
+  res.status = 201;
+  res.set("location", "/v2/" + std::string(name) + "/blobs/" + digest.str());
+  res.set("docker-content-digest", digest.str());
+  return res;
+}
+
+// The upload id from the route, validated as a ref.
+Checked<std::string> upload_id(const Request& req) {
+  std::string id(req.param("ref"));
+  if (!content::validate_ref(id))
+    return oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such upload");
+  return id;
+}
+
+// The upload's writer: the one parked in UploadSessions, or the ingest reopened (resumed).
+boost::asio::awaitable<Checked<std::unique_ptr<content::Writer>>> open_upload(
+    Api& api, const metadata::Scope& scope, const std::string& id) {
+  auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
+    if (auto parked = api.uploads.take(scope.ns, id))
+      return parked;
+    if (auto st = api.storage.content().status(scope, id); !st)
+      return st.error();
+    return api.storage.content().writer(scope, content::WriterOptions{id, 0, std::nullopt});
+  });
+  if (!writer)
+    co_return from_error(writer.error(), Resource::upload);
+  co_return std::move(*writer);
+}
+
+// Parks the writer for the upload's next request.
+boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const std::string& id,
+                                  std::unique_ptr<content::Writer> writer) {
+  content::Writer* w = writer.release();  // a raw pointer: see Offloader::run on captures
+  co_await api.offload.run([&api, &scope, &id, w] {
+    api.uploads.put(scope.ns, id, std::unique_ptr<content::Writer>(w));
+  });
+}
+
+// Checks a chunk's Content-Range against the upload's offset: nullopt when it fits.
+std::optional<Response> check_chunk(const Request& req, std::string_view name, std::string_view id,
+                                    int64_t offset) {
+  std::string_view header = req.header("content-range");
+  if (header.empty())
+    return std::nullopt;
+  auto range = parse_content_range(header);
+  if (!range || range->first != static_cast<uint64_t>(offset)) {
+    Response res = oci_error(416, "BLOB_UPLOAD_INVALID",
+                             "chunk must start at offset " + std::to_string(offset));
+    res.set("location", upload_location(name, id));
+    res.set("range", range_of(offset));
+    res.set("docker-upload-uuid", id);
+    return res;
+  }
+  if (req.content_length && *req.content_length != range->length()) {
+    return oci_error(400, "BLOB_UPLOAD_INVALID", "Content-Length does not match Content-Range");
+  }
+  return std::nullopt;
+}
+
+// Streams the body into the writer, then commits it as `digest`. Parks the writer again when
+// the commit fails in a way the client can recover from.
+boost::asio::awaitable<Response> write_and_commit(Api& api, Request& req,
+                                                  const metadata::Scope& scope,
+                                                  const std::string& id,
+                                                  std::unique_ptr<content::Writer> writer,
+                                                  const content::Digest& digest) {
+  auto wrote = co_await stream_body(api, req, *writer);
+  if (!wrote) {
+    co_await park(api, scope, id, std::move(writer));
+    co_return from_error(wrote.error(), Resource::upload);
+  }
+  auto committed = co_await api.offload.run([&] { return writer->commit(0, digest); });
+  if (committed || committed.error() == Errc::already_exists) {
+    co_await api.offload.run([&] { writer.reset(); });
+    co_return blob_created(scope.ns, digest);
+  }
+  co_await park(api, scope, id, std::move(writer));
+  co_return from_error(committed.error(), Resource::upload);
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto scope = scope_of(api, req, *name);
+  if (!scope)
+    co_return scope.error();
+  auto mount = digest_query(req, "mount");
+  if (!mount)
+    co_return mount.error();
+  auto digest = digest_query(req, "digest");
+  if (!digest)
+    co_return digest.error();
+
+  if (*mount) {
+    std::string from = req.query_value("from").value_or("");
+    if (!from.empty() && !metadata::is_valid_repository_name(from)) {
+      co_return oci_error(400, "NAME_INVALID", "invalid repository name in from");
+    }
+    auto mounted = co_await api.offload.run(
+        [&] { return api.storage.content().mount(*scope, **mount, from); });
+    if (mounted) {
+      co_await discard_body(req);
+      co_return blob_created(*name, **mount);
+    }
+    if (mounted.error() != Errc::not_found)
+      co_return from_error(mounted.error(), Resource::blob);
+    // Not mountable: fall back to a plain upload session, as the spec asks.
+  }
+
+  std::string id = new_upload_id();
+  content::WriterOptions opts{id, 0, *digest};
+  if (*digest && req.content_length)
+    opts.total = static_cast<int64_t>(*req.content_length);
+  auto writer =
+      co_await api.offload.run([&] { return api.storage.content().writer(*scope, opts); });
+  if (!writer) {
+    if (*digest && writer.error() == Errc::already_exists) {  // monolithic push of known content
+      co_await discard_body(req);
+      co_return blob_created(*name, **digest);
+    }
+    co_return from_error(writer.error(), Resource::upload);
+  }
+  if (*digest) {
+    co_return co_await write_and_commit(api, req, *scope, id, std::move(*writer), **digest);
+  }
+  co_await discard_body(req);
+  co_await park(api, *scope, id, std::move(*writer));
+  co_return in_progress(202, *name, id, 0);
+}
+
+boost::asio::awaitable<Response> patch_upload(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto id = upload_id(req);
+  if (!id)
+    co_return id.error();
+  auto scope = scope_of(api, req, *name);
+  if (!scope)
+    co_return scope.error();
+  auto writer = co_await open_upload(api, *scope, *id);
+  if (!writer)
+    co_return writer.error();
+  auto& w = **writer;
+  auto status = w.status();
+  if (!status) {
+    co_await park(api, *scope, *id, std::move(*writer));
+    co_return from_error(status.error(), Resource::upload);
+  }
+  if (auto bad = check_chunk(req, *name, *id, status->offset)) {
+    co_await park(api, *scope, *id, std::move(*writer));
+    co_return *bad;
+  }
+  auto wrote = co_await stream_body(api, req, w);
+  int64_t offset = status->offset + static_cast<int64_t>(wrote ? *wrote : 0);
+  if (!wrote) {
+    auto now = w.status();
+    offset = now ? now->offset : offset;
+  }
+  co_await park(api, *scope, *id, std::move(*writer));
+  if (!wrote)
+    co_return from_error(wrote.error(), Resource::upload);
+  co_return in_progress(202, *name, *id, offset);
+}
+
+boost::asio::awaitable<Response> finish_upload(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto id = upload_id(req);
+  if (!id)
+    co_return id.error();
+  auto digest = digest_query(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  if (!*digest)
+    co_return oci_error(400, "DIGEST_INVALID", "the digest query parameter is required");
+  auto scope = scope_of(api, req, *name);
+  if (!scope)
+    co_return scope.error();
+  auto writer = co_await open_upload(api, *scope, *id);
+  if (!writer)
+    co_return writer.error();
+  auto status = (*writer)->status();
+  if (status) {
+    if (auto bad = check_chunk(req, *name, *id, status->offset)) {
+      co_await park(api, *scope, *id, std::move(*writer));
+      co_return *bad;
+    }
+  }
+  co_return co_await write_and_commit(api, req, *scope, *id, std::move(*writer), **digest);
+}
+
+boost::asio::awaitable<Response> upload_progress(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto id = upload_id(req);
+  if (!id)
+    co_return id.error();
+  metadata::Scope scope{*name, {}};
+  auto status = api.storage.content().status(scope, *id);
+  if (!status)
+    co_return from_error(status.error(), Resource::upload);
+  co_return in_progress(204, *name, *id, status->offset);
+}
+
+boost::asio::awaitable<Response> cancel_upload(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto id = upload_id(req);
+  if (!id)
+    co_return id.error();
+  metadata::Scope scope{*name, {}};
+  auto aborted = co_await api.offload.run([&] {
+    api.uploads.drop(scope.ns, *id);
+    return api.storage.content().abort(scope, *id);
+  });
+  if (!aborted)
+    co_return from_error(aborted.error(), Resource::upload);
+  Response res;
+  res.status = 204;
+  co_return res;
+}
+
+}  // namespace cairn::handlers

@@ -1,0 +1,44 @@
+// offload: runs blocking storage work on a thread pool and resumes the calling coroutine on
+// its own executor (its connection's strand). Every storage call from server/ and handlers/
+// goes through it, so fsync, rename, LevelDB writes and directory scans never block an I/O
+// thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace cairn::server {
+
+// The pool blocking work runs on. One per process, created by the server's owner.
+class Offloader {
+ public:
+  explicit Offloader(size_t threads) : pool_(threads) {}
+  ~Offloader() { pool_.join(); }
+
+  // Runs fn() on the pool; the awaiting coroutine resumes on its own executor with the result.
+  // Exceptions thrown by fn propagate to the awaiting coroutine. Capture only references and
+  // trivially destructible values in fn (see the note in the body).
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F>> run(F fn) {
+    using R = std::invoke_result_t<F>;
+    // Named, not a temporary inside co_await: GCC 12 mishandles the lifetime of non-trivial
+    // temporaries in a co_await expression.
+    auto task = boost::asio::co_spawn(
+        pool_.get_executor(),
+        [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
+        boost::asio::use_awaitable);
+    co_return co_await std::move(task);
+  }
+
+  void stop() { pool_.stop(); }
+
+ private:
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace cairn::server
