@@ -1,0 +1,65 @@
+#include "handlers/listings.h"
+
+#include "handlers/errors.h"
+#include "handlers/params.h"
+
+#include <nlohmann/json.hpp>
+
+namespace cairn::handlers {
+
+using server::Request;
+using server::Response;
+
+namespace {
+
+using Lister = std::function<Result<metadata::NamePage>(std::string_view last, size_t n)>;
+
+// Runs one paged listing and renders it as {<extra>..., <key>: [names]} with a Link header.
+Response page(const Paging& paging, std::string_view path, std::string_view key,
+              nlohmann::json body, const Lister& list) {
+  metadata::NamePage names;
+  if (!paging.n || *paging.n > 0) {
+    auto listed = list(paging.last, paging.n.value_or(metadata::kNoLimit));
+    if (!listed)
+      return from_error(listed.error(), Resource::repository);
+    names = std::move(*listed);
+  }
+  body[std::string(key)] = names.names;
+  Response res;
+  res.body = body.dump();
+  res.set("content-type", "application/json");
+  if (names.more && !names.names.empty() && paging.n) {
+    res.set("link", next_link(path, *paging.n, names.names.back()));
+  }
+  return res;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto paging_ = paging(req);
+  if (!paging_)
+    co_return paging_.error();
+  auto exists = api.storage.namespaces().exists(*name);
+  if (!exists)
+    co_return from_error(exists.error(), Resource::repository);
+  if (!*exists)
+    co_return oci_error(404, "NAME_UNKNOWN", "repository " + *name + " is not known");
+  co_return page(
+      *paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
+      [&](std::string_view last, size_t n) { return api.storage.tags().list(*name, last, n); });
+}
+
+boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
+  auto paging_ = paging(req);
+  if (!paging_)
+    co_return paging_.error();
+  co_return page(
+      *paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
+      [&](std::string_view last, size_t n) { return api.storage.namespaces().list(last, n); });
+}
+
+}  // namespace cairn::handlers

@@ -1,0 +1,41 @@
+// Manifest parsing: what a pushed manifest refers to, checked against the image-spec.
+//
+// Accepted media types: OCI image manifest and index (v1), Docker schema2 manifest and manifest
+// list. The media type comes from Content-Type, else from the body's mediaType; when both are
+// present they must agree. A pure function: no I/O, safe from any thread.
+#pragma once
+
+#include "storage/common/result.h"
+#include "storage/metadata/records.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::handlers {
+
+inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
+inline constexpr std::string_view kDockerManifest =
+    "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view kDockerManifestList =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+struct ParsedManifest {
+  std::string media_type;
+  bool is_index = false;
+  // What the manifest refers to: config and layers (blobs), or manifests (index entries), and
+  // the subject. Layers with external `urls` (Docker foreign layers) are left out of
+  // `required`: the registry need not hold them.
+  std::vector<metadata::ManifestChild> children;
+  std::vector<metadata::ManifestChild> required;
+  std::optional<metadata::Digest> subject;
+  std::string artifact_type;  // artifactType, else (image manifests) the config's media type
+  metadata::Annotations annotations;
+};
+
+// Parses `body` sent with `content_type` (may be empty). Errors: invalid_argument with a detail
+// for the client (MANIFEST_INVALID).
+Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type);
+
+}  // namespace cairn::handlers

@@ -1,0 +1,219 @@
+#include "handlers/manifests.h"
+
+#include "handlers/blobs.h"
+#include "handlers/body.h"
+#include "handlers/errors.h"
+#include "handlers/manifest_parser.h"
+#include "handlers/params.h"
+#include "storage/metadata/names.h"
+
+#include <variant>
+
+namespace cairn::handlers {
+
+using server::Request;
+using server::Response;
+
+namespace {
+
+// A reference is a digest (it holds ':') or a tag.
+using Reference = std::variant<content::Digest, std::string>;
+
+Checked<Reference> reference_param(const Request& req) {
+  std::string ref(req.param("reference"));
+  if (ref.find(':') != std::string::npos) {
+    auto d = content::Digest::parse(ref);
+    if (!d)
+      return oci_error(400, "DIGEST_INVALID", d.error().detail);
+    return Reference(*d);
+  }
+  if (auto ok = metadata::validate_tag(ref); !ok) {
+    return oci_error(400, "TAG_INVALID", ok.error().detail);
+  }
+  return Reference(ref);
+}
+
+// The digest a reference names in `ns` (a tag is looked up). Errors: MANIFEST_UNKNOWN.
+Checked<content::Digest> resolve(Api& api, const std::string& ns, const Reference& ref) {
+  if (auto* d = std::get_if<content::Digest>(&ref))
+    return *d;
+  auto tag = api.storage.tags().get(ns, std::get<std::string>(ref));
+  if (!tag)
+    return from_error(tag.error(), Resource::manifest);
+  return tag->target.digest;
+}
+
+// Writes the manifest bytes as a blob of scope.ns (nothing to do when it is there already).
+Result<void> store_bytes(Api& api, const metadata::Scope& scope, const content::Digest& digest,
+                         std::string_view body) {
+  content::WriterOptions opts{"manifest-" + std::string(digest.hex()),
+                              static_cast<int64_t>(body.size()), digest};
+  auto writer = api.storage.content().writer(scope, opts);
+  if (!writer)
+    return writer.error() == Errc::already_exists ? Result<void>() : writer.error();
+  if (auto r = (*writer)->truncate(0); !r)
+    return r.error();  // a stale attempt's bytes
+  if (auto r = (*writer)->write(body); !r)
+    return r.error();
+  auto committed = (*writer)->commit(static_cast<int64_t>(body.size()), digest);
+  if (!committed && committed.error() != Errc::already_exists)
+    return committed.error();
+  return {};
+}
+
+// Checks that what the manifest needs is in the repository; the first missing one otherwise.
+Result<std::optional<content::Digest>> first_missing(Api& api, const metadata::Scope& scope,
+                                                     const ParsedManifest& m) {
+  for (const auto& child : m.required) {
+    if (child.kind == metadata::ChildKind::manifest) {
+      auto rec = api.storage.manifests().get(scope.ns, child.digest);
+      if (rec)
+        continue;
+      if (rec.error() != Errc::not_found)
+        return rec.error();
+      // An index may list a manifest pushed as a plain blob.
+    }
+    auto present = api.storage.content().exists(scope, child.digest);
+    if (!present)
+      return present.error();
+    if (!*present)
+      return std::optional<content::Digest>(child.digest);
+  }
+  return std::optional<content::Digest>();
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    co_return ref.error();
+  auto scope = scope_of(api, req, *name);
+  if (!scope)
+    co_return scope.error();
+  const size_t max = api.options.max_manifest_bytes;
+  if (req.content_length && *req.content_length > max) {
+    co_return oci_error(413, "SIZE_INVALID", "manifest exceeds " + std::to_string(max) + " bytes");
+  }
+  auto body = co_await read_small_body(req, max);
+  if (!body) {
+    co_return oci_error(413, "SIZE_INVALID", "manifest exceeds " + std::to_string(max) + " bytes");
+  }
+  auto parsed = parse_manifest(*body, req.header("content-type"));
+  if (!parsed)
+    co_return oci_error(400, "MANIFEST_INVALID", parsed.error().detail);
+
+  auto* by_digest = std::get_if<content::Digest>(&*ref);
+  content::Digest digest =
+      content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
+  if (by_digest && *by_digest != digest) {
+    co_return oci_error(400, "DIGEST_INVALID", "the manifest's digest is " + digest.str());
+  }
+
+  std::optional<content::Digest> missing;
+  auto stored = co_await api.offload.run([&]() -> Result<void> {
+    auto gap = first_missing(api, *scope, *parsed);
+    if (!gap)
+      return gap.error();
+    if (*gap) {
+      missing = *gap;
+      return {};
+    }
+    if (auto r = store_bytes(api, *scope, digest, *body); !r)
+      return r.error();
+    metadata::ManifestRecord record;
+    record.media_type = parsed->media_type;
+    record.size = static_cast<int64_t>(body->size());
+    record.children = parsed->children;
+    record.subject = parsed->subject;
+    record.artifact_type = parsed->artifact_type;
+    record.annotations = parsed->annotations;
+    if (auto r = api.storage.manifests().put(scope->ns, digest, std::move(record)); !r) {
+      return r.error();
+    }
+    if (auto* tag = std::get_if<std::string>(&*ref)) {
+      metadata::Descriptor target{
+          digest, parsed->media_type, static_cast<int64_t>(body->size()), {}, {}};
+      if (auto r = api.storage.tags().put(scope->ns, *tag, target); !r)
+        return r.error();
+    }
+    return {};
+  });
+  if (!stored)
+    co_return from_error(stored.error(), Resource::manifest);
+  if (missing) {
+    co_return oci_error(400, "MANIFEST_BLOB_UNKNOWN", "not in the repository: " + missing->str());
+  }
+  Response res;
+  res.status = 201;
+  res.set("location", "/v2/" + *name + "/manifests/" + digest.str());
+  res.set("docker-content-digest", digest.str());
+  if (parsed->subject)
+    res.set("oci-subject", parsed->subject->str());
+  co_return res;
+}
+
+boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    co_return ref.error();
+  auto digest = resolve(api, *name, *ref);
+  if (!digest)
+    co_return digest.error();
+  auto record = api.storage.manifests().get(*name, *digest);
+  if (!record)
+    co_return from_error(record.error(), Resource::manifest);
+  auto reader = api.storage.content().reader({*name, {}}, *digest);
+  if (!reader)
+    co_return from_error(reader.error(), Resource::manifest);
+  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), *digest,
+                          record->media_type);
+}
+
+boost::asio::awaitable<Response> head_manifest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    co_return ref.error();
+  auto digest = resolve(api, *name, *ref);
+  if (!digest)
+    co_return digest.error();
+  auto record = api.storage.manifests().get(*name, *digest);
+  if (!record)
+    co_return from_error(record.error(), Resource::manifest);
+  Response res;
+  res.set("docker-content-digest", digest->str());
+  res.set("content-type", record->media_type);
+  res.content_length = static_cast<uint64_t>(record->size);
+  co_return res;
+}
+
+boost::asio::awaitable<Response> delete_manifest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    co_return ref.error();
+  auto removed = co_await api.offload.run([&]() -> Result<void> {
+    if (auto* d = std::get_if<content::Digest>(&*ref)) {
+      return api.storage.manifests().remove(*name, *d);
+    }
+    return api.storage.tags().remove(*name, std::get<std::string>(*ref));
+  });
+  if (!removed)
+    co_return from_error(removed.error(), Resource::manifest);
+  Response res;
+  res.status = 202;
+  co_return res;
+}
+
+}  // namespace cairn::handlers
