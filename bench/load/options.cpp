@@ -114,7 +114,8 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
   if (target.empty()) {
     url.target = "/";
   } else if (target.front() == '?') {
-    url.target = "/" + std::string(target);
+    url.target = "/";  // (not "/" + string: GCC 12 warns falsely, -Wrestrict)
+    url.target += target;
   } else {
     url.target = std::string(target);
   }
