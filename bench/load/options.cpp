@@ -154,13 +154,13 @@ options:
   --method M              request method, HEAD included                     [GET]
   --header 'K: V'         extra request header (repeatable)
   --connections N         concurrent keep-alive connections                 [64]
-  --duration SECONDS      run time; also 500ms, 10s, 1m                      [10]
+  --duration SECONDS      run time; also 500ms, 10s, 1m                     [10]
   --body-file F           request body (sent with Content-Length)
   --threads N             I/O threads                                       [min(2, connections)]
-  --timeout SECONDS       a request unanswered this long is an error       [10]
+  --timeout SECONDS       a request unanswered this long is an error        [10]
   --random-range SIZE[:LEN]
                           each request adds 'Range: bytes=a-(a+LEN-1)' at a random offset a in
-                          [0, SIZE-LEN]; sizes take K, M, G suffixes         [LEN 65536]
+                          [0, SIZE-LEN]; sizes take K, M, G suffixes        [LEN 65536]
   --help                  this text
 )";
 }
