@@ -195,6 +195,62 @@ std::unique_lock<std::shared_mutex> Database::lock_exclusive() {
   return std::unique_lock<std::shared_mutex>(wlock_);
 }
 
+Result<void> Database::remove_exclusive(const std::unique_lock<std::shared_mutex>& held,
+                                        std::span<const std::string> keys) {
+  if (!held.owns_lock() || held.mutex() != &wlock_)
+    return fail(Errc::failed_precondition, "remove_exclusive without this database's wlock");
+  if (keys.empty())
+    return {};
+  leveldb::WriteBatch batch;
+  for (const std::string& k : keys)
+    batch.Delete(slice(k));
+  return write(batch);
+}
+
+Result<void> Database::start_journal(const std::unique_lock<std::shared_mutex>& held) {
+  if (!held.owns_lock() || held.mutex() != &wlock_)
+    return fail(Errc::failed_precondition, "start_journal without this database's wlock");
+  std::lock_guard lock(journal_mutex_);
+  journal_ = Journal{};
+  journal_on_.store(true);
+  return {};
+}
+
+Database::Journal Database::take_journal() {
+  std::lock_guard lock(journal_mutex_);
+  Journal out = std::move(journal_);
+  journal_ = Journal{};
+  return out;
+}
+
+void Database::stop_journal() {
+  std::lock_guard lock(journal_mutex_);
+  journal_on_.store(false);
+  journal_ = Journal{};
+}
+
+void Database::journal(const leveldb::WriteBatch& batch, bool dirty) {
+  struct Keys final : leveldb::WriteBatch::Handler {
+    std::vector<std::string> keys;
+    void Put(const leveldb::Slice& k, const leveldb::Slice&) override {
+      keys.emplace_back(k.data(), k.size());
+    }
+    void Delete(const leveldb::Slice& k) override { keys.emplace_back(k.data(), k.size()); }
+  } handler;
+  (void)batch.Iterate(&handler);
+  std::lock_guard lock(journal_mutex_);
+  if (!journal_on_.load())
+    return;
+  journal_.dirty = journal_.dirty || dirty;
+  if (journal_.overflowed || journal_.keys.size() + handler.keys.size() > kJournalLimit) {
+    journal_.overflowed = true;
+    journal_.keys.clear();
+    return;
+  }
+  for (std::string& k : handler.keys)
+    journal_.keys.push_back(std::move(k));
+}
+
 Result<void> Database::write(leveldb::WriteBatch& batch) {
   leveldb::WriteOptions wo;
   wo.sync = sync_writes_;
@@ -254,6 +310,9 @@ Result<void> Database::Update::commit() {
       return r;
     if (dirty_)
       db_->dirty_.fetch_add(1);
+    // Still under wlock shared: GC, once it holds wlock exclusively, sees this change journaled.
+    if (db_->journal_on_.load())
+      db_->journal(*batch_, dirty_);
   }
   locks_.clear();
   wlock_.unlock();

@@ -114,6 +114,30 @@ class Database {
   // Resets the dirty flag. Call with lock_exclusive() held, after a collection.
   void clear_dirty() noexcept { dirty_.store(0); }
 
+  // Deletes `keys` in one WriteBatch while the caller holds lock_exclusive() (`held` must own
+  // this database's wlock). Runs no mutation callbacks: GC's own sweep is not a client change.
+  // Errors: failed_precondition (`held` is not this database's wlock), io (nothing was deleted).
+  Result<void> remove_exclusive(const std::unique_lock<std::shared_mutex>& held,
+                                std::span<const std::string> keys);
+
+  // The change journal, so GC can mark over a snapshot without holding writers: while it is on,
+  // every committed Update appends the keys it wrote or deleted (before releasing wlock), so
+  // under lock_exclusive() the journal lists every key changed since it was started.
+  struct Journal {
+    std::vector<std::string> keys;  // in commit order; a key may repeat
+    bool dirty = false;             // some journaled Update removed a reference (mark_dirty)
+    bool overflowed = false;        // more than kJournalLimit keys: `keys` is incomplete
+  };
+  static constexpr size_t kJournalLimit = size_t{1} << 20;
+  // Starts (or restarts, emptying it) the journal. `held` must own this database's wlock, so
+  // every Update either committed before the call or is journaled. Errors: failed_precondition.
+  Result<void> start_journal(const std::unique_lock<std::shared_mutex>& held);
+  // Returns what was journaled since start_journal() or the previous take_journal(), and keeps
+  // journaling. Thread-safe.
+  Journal take_journal();
+  // Stops journaling and drops what was not taken. Thread-safe.
+  void stop_journal();
+
   // The LevelDB handle, for tests and tools. Writes through it bypass every rule above.
   leveldb::DB& leveldb() noexcept { return *db_; }
 
@@ -122,6 +146,7 @@ class Database {
   Database(std::unique_ptr<Private> priv, const Clock* clock, int version);
   Result<void> write(leveldb::WriteBatch& batch);
   void notify();
+  void journal(const leveldb::WriteBatch& batch, bool dirty);
 
   static constexpr size_t kStripes = 256;
 
@@ -134,6 +159,10 @@ class Database {
   std::shared_mutex wlock_;
   std::mutex stripes_[kStripes];
   std::atomic<uint32_t> dirty_{0};
+
+  std::atomic<bool> journal_on_{false};
+  std::mutex journal_mutex_;
+  Journal journal_;  // guarded by journal_mutex_
 
   mutable std::shared_mutex callbacks_mutex_;
   std::vector<std::function<void(bool)>> callbacks_;

@@ -1,0 +1,116 @@
+// Collector: online garbage collection of the metadata database and the blob tree
+// (containerd's metadata.DB.GarbageCollect with pkg/gc's mark and sweep), per namespace.
+//
+// Graph. Nodes are the records of one namespace: blobs (by digest), ingests (by ref), leases.
+// Roots:
+//  - tags (their target manifest);
+//  - every manifest record: a manifest is kept until it is deleted (ManifestStore::remove),
+//    whether it was pushed by tag or by digest;
+//  - the resources of unexpired leases (a lease with kFlatLabel pins only its own resources:
+//    GC follows no edge out of them);
+//  - blobs labelled kRootLabel;
+//  - blobs whose record is younger than GcOptions::grace (clients without leases are
+//    protected while they push the rest of an image);
+//  - ingests with expire_at in the future, or held by an unexpired lease.
+// Edges: a manifest's children (config, layers, index entries, subject), and labels
+// kRefContentLabel / kRefContentLabel + ".<anything>" on any blob, whose value is a digest in
+// the same namespace. A blob record is live or dead within its namespace only.
+//
+// Phases of collect():
+//  1. mark, holding nothing: the database's change journal is started (under wlock, briefly),
+//     then one LevelDB iterator (a consistent snapshot) is walked namespace by namespace and
+//     marked in memory. The backend's blob files are listed too.
+//  2. sweep, holding wlock (writers wait, readers never do): the journal names every key
+//     changed since phase 1 began; GC re-marks from those keys over the current state, drops
+//     any candidate a journaled key touches, and deletes in ONE WriteBatch: dead blob records,
+//     dead ingest records, expired leases with their resource keys. The dirty flag is cleared
+//     unless a reference was removed while marking.
+//  3. files, holding nothing or ContentStore::lock_exclusive() in chunks: dead ingests are
+//     aborted in the backend; blob files that no namespace records (by the scan minus the sweep,
+//     plus any blob key journaled until the chunk's lock is taken) are deleted; backend ingests
+//     "<ns>@<ref>" without an ingest record, idle for at least the grace period, are aborted.
+// Records are deleted before files, so a crash at any point leaves no record without its file;
+// what a crash leaves behind (files, ingests) the next collection sweeps.
+//
+// Thread-safety: collect() may be called from any thread; runs are serialised. One Collector per
+// Database (the journal is a single slot).
+#pragma once
+
+#include "storage/common/clock.h"
+#include "storage/common/result.h"
+#include "storage/content/store.h"
+#include "storage/metadata/content_store.h"
+#include "storage/metadata/db.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+
+namespace cairn::gc {
+
+// A blob labelled with this (any value) is a root.
+inline constexpr std::string_view kRootLabel = "containerd.io/gc.root";
+// A blob labelled with this, or with this followed by ".<anything>", refers to the digest in
+// the label's value (same namespace).
+inline constexpr std::string_view kRefContentLabel = "containerd.io/gc.ref.content";
+// A lease labelled with this (any value) pins only its own resources.
+inline constexpr std::string_view kFlatLabel = "containerd.io/gc.flat";
+
+struct GcOptions {
+  // Blob records younger than this are roots, and backend ingests without a record idle for
+  // less than this are kept. 0 turns the grace period off.
+  std::chrono::nanoseconds grace = std::chrono::hours(1);
+  // Blob files deleted per hold of ContentStore::lock_exclusive() (commits wait meanwhile).
+  size_t delete_chunk = 1024;
+  // Test hook: called after phase 1 (the snapshot is marked) and before phase 2 takes wlock,
+  // so tests can change the database "during" the mark. Empty in production.
+  std::function<void()> after_mark;
+};
+
+// The figures of one collection.
+struct GcStats {
+  Timestamp started_at{};                // Database clock time at the start
+  std::chrono::nanoseconds duration{};   // wall time of the whole run (steady clock)
+  std::chrono::nanoseconds mark_time{};  // wall time of phase 1 (nothing held)
+  std::chrono::nanoseconds paused{};     // wall time writers were held (wlock exclusive)
+  size_t marked = 0;                     // live blob records, all namespaces
+  size_t removed_blobs = 0;              // blob records deleted
+  size_t removed_files = 0;              // blob files deleted from the backend
+  int64_t removed_bytes = 0;             // their sizes
+  size_t removed_ingests = 0;            // ingest records deleted (expired or unleased)
+  size_t removed_backend_ingests = 0;    // backend ingests aborted without a record (orphans)
+  size_t removed_leases = 0;             // expired leases deleted (with their resource keys)
+
+  friend bool operator==(const GcStats&, const GcStats&) = default;
+};
+
+class Collector {
+ public:
+  // `db`, `content` and `backend` (the store under `content`) must outlive the collector. The
+  // clock is the database's.
+  Collector(metadata::Database& db, metadata::ContentStore& content, content::Store& backend,
+            GcOptions options = {});
+
+  const GcOptions& options() const noexcept { return options_; }
+
+  // Runs one collection and returns its figures. Blocks for the whole run (seconds for
+  // millions of records: run it off the I/O threads); holds writers only for phase 2 and commits
+  // only while a chunk of files is deleted. Errors: io (LevelDB or the backend failed; what was
+  // done stays done and is safe), internal (a corrupt record), unavailable (writers changed more
+  // than Database::kJournalLimit keys while marking: nothing was deleted, retry).
+  Result<GcStats> collect();
+
+ private:
+  Result<GcStats> collect_locked();
+
+  metadata::Database& db_;
+  metadata::ContentStore& content_;
+  content::Store& backend_;
+  GcOptions options_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace cairn::gc
