@@ -89,6 +89,31 @@ std::string utc_now_rfc3339() {
   return buf;
 }
 
+// Header names travel lowercase inside cairn; on the wire they take their usual spelling
+// ("docker-upload-uuid" → "Docker-Upload-UUID"), which some clients print verbatim.
+std::string canonical_header(std::string_view name) {
+  std::string out;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dash = name.find('-', start);
+    std::string_view word =
+        name.substr(start, dash == std::string_view::npos ? dash : dash - start);
+    if (!out.empty())
+      out += '-';
+    if (word == "uuid" || word == "oci" || word == "www" || word == "md5") {
+      for (char c : word)
+        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    } else if (!word.empty()) {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
+      out.append(word.substr(1));
+    }
+    if (dash == std::string_view::npos)
+      break;
+    start = dash + 1;
+  }
+  return out;
+}
+
 Request make_request(const http::request_parser<http::buffer_body>& parser, std::string id) {
   const auto& msg = parser.get();
   Request req;
@@ -324,7 +349,7 @@ asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(Conn
   conn.stream.expires_after(opts.io_timeout);
   auto fill = [&](auto& msg) {
     for (auto& [k, v] : res.headers)
-      msg.insert(k, v);
+      msg.insert(canonical_header(k), v);
     msg.keep_alive(keep_alive);
   };
   if (res.file && !head) {

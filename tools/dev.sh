@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libleveldb-dev libssl-dev
-          nlohmann-json3-dev libgtest-dev libbenchmark-dev curl)
+          nlohmann-json3-dev libgtest-dev libbenchmark-dev curl skopeo buildah)
 
 install_missing() {
   local missing=() p
