@@ -32,6 +32,7 @@
 #   FORMAT [md]             what goes to stdout: md | json | both
 #   KEEP [0]                1: keep the scratch directory (server roots, bench data)
 #   REGISTRY_BENCH [/work/shared/bench/registry-bench.sh]
+#   TABLE_ONLY [0]          1: measure nothing; re-render the table from the raw files in OUT_DIR
 #
 # Every process this script starts is stopped by its PID (trap on EXIT). Progress on stderr.
 set -uo pipefail
@@ -51,9 +52,10 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 FORMAT=${FORMAT:-md}
 KEEP=${KEEP:-0}
 REGISTRY_BENCH=${REGISTRY_BENCH:-/work/shared/bench/registry-bench.sh}
+TABLE_ONLY=${TABLE_ONLY:-0}
 OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/cairn-side-by-side.$(date +%Y%m%d-%H%M%S)}
 MT=application/vnd.oci.image.manifest.v1+json
-RUN_DATE=$(date -u +%FT%TZ)
+RUN_DATE=${RUN_DATE:-$(date -u +%FT%TZ)}
 BENCH_REPO=bench/sbs  # registry-bench.sh's repository
 LOAD_REPO=bench/load  # the fixtures cairn-load reads
 
@@ -62,10 +64,18 @@ die() { log "FATAL: $*"; exit 1; }
 
 mkdir -p "$OUT_DIR" || exit 2
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/cairn-sbs.XXXXXX") || exit 2
 NOTES=$OUT_DIR/notes.txt
-: > "$NOTES"
 note() { log "note: $*"; echo "$*" >> "$NOTES"; }
+render_table() {
+  RUN_DATE=$RUN_DATE TARGETS=$TARGETS SUITES=$SUITES \
+    python3 "$ROOT_DIR/bench/load/side_by_side_table.py" "$OUT_DIR" "$FORMAT"
+}
+if [[ $TABLE_ONLY == 1 ]]; then
+  render_table
+  exit
+fi
+: > "$NOTES"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/cairn-sbs.XXXXXX") || exit 2
 
 # ------------------------------------------------------------------ processes we own
 PIDS=()
@@ -147,7 +157,6 @@ export WORKDIR=${WORKDIR:-$SCRATCH/regbench}  # registry-bench.sh's client-side 
 mkdir -p "$WORKDIR"
 
 # ------------------------------------------------------------------ 1. iperf3
-IPERF_MBPS=null
 if [[ " $SUITES " == *" iperf3 "* ]] && command -v iperf3 > /dev/null; then
   port=$(free_port)
   iperf3 -s -1 -B 127.0.0.1 -p "$port" > "$OUT_DIR/iperf3.server.log" 2>&1 &
@@ -155,8 +164,7 @@ if [[ " $SUITES " == *" iperf3 "* ]] && command -v iperf3 > /dev/null; then
   PIDS+=("$ipid")
   sleep 0.5
   if iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J > "$OUT_DIR/iperf3.json" 2> "$OUT_DIR/iperf3.err"; then
-    IPERF_MBPS=$(jq '.end.sum_received.bits_per_second / 8 / 1e6 | . * 10 | round / 10' "$OUT_DIR/iperf3.json")
-    log "iperf3 loopback, one stream: $IPERF_MBPS MB/s"
+    log "iperf3 loopback, one stream: $(jq '.end.sum_received.bits_per_second / 8e6 | round' "$OUT_DIR/iperf3.json") MB/s"
   else
     note "iperf3 failed: $(tail -c 300 "$OUT_DIR/iperf3.err")"
   fi
@@ -274,7 +282,13 @@ start_cairn() {
   local port root=$SCRATCH/cairn-root
   port=$(free_port)
   mkdir -p "$root"
-  "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off > "$OUT_DIR/cairn.server.log" 2>&1 &
+  # Started with SIGPIPE ignored, as Go's runtime does for the reference: a load generator closes
+  # connections with responses in flight at its deadline, and a sendfile(2) to such a socket
+  # raises SIGPIPE, which killed cairn (exit 141) up to at least commit 9e7860c. exec keeps the PID.
+  (
+    trap '' PIPE
+    exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off
+  ) > "$OUT_DIR/cairn.server.log" 2>&1 &
   SRV_PID=$!
   SRV_BASE=http://127.0.0.1:$port
 }
@@ -309,109 +323,5 @@ for name in $TARGETS; do
 done
 
 # ------------------------------------------------------------------ 3. the table
-RUN_DATE=$RUN_DATE TARGETS=$TARGETS SUITES=$SUITES python3 - "$OUT_DIR" "$IPERF_MBPS" "$FORMAT" << 'EOF'
-import json, os, statistics, sys
-out_dir, iperf, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
-names = ['reference', 'cairn']
-bench, load = {}, {}
-for n in names:
-    try:
-        with open(os.path.join(out_dir, f'{n}.registry-bench.json')) as f:
-            bench[n] = json.load(f)
-    except (OSError, ValueError):
-        bench[n] = None
-    load[n] = {}
-    for test in ('head_small', 'get_manifest', 'range_64k'):
-        runs = []
-        try:
-            with open(os.path.join(out_dir, f'{n}.load.{test}.jsonl')) as f:
-                runs = [json.loads(l) for l in f if l.strip()]
-        except (OSError, ValueError):
-            pass
-        if runs:
-            med = {k: statistics.median(r[k] for r in runs)
-                   for k in ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx', 'requests')}
-            med['runs'] = len(runs)
-            load[n][test] = med
-
-# rows: (key, label, direction) ; direction: +1 higher is better, -1 lower, 0 neither
-def direction(key):
-    k = key.lower()
-    if 'bytes_per_req' in k: return 0
-    if k.endswith('_errors') or k.endswith('_non2xx') or '_ms' in k or 'cpu' in k or 'vmhwm' in k or 'vmrss' in k: return -1
-    if 'mbps' in k or k.endswith('_rps'): return +1
-    return 0
-metrics = {n: {} for n in names}
-keys = []
-for n in names:
-    b = bench[n] or {}
-    for k, v in b.items():
-        if k in ('samples', 'meta', 'errors') or not isinstance(v, (int, float)):
-            continue
-        metrics[n][k] = v
-        if k not in keys: keys.append(k)
-for test, c in (('head_small', 64), ('get_manifest', 64), ('range_64k', 32)):
-    for field in ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx'):
-        k = f'load_{test}_c{c}_{field}'
-        for n in names:
-            r = load[n].get(test)
-            if r is not None: metrics[n][k] = r[field]
-        if any(k in metrics[n] for n in names): keys.append(k)
-
-def ratio(k):
-    a, b = metrics['reference'].get(k), metrics['cairn'].get(k)
-    if a is None or b is None or a == 0: return None
-    return round(b / a, 3)
-def fmtv(v):
-    if v is None: return '—'
-    if isinstance(v, float) and v != int(v): return f'{v:,.3f}'.rstrip('0').rstrip('.')
-    return f'{int(v):,}'
-
-rows = []
-for k in keys:
-    d = direction(k)
-    rows.append({'metric': k, 'reference': metrics['reference'].get(k), 'cairn': metrics['cairn'].get(k),
-                 'ratio': ratio(k), 'better': {1: 'higher', -1: 'lower', 0: ''}[d]})
-notes = [l.rstrip('\n') for l in open(os.path.join(out_dir, 'notes.txt')) if l.strip()]
-for n in names:
-    if bench[n] is None:
-        if n in os.environ.get('TARGETS', '') and 'registry-bench' in os.environ.get('SUITES', ''):
-            notes.append(f'{n}: no registry-bench result')
-    else:
-        for e in bench[n].get('errors', []): notes.append(f'{n} registry-bench error: {e}')
-    for test, r in load[n].items():
-        if r['errors'] or r['non2xx']:
-            notes.append(f'{n} {test}: median errors={r["errors"]} non2xx={r["non2xx"]} (figure not comparable)')
-iperf_v = None if iperf in ('', 'null') else float(iperf)
-meta = {n: (bench[n] or {}).get('meta', {}) for n in names}
-combined = {'iperf3_loopback_MBps': iperf_v, 'rows': rows,
-            'reference': metrics['reference'], 'cairn': metrics['cairn'],
-            'ratio_cairn_over_reference': {r['metric']: r['ratio'] for r in rows if r['ratio'] is not None},
-            'load_medians': load, 'meta': meta, 'notes': notes,
-            'date_utc': os.environ['RUN_DATE'],
-            'env': {k: os.environ.get(k) for k in ('REPS', 'DURATION', 'BIG_MIB', 'LOAD_REPS', 'LOAD_DURATION', 'RANGE_MIB')}}
-md = []
-env = combined['env']
-md.append(f"## cairn vs reference registry (docker-registry 2.8), {os.environ['RUN_DATE']}")
-md.append('')
-md.append(f"REPS={env['REPS']} DURATION={env['DURATION']}s BIG_MIB={env['BIG_MIB']}; cairn-load: "
-          f"{os.environ.get('LOAD_REPS')} × {os.environ.get('LOAD_DURATION')}s, range blob {os.environ.get('RANGE_MIB')} MiB. "
-          (f"Loopback TCP ceiling (iperf3, one stream): {fmtv(iperf_v)} MB/s." if iperf_v else ''))
-md.append('')
-md.append('| metric | reference | cairn | cairn ÷ ref | better |')
-md.append('|---|---:|---:|---:|---|')
-for r in rows:
-    md.append(f"| {r['metric']} | {fmtv(r['reference'])} | {fmtv(r['cairn'])} | {fmtv(r['ratio'])} | {r['better']} |")
-if notes:
-    md.append('')
-    md.append('Notes:')
-    md.extend(f'- {n}' for n in notes)
-md_text = '\n'.join(md) + '\n'
-with open(os.path.join(out_dir, 'side-by-side.md'), 'w') as f: f.write(md_text)
-with open(os.path.join(out_dir, 'side-by-side.json'), 'w') as f: json.dump(combined, f, indent=1)
-if fmt in ('md', 'both'): sys.stdout.write(md_text)
-if fmt == 'both': sys.stdout.write('\n```json\n')
-if fmt in ('json', 'both'): sys.stdout.write(json.dumps(combined, indent=1) + '\n')
-if fmt == 'both': sys.stdout.write('```\n')
-EOF
+render_table
 log "results in $OUT_DIR (side-by-side.md, side-by-side.json, raw outputs)"
