@@ -303,7 +303,6 @@ class Remarker {
         if (!*lease)
           return {};
         const bool flat = **lease;
-        Result<void> inner = {};
         std::vector<keys::ParsedKey> resources;
         auto r = db_.scan(keys::lease_resources_prefix(k.ns, k.name), {},
                           [&](std::string_view key, std::string_view) {

@@ -9,7 +9,9 @@
 //    one mutex;
 //  - after each committed Update, mutation callbacks run with the dirty flag: true once any
 //    change since the last GC removed a reference (a delete), as containerd's
-//    mutationCallbacks do, so a GC scheduler can decide when to collect.
+//    mutationCallbacks do, so a GC scheduler can decide when to collect;
+//  - while GC marks a snapshot, a change journal lists the keys each committed Update touched,
+//    so GC re-marks only those under wlock (storage/gc/collector.h).
 //
 // The per-namespace stores (namespaces.h, tags.h, manifests.h, leases.h, content_store.h) are
 // small classes over a Database; keys are built only by keys.h.
