@@ -100,6 +100,17 @@ forget_pid() {
   for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
   PIDS=("${keep[@]}")
 }
+# run_child CMD...: runs CMD in the background and waits for it, so that a signal reaches our traps
+# at once (bash defers traps while a foreground child runs); stopped on exit like the servers.
+run_child() {
+  "$@" &
+  local pid=$! rc
+  PIDS+=("$pid")
+  wait "$pid"
+  rc=$?
+  forget_pid "$pid"
+  return "$rc"
+}
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
@@ -163,7 +174,7 @@ if [[ " $SUITES " == *" iperf3 "* ]] && command -v iperf3 > /dev/null; then
   ipid=$!
   PIDS+=("$ipid")
   sleep 0.5
-  if iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J > "$OUT_DIR/iperf3.json" 2> "$OUT_DIR/iperf3.err"; then
+  if run_child iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J > "$OUT_DIR/iperf3.json" 2> "$OUT_DIR/iperf3.err"; then
     log "iperf3 loopback, one stream: $(jq '.end.sum_received.bits_per_second / 8e6 | round' "$OUT_DIR/iperf3.json") MB/s"
   else
     note "iperf3 failed: $(tail -c 300 "$OUT_DIR/iperf3.err")"
@@ -217,7 +228,9 @@ load_test() {
   local out=$OUT_DIR/$name.load.$test.jsonl i j
   : > "$out"
   for ((i = 1; i <= LOAD_REPS; i++)); do
-    j=$("$LOAD" --url "$url" --connections "$c" --duration "$LOAD_DURATION" "$@" 2>> "$OUT_DIR/$name.load.err")
+    run_child "$LOAD" --url "$url" --connections "$c" --duration "$LOAD_DURATION" "$@" \
+      > "$SCRATCH/load.out" 2>> "$OUT_DIR/$name.load.err"
+    j=$(< "$SCRATCH/load.out")
     if [[ -n $j ]]; then
       echo "$j" >> "$out"
       log "$name $test #$i: $(jq -r '"\(.rps|floor) req/s p99=\(.p99_ms)ms errors=\(.errors) non2xx=\(.non2xx)"' <<< "$j")"
@@ -308,7 +321,7 @@ for name in $TARGETS; do
   fi
   if [[ " $SUITES " == *" registry-bench "* ]]; then
     log "$name: registry-bench.sh (REPS=$REPS DURATION=$DURATION BIG_MIB=$BIG_MIB)"
-    SERVER_PID=$SRV_PID bash "$REGISTRY_BENCH" "$SRV_BASE" "$BENCH_REPO" \
+    SERVER_PID=$SRV_PID run_child bash "$REGISTRY_BENCH" "$SRV_BASE" "$BENCH_REPO" \
       > "$OUT_DIR/$name.registry-bench.json" 2> "$OUT_DIR/$name.registry-bench.log" ||
       note "$name: registry-bench.sh exited $? (see $OUT_DIR/$name.registry-bench.log)"
   fi
