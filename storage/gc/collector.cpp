@@ -47,7 +47,7 @@ bool has_label(const content::Labels& labels, std::string_view key) {
   return labels.find(key) != labels.end();
 }
 
-// The marks of one namespace, kept from phase 1 for the re-mark under wlock.
+// The marks of one namespace, kept from phase 1 for the re-marks (phases 2 and 3).
 struct NsMarks {
   std::unordered_map<std::string, uint8_t> marks;  // digest → Mark
 
@@ -72,7 +72,7 @@ struct DeadLease {
   std::string id;
 };
 
-// Everything phase 1 learns, for phases 2 and 3.
+// Everything phase 1 learns, for the later phases.
 struct Marked {
   std::unordered_map<std::string, NsMarks> namespaces;
   std::unordered_map<std::string, uint32_t> recorded;  // digest → namespaces recording it
@@ -257,8 +257,8 @@ Result<void> mark_snapshot(const Database& db, Timestamp now, std::chrono::nanos
   return {};
 }
 
-// Phase 2's re-mark: from the keys journaled since phase 1 began, over the current state (wlock
-// is held, so the state is still).
+// The re-mark of phases 2 and 3: from the keys journaled since phase 1 began, over the current
+// state (moving in phase 2, still in phase 3 under wlock).
 class Remarker {
  public:
   Remarker(const Database& db, Timestamp now, std::chrono::nanoseconds grace, Marked& marked)
@@ -424,6 +424,9 @@ struct JournalGuard {
   ~JournalGuard() { db.stop_journal(); }
 };
 
+// A catch-up round that saw no more changes than this is the last.
+constexpr size_t kCatchUpEnough = 256;
+
 std::chrono::nanoseconds since(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start);
 }
@@ -475,20 +478,24 @@ Result<GcStats> Collector::collect_locked() {
   if (options_.after_mark)
     options_.after_mark();
 
-  // --- phase 2: re-mark what changed, sweep the metadata in one batch, writers held ---
+  // --- phase 2, catch-up: re-mark from the journal while writers run, until little is left ---
+  // Marks only grow, and a key changed again after it was re-marked is journaled again, so
+  // re-marking over the live state here is as sound as under wlock; it only shrinks what phase 3
+  // must re-mark while writers wait.
   std::vector<DeadIngest> dead_ingests;
-  std::unordered_set<std::string> recreated;  // digests of blob keys journaled since phase 1
-  {
-    const auto t_lock = SteadyClock::now();
-    auto wlock = db_.lock_exclusive();
-    Database::Journal journal = db_.take_journal();
+  std::unordered_set<std::string> changed;    // every key journaled since phase 1 began
+  std::unordered_set<std::string> recreated;  // digests of the blob keys among them
+  bool dirty_while_marking = false;
+  Remarker remark(db_, now, options_.grace, marked);
+  auto absorb = [&](Database::Journal journal) -> Result<size_t> {
     if (journal.overflowed) {
       return fail(Errc::unavailable,
                   "gc: too many metadata changes while marking; nothing was collected, retry");
     }
-    std::unordered_set<std::string> changed(journal.keys.begin(), journal.keys.end());
-    Remarker remark(db_, now, options_.grace, marked);
-    for (const std::string& key : changed) {
+    dirty_while_marking = dirty_while_marking || journal.dirty;
+    // Each key once per round, but again in a later round: its value may have changed again.
+    std::unordered_set<std::string> round(journal.keys.begin(), journal.keys.end());
+    for (const std::string& key : round) {
       auto parsed = keys::parse(key);
       if (!parsed)
         continue;
@@ -499,6 +506,23 @@ Result<GcStats> Collector::collect_locked() {
     }
     if (auto r = remark.drain(); !r)
       return fail(r.error().code, "gc re-mark: " + r.error().detail);
+    changed.merge(round);
+    return journal.keys.size();
+  };
+  for (int i = 0; i < options_.catch_up_rounds; ++i) {
+    auto n = absorb(db_.take_journal());
+    if (!n)
+      return n.error();
+    if (*n <= kCatchUpEnough)
+      break;
+  }
+
+  // --- phase 3: re-mark the last changes, sweep the metadata in one batch, writers held ---
+  {
+    const auto t_lock = SteadyClock::now();
+    auto wlock = db_.lock_exclusive();
+    if (auto n = absorb(db_.take_journal()); !n)
+      return n.error();
 
     std::vector<std::string> batch;
     for (const DeadBlob& b : marked.blobs) {
@@ -536,14 +560,14 @@ Result<GcStats> Collector::collect_locked() {
     if (auto r = db_.remove_exclusive(wlock, batch); !r)
       return r.error();
     // A reference removed while marking may have left garbage this run could not see.
-    if (!journal.dirty)
+    if (!dirty_while_marking)
       db_.clear_dirty();
     stats.paused = since(t_lock);
   }
   stats.marked = marked.scanned_blobs - stats.removed_blobs;
   marked.namespaces.clear();
 
-  // --- phase 3: the backend, after the records (a crash leaves files, never dangling records) ---
+  // --- phase 4: the backend, after the records (a crash leaves files, never dangling records) ---
   for (const DeadIngest& i : dead_ingests) {
     // unavailable: a writer still holds it; not_found: already gone. Either way the orphan sweep
     // below (or the next run's) finishes the job.

@@ -20,12 +20,15 @@
 //  1. mark, holding nothing: the database's change journal is started (under wlock, briefly),
 //     then one LevelDB iterator (a consistent snapshot) is walked namespace by namespace and
 //     marked in memory. The backend's blob files are listed too.
-//  2. sweep, holding wlock (writers wait, readers never do): the journal names every key
-//     changed since phase 1 began; GC re-marks from those keys over the current state, drops
-//     any candidate a journaled key touches, and deletes in ONE WriteBatch: dead blob records,
+//  2. catch up, holding nothing: GC re-marks from the keys journaled so far over the current
+//     state, a few rounds, until a round sees few changes (marks only grow, and a key changed
+//     again is journaled again, so this is sound without the lock);
+//  3. sweep, holding wlock (writers wait, readers never do): the journal now names the last
+//     keys changed; GC re-marks from them, drops any candidate a key journaled since phase 1
+//     touches, and deletes in ONE WriteBatch: dead blob records,
 //     dead ingest records, expired leases with their resource keys. The dirty flag is cleared
 //     unless a reference was removed while marking.
-//  3. files, holding nothing or ContentStore::lock_exclusive() in chunks: dead ingests are
+//  4. files, holding nothing or ContentStore::lock_exclusive() in chunks: dead ingests are
 //     aborted in the backend; blob files that no namespace records (by the scan minus the sweep,
 //     plus any blob key journaled until the chunk's lock is taken) are deleted; backend ingests
 //     "<ns>@<ref>" without an ingest record, idle for at least the grace period, are aborted.
@@ -65,7 +68,11 @@ struct GcOptions {
   std::chrono::nanoseconds grace = std::chrono::hours(1);
   // Blob files deleted per hold of ContentStore::lock_exclusive() (commits wait meanwhile).
   size_t delete_chunk = 1024;
-  // Test hook: called after phase 1 (the snapshot is marked) and before phase 2 takes wlock,
+  // Rounds of re-marking from the change journal while writers run, before phase 3 holds them
+  // for what is left (a round ends the catch-up early once it saw few changes). 0: re-mark
+  // everything changed during the mark under wlock.
+  int catch_up_rounds = 8;
+  // Test hook: called after phase 1 (the snapshot is marked), before the catch-up and wlock,
   // so tests can change the database "during" the mark. Empty in production.
   std::function<void()> after_mark;
 };
@@ -97,7 +104,7 @@ class Collector {
   const GcOptions& options() const noexcept { return options_; }
 
   // Runs one collection and returns its figures. Blocks for the whole run (seconds for
-  // millions of records: run it off the I/O threads); holds writers only for phase 2 and commits
+  // millions of records: run it off the I/O threads); holds writers only for phase 3 and commits
   // only while a chunk of files is deleted. Errors: io (LevelDB or the backend failed; what was
   // done stays done and is safe), internal (a corrupt record), unavailable (writers changed more
   // than Database::kJournalLimit keys while marking: nothing was deleted, retry).

@@ -348,15 +348,25 @@ TEST_F(GcTest, FailedFileDeletionLeavesNoRecordWithoutItsFile) {
   EXPECT_TRUE(visible(kNs, kept));
 }
 
-// --- changes made while the snapshot is marked (the journal, re-marked under wlock) ---
+// --- changes made while the snapshot is marked: the journal, re-marked in the catch-up rounds
+// (param 8) or all under wlock (param 0) ---
 
-TEST_F(GcTest, RefAddedDuringMarkKeepsItsTarget) {
+class GcDuringMarkTest : public GcTest, public ::testing::WithParamInterface<int> {
+ protected:
+  GcOptions opts() {
+    GcOptions o;
+    o.catch_up_rounds = GetParam();
+    return o;
+  }
+};
+
+TEST_P(GcDuringMarkTest, RefAddedDuringMarkKeepsItsTarget) {
   const Digest root = put(kNs, "root", {{"containerd.io/gc.root", ""}});
   const Digest x = put(kNs, "x");
   const Digest y = put(kNs, "y");
   const Digest z = put(kNs, "z", {{"containerd.io/gc.ref.content", y.str()}});
   clock_.advance(2h);
-  GcOptions o;
+  GcOptions o = opts();
   o.after_mark = [&] {
     // root → x, and x → z → y (z was dead in the snapshot; its edge must be followed too).
     content::Info i{root, 0, {}, {}, {{"containerd.io/gc.ref.content", x.str()}}};
@@ -372,11 +382,11 @@ TEST_F(GcTest, RefAddedDuringMarkKeepsItsTarget) {
   EXPECT_EQ(s.removed_blobs, 0u);
 }
 
-TEST_F(GcTest, ManifestAndTagPushedDuringMarkKeepTheirLayers) {
+TEST_P(GcDuringMarkTest, ManifestAndTagPushedDuringMarkKeepTheirLayers) {
   const Digest layer = put(kNs, "old layer");
   const Digest other = put(kNs, "other old layer");
   clock_.advance(2h);
-  GcOptions o;
+  GcOptions o = opts();
   o.grace = 0s;  // nothing young protects them: only the re-mark does
   o.after_mark = [&] {
     const Digest m = put_manifest(kNs, "late manifest", {child(ChildKind::layer, layer)});
@@ -391,12 +401,12 @@ TEST_F(GcTest, ManifestAndTagPushedDuringMarkKeepTheirLayers) {
   EXPECT_TRUE(visible("other/ns", content::digest_of("late manifest 2")));
 }
 
-TEST_F(GcTest, BlobCommittedOrLeasedDuringMarkSurvives) {
+TEST_P(GcDuringMarkTest, BlobCommittedOrLeasedDuringMarkSurvives) {
   const Digest dead = put(kNs, "dead at the snapshot");
   const Digest leased = put(kNs, "leased meanwhile");
   ASSERT_TRUE(leases_->create(kNs, metadata::LeaseOptions{"l", {}, {}}));
   clock_.advance(2h);
-  GcOptions o;
+  GcOptions o = opts();
   o.grace = 0s;
   Digest fresh;
   o.after_mark = [&] {
@@ -415,7 +425,7 @@ TEST_F(GcTest, BlobCommittedOrLeasedDuringMarkSurvives) {
   EXPECT_EQ(s.removed_files, 0u);
   // A reference was removed while marking: the database stays dirty for the next run.
   EXPECT_TRUE(db_->dirty());
-  GcOptions off;
+  GcOptions off = opts();
   off.grace = 0s;
   s = gc(off);
   EXPECT_FALSE(visible(kNs, dead));
@@ -424,10 +434,10 @@ TEST_F(GcTest, BlobCommittedOrLeasedDuringMarkSurvives) {
   EXPECT_FALSE(db_->dirty());
 }
 
-TEST_F(GcTest, MountDuringMarkKeepsTheSharedFile) {
+TEST_P(GcDuringMarkTest, MountDuringMarkKeepsTheSharedFile) {
   const Digest d = put("team/a", "shared later");
   clock_.advance(2h);
-  GcOptions o;
+  GcOptions o = opts();
   o.after_mark = [&] { ASSERT_TRUE(cs_->mount(Scope{"team/b", {}}, d, "team/a")); };
   GcStats s = gc(o);
   EXPECT_EQ(s.removed_blobs, 1u);  // team/a's record was dead at the snapshot and untouched
@@ -436,12 +446,12 @@ TEST_F(GcTest, MountDuringMarkKeepsTheSharedFile) {
   EXPECT_TRUE(visible("team/b", d));
 }
 
-TEST_F(GcTest, LeaseDeletedAndExpiredIngestsDuringMark) {
+TEST_P(GcDuringMarkTest, ExpiredIngestResumedDuringMarkIsKept) {
   auto w = cs_->writer(Scope{kNs, {}}, content::WriterOptions{"up", 0, {}});
   ASSERT_TRUE(w);
   w->reset();
   clock_.advance(25h);
-  GcOptions o;
+  GcOptions o = opts();
   // Resumed during the mark: the record gets a new expiry and must not be swept.
   o.after_mark = [&] {
     ASSERT_TRUE(cs_->writer(Scope{kNs, {}}, content::WriterOptions{"up", 0, {}}));
@@ -450,6 +460,9 @@ TEST_F(GcTest, LeaseDeletedAndExpiredIngestsDuringMark) {
   EXPECT_EQ(s.removed_ingests, 0u);
   EXPECT_TRUE(cs_->status(Scope{kNs, {}}, "up"));
 }
+
+INSTANTIATE_TEST_SUITE_P(CatchUp, GcDuringMarkTest, ::testing::Values(8, 0),
+                         [](const auto& info) { return info.param ? "catch_up" : "locked"; });
 
 }  // namespace
 }  // namespace cairn::gc::testing
