@@ -5,6 +5,8 @@
 
 #include <sys/sendfile.h>
 
+#include <csignal>
+
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -26,17 +28,30 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Streams the body of the request whose header `parser` has read.
+//
+// A body framed by Content-Length (every upload a registry client sends) bypasses the parser:
+// the bytes that arrived with the header are taken from `buffer`, the rest is read from the
+// socket straight into the caller's buffer, in reads as large as that buffer. Only chunked
+// bodies go through Beast's parser (which would otherwise read in pieces as small as the
+// header buffer and copy each one).
 class BeastBodyReader final : public BodyReader {
  public:
   BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                   http::request_parser<http::buffer_body>& parser,
                   std::chrono::milliseconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {}
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {
+    if (!parser_.chunked())
+      remaining_ = parser_.content_length().value_or(0);
+  }
 
   asio::awaitable<std::pair<error_code, size_t>> read_some(std::span<std::byte> out) override {
     if (failed_)
       co_return std::pair{error_code(asio::error::operation_aborted), size_t{0}};
-    while (!parser_.is_done() && !out.empty()) {
+    if (out.empty())
+      co_return std::pair{error_code{}, size_t{0}};
+    if (!parser_.chunked())
+      co_return co_await read_framed(out);
+    while (!parser_.is_done()) {
       auto& body = parser_.get().body();
       body.data = out.data();
       body.size = out.size();
@@ -59,13 +74,36 @@ class BeastBodyReader final : public BodyReader {
 
   uint64_t consumed() const override { return consumed_; }
   bool failed() const { return failed_; }
-  bool done() const { return parser_.is_done(); }
+  bool done() const { return parser_.chunked() ? parser_.is_done() : remaining_ == 0; }
 
  private:
+  asio::awaitable<std::pair<error_code, size_t>> read_framed(std::span<std::byte> out) {
+    if (remaining_ == 0)
+      co_return std::pair{error_code{}, size_t{0}};
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining_, out.size()));
+    size_t got = 0;
+    if (buffer_.size() > 0) {  // bytes that came with the header
+      got = asio::buffer_copy(asio::buffer(out.data(), want), buffer_.data());
+      buffer_.consume(got);
+    } else {
+      stream_.expires_after(timeout_);
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(out.data(), want), use_tuple);
+      if (ec) {
+        failed_ = true;
+        co_return std::pair{ec, size_t{0}};
+      }
+      got = n;
+    }
+    remaining_ -= got;
+    consumed_ += got;
+    co_return std::pair{error_code{}, got};
+  }
+
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
   http::request_parser<http::buffer_body>& parser_;
   std::chrono::milliseconds timeout_;
+  uint64_t remaining_ = 0;  // Content-Length framing: body bytes not yet read
   uint64_t consumed_ = 0;
   bool failed_ = false;
 };
@@ -177,6 +215,9 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ServerOptions options, const Router& router) {
+  // sendfile(2) has no MSG_NOSIGNAL: a client that hangs up mid-response must cost an EPIPE,
+  // not the process.
+  ::signal(SIGPIPE, SIG_IGN);
   if (options.threads <= 0)
     options.threads = std::max(1u, std::thread::hardware_concurrency());
   impl_ = std::make_unique<Impl>(std::move(options), router);
