@@ -442,21 +442,28 @@ Collector::Collector(metadata::Database& db, metadata::ContentStore& content,
 
 Result<GcStats> Collector::collect() {
   std::lock_guard lock(run_mutex_);
-  return collect_locked();
+  auto stats = collect_locked(/*hold_writers=*/false);
+  if (!stats && stats.error().code == Errc::unavailable) {
+    // Writers changed more than the journal holds while we marked: mark under wlock this once,
+    // as containerd always does, so a write storm delays collection but never starves it.
+    stats = collect_locked(/*hold_writers=*/true);
+  }
+  return stats;
 }
 
-Result<GcStats> Collector::collect_locked() {
+Result<GcStats> Collector::collect_locked(bool hold_writers) {
   const auto t0 = SteadyClock::now();
   GcStats stats;
   const Timestamp now = db_.clock().now();
   stats.started_at = now;
+  stats.marked_under_lock = hold_writers;
 
-  // --- phase 1: mark over a snapshot, holding nothing ---
-  {
-    auto wlock = db_.lock_exclusive();
-    if (auto r = db_.start_journal(wlock); !r)
-      return r.error();
-  }
+  // --- phase 1: mark over a snapshot, holding nothing (or wlock, when told to) ---
+  std::unique_lock<std::shared_mutex> held = db_.lock_exclusive();
+  if (auto r = db_.start_journal(held); !r)
+    return r.error();
+  if (!hold_writers)
+    held.unlock();
   JournalGuard journal_guard{db_};
 
   // Blob files first: any file committed later is not a candidate anyway.
@@ -509,7 +516,7 @@ Result<GcStats> Collector::collect_locked() {
     changed.merge(round);
     return journal.keys.size();
   };
-  for (int i = 0; i < options_.catch_up_rounds; ++i) {
+  for (int i = 0; !hold_writers && i < options_.catch_up_rounds; ++i) {
     auto n = absorb(db_.take_journal());
     if (!n)
       return n.error();
@@ -519,8 +526,8 @@ Result<GcStats> Collector::collect_locked() {
 
   // --- phase 3: re-mark the last changes, sweep the metadata in one batch, writers held ---
   {
-    const auto t_lock = SteadyClock::now();
-    auto wlock = db_.lock_exclusive();
+    const auto t_lock = hold_writers ? t0 : SteadyClock::now();
+    auto wlock = hold_writers ? std::move(held) : db_.lock_exclusive();
     if (auto n = absorb(db_.take_journal()); !n)
       return n.error();
 

@@ -73,7 +73,8 @@ struct GcOptions {
   // everything changed during the mark under wlock.
   int catch_up_rounds = 8;
   // Test hook: called after phase 1 (the snapshot is marked), before the catch-up and wlock,
-  // so tests can change the database "during" the mark. Empty in production.
+  // so tests can change the database "during" the mark (a run that marks under wlock calls it
+  // with writers held). Empty in production.
   std::function<void()> after_mark;
 };
 
@@ -90,6 +91,7 @@ struct GcStats {
   size_t removed_ingests = 0;            // ingest records deleted (expired or unleased)
   size_t removed_backend_ingests = 0;    // backend ingests aborted without a record (orphans)
   size_t removed_leases = 0;             // expired leases deleted (with their resource keys)
+  bool marked_under_lock = false;        // the journal overflowed: writers held for the run
 
   friend bool operator==(const GcStats&, const GcStats&) = default;
 };
@@ -106,12 +108,13 @@ class Collector {
   // Runs one collection and returns its figures. Blocks for the whole run (seconds for
   // millions of records: run it off the I/O threads); holds writers only for phase 3 and commits
   // only while a chunk of files is deleted. Errors: io (LevelDB or the backend failed; what was
-  // done stays done and is safe), internal (a corrupt record), unavailable (writers changed more
-  // than Database::kJournalLimit keys while marking: nothing was deleted, retry).
+  // done stays done and is safe), internal (a corrupt record). When writers change more than
+  // DatabaseOptions::journal_limit keys while it marks, the run starts over marking under wlock
+  // (GcStats::marked_under_lock), as containerd does: writers wait for that whole run.
   Result<GcStats> collect();
 
  private:
-  Result<GcStats> collect_locked();
+  Result<GcStats> collect_locked(bool hold_writers);
 
   metadata::Database& db_;
   metadata::ContentStore& content_;

@@ -129,6 +129,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
 
   std::unique_ptr<Database> db(new Database(std::move(priv), options.clock, version));
   db->sync_writes_ = options.sync_writes;
+  db->journal_limit_ = options.journal_limit;
   return db;
 }
 
@@ -242,7 +243,7 @@ void Database::journal(const leveldb::WriteBatch& batch, bool dirty) {
   if (!journal_on_.load())
     return;
   journal_.dirty = journal_.dirty || dirty;
-  if (journal_.overflowed || journal_.keys.size() + handler.keys.size() > kJournalLimit) {
+  if (journal_.overflowed || journal_.keys.size() + handler.keys.size() > journal_limit_) {
     journal_.overflowed = true;
     journal_.keys.clear();
     return;

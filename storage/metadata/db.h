@@ -53,6 +53,8 @@ struct DatabaseOptions {
   bool sync_writes = false;
   // LevelDB block cache size in bytes (0: LevelDB's default of 8 MiB).
   size_t block_cache_bytes = 0;
+  // The most keys the change journal (see Database::start_journal) holds between two takes.
+  size_t journal_limit = size_t{1} << 20;
   // The version to open at and the migrations that lead there. Tests change these to exercise
   // the migration framework; production code leaves them alone.
   int schema_version = kSchemaVersion;
@@ -128,9 +130,8 @@ class Database {
   struct Journal {
     std::vector<std::string> keys;  // in commit order; a key may repeat
     bool dirty = false;             // some journaled Update removed a reference (mark_dirty)
-    bool overflowed = false;        // more than kJournalLimit keys: `keys` is incomplete
+    bool overflowed = false;        // over DatabaseOptions::journal_limit: `keys` is incomplete
   };
-  static constexpr size_t kJournalLimit = size_t{1} << 20;
   // Starts (or restarts, emptying it) the journal. `held` must own this database's wlock, so
   // every Update either committed before the call or is journaled. Errors: failed_precondition.
   Result<void> start_journal(const std::unique_lock<std::shared_mutex>& held);
@@ -162,6 +163,7 @@ class Database {
   std::mutex stripes_[kStripes];
   std::atomic<uint32_t> dirty_{0};
 
+  size_t journal_limit_ = size_t{1} << 20;
   std::atomic<bool> journal_on_{false};
   std::mutex journal_mutex_;
   Journal journal_;  // guarded by journal_mutex_

@@ -461,6 +461,31 @@ TEST_P(GcDuringMarkTest, ExpiredIngestResumedDuringMarkIsKept) {
   EXPECT_TRUE(cs_->status(Scope{kNs, {}}, "up"));
 }
 
+TEST_F(GcTest, AWriteStormDuringMarkFallsBackToMarkingUnderTheLock) {
+  metadata::DatabaseOptions small;
+  small.journal_limit = 8;
+  reopen(small);
+  const Digest dead = put(kNs, "dead");
+  clock_.advance(2h);
+  GcOptions o;
+  int calls = 0;
+  o.after_mark = [&] {
+    if (++calls > 1)
+      return;  // the second run marks under wlock: writing now would wait for ever
+    for (int i = 0; i < 10; ++i)
+      put(kNs, "storm " + std::to_string(i), {{"containerd.io/gc.root", ""}});
+  };
+  GcStats s = gc(o);
+  EXPECT_TRUE(s.marked_under_lock);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(s.removed_blobs, 1u);
+  EXPECT_EQ(s.marked, 10u);
+  EXPECT_FALSE(visible(kNs, dead));
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(visible(kNs, content::digest_of("storm " + std::to_string(i))));
+  EXPECT_FALSE(gc().marked_under_lock);
+}
+
 INSTANTIATE_TEST_SUITE_P(CatchUp, GcDuringMarkTest, ::testing::Values(8, 0),
                          [](const auto& info) { return info.param ? "catch_up" : "locked"; });
 

@@ -35,7 +35,16 @@ class GcTest : public ::testing::Test {
     content::LocalStoreOptions lo;
     lo.clock = &clock_;
     backend_ = content::LocalStore::open(dir_ / "content", lo).value();
-    metadata::DatabaseOptions mo;
+    reopen({});
+  }
+
+  // (Re)opens the database with `mo` (its clock is the fixture's) and the stores over it.
+  void reopen(metadata::DatabaseOptions mo) {
+    cs_.reset();
+    tags_.reset();
+    manifests_.reset();
+    leases_.reset();
+    db_.reset();
     mo.clock = &clock_;
     db_ = metadata::Database::open(dir_ / "meta", mo).value();
     cs_ = std::make_unique<metadata::ContentStore>(*db_, *backend_);
