@@ -86,6 +86,27 @@ class HttpClient {
     return out;
   }
 
+  // Writes raw bytes, then shuts the sending side (the server reads end-of-stream right after
+  // them, as from a client that went away) and reads until the server closes the connection.
+  // Returns what the server sent. When it returns, the server has finished with the request.
+  std::string raw_then_hangup(const std::string& bytes) {
+    if (!socket_.is_open())
+      connect();
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    std::string out;
+    char buf[4096];
+    while (true) {
+      size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec)
+        break;
+      out.append(buf, n);
+    }
+    close();
+    return out;
+  }
+
   void close() {
     boost::system::error_code ec;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);

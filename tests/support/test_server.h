@@ -1,5 +1,7 @@
-// TestServer: the real cairn HTTP server in-process on 127.0.0.1 with a free port and a
-// temporary data root, stopped and cleaned up on destruction.
+// TestServer: the real cairn HTTP server in-process on 127.0.0.1 with a free port, stopped on
+// destruction. By default it serves a temporary data root removed with it; given a root, it
+// serves that directory and leaves it in place, so a test can stop one server and start another
+// on the same root (a restart).
 #pragma once
 
 #include "handlers/errors.h"
@@ -7,15 +9,48 @@
 #include "server/http_server.h"
 #include "tests/support/temp_dir.h"
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace cairn::testing {
 
 class TestServer {
  public:
-  explicit TestServer(server::ServerOptions opts = {}, handlers::ServiceOptions service = {}) {
-    service.root = root_.path();
+  // Serves a fresh temporary root.
+  explicit TestServer(server::ServerOptions opts = {}, handlers::ServiceOptions service = {})
+      : owned_root_(std::in_place) {
+    start(owned_root_->path(), std::move(opts), std::move(service));
+  }
+  // Serves `root` (created when missing; kept after the server stops).
+  explicit TestServer(const std::filesystem::path& root, server::ServerOptions opts = {},
+                      handlers::ServiceOptions service = {}) {
+    start(root, std::move(opts), std::move(service));
+  }
+  ~TestServer() {
+    server_->stop();
+    thread_.join();
+    // The service first: its offload pool is joined there, and a pool thread may still hold an
+    // executor of the server's io_context (work-tracking) for a moment after its last task
+    // resumed a handler; destroying the io_context before would be a use after free. Once run()
+    // has returned the server no longer uses the router.
+    service_.reset();
+    server_.reset();
+  }
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  uint16_t port() const { return server_->port(); }
+  const std::filesystem::path& root() const { return root_; }
+  server::HttpServer& server() { return *server_; }
+  handlers::Service& service() { return *service_; }
+
+ private:
+  void start(const std::filesystem::path& root, server::ServerOptions opts,
+             handlers::ServiceOptions service) {
+    root_ = root;
+    service.root = root;
     service.offload_threads = 2;
     service_ = handlers::Service::open(service).value();
     opts.host = "127.0.0.1";
@@ -26,18 +61,9 @@ class TestServer {
     server_ = std::make_unique<server::HttpServer>(opts, service_->router());
     thread_ = std::thread([this] { server_->run(); });
   }
-  ~TestServer() {
-    server_->stop();
-    thread_.join();
-  }
 
-  uint16_t port() const { return server_->port(); }
-  const TempDir& root() const { return root_; }
-  server::HttpServer& server() { return *server_; }
-  handlers::Service& service() { return *service_; }
-
- private:
-  TempDir root_;
+  std::optional<TempDir> owned_root_;  // destroyed last
+  std::filesystem::path root_;
   std::unique_ptr<handlers::Service> service_;
   std::unique_ptr<server::HttpServer> server_;
   std::thread thread_;
