@@ -3,8 +3,10 @@
 //
 //   ./cairn-store-bench                       everything
 //   ./cairn-store-bench --benchmark_filter=Content
+//   ./cairn-store-bench --benchmark_filter=Gc
 #include "storage/content/digest.h"
 #include "storage/content/local_store.h"
+#include "storage/gc/collector.h"
 #include "storage/metadata/content_store.h"
 #include "storage/metadata/db.h"
 #include "storage/metadata/keys.h"
@@ -13,10 +15,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cairn::bench {
@@ -238,6 +243,212 @@ void BM_MetadataWalk100k(benchmark::State& state) {
   state.counters["visited"] = static_cast<double>(seen) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_MetadataWalk100k)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ============================================================================================
+// GC: storage/gc Collector over 100k blob records
+// ============================================================================================
+
+constexpr int kGcNamespaces = 10;
+constexpr int kGcManifestsPerNs = 100;
+constexpr int kGcLayersPerManifest = 99;  // + the manifest's own blob: 100 records each
+constexpr int kGcRecords = kGcNamespaces * kGcManifestsPerNs * (kGcLayersPerManifest + 1);
+
+// A database and backend for one GC benchmark run: kGcRecords blob records, two hours old, in
+// kGcNamespaces namespaces of kGcManifestsPerNs manifests with kGcLayersPerManifest layers each.
+// `dead_pct` percent of the manifests have no manifest record (deleted), so their blobs are
+// garbage. Records only: the blob tree holds no files (see BM_GcOrphanFiles for those).
+struct GcEnv {
+  testing::TempDir dir;
+  std::unique_ptr<content::LocalStore> backend;
+  std::unique_ptr<metadata::Database> db;
+  std::unique_ptr<metadata::ContentStore> store;
+
+  explicit GcEnv(int dead_pct) {
+    backend = content::LocalStore::open(dir / "content").value();
+    db = metadata::Database::open(dir / "meta").value();
+    store = std::make_unique<metadata::ContentStore>(*db, *backend);
+    const Timestamp old = SystemClock::instance().now() - std::chrono::hours(2);
+    const std::string blob_value = metadata::encode(
+        metadata::BlobRecord{4096, old, old, {{"containerd.io/uncompressed", "sha256:x"}}, {}});
+    int seq = 0;
+    for (int n = 0; n < kGcNamespaces; ++n) {
+      const std::string ns = "bench/gc-" + std::to_string(n);
+      for (int m = 0; m < kGcManifestsPerNs; ++m) {
+        auto update = db->begin({});
+        metadata::ManifestRecord rec;
+        rec.size = 1024;
+        rec.created_at = old;
+        for (int l = 0; l < kGcLayersPerManifest; ++l) {
+          const content::Digest d = content::digest_of("gc layer " + std::to_string(seq++));
+          update.put(metadata::keys::blob(ns, d.str()), blob_value);
+          rec.children.push_back({metadata::ChildKind::layer, d});
+        }
+        const content::Digest md = content::digest_of("gc manifest " + std::to_string(seq++));
+        update.put(metadata::keys::blob(ns, md.str()), blob_value);
+        if (m * 100 >= dead_pct * kGcManifestsPerNs)
+          update.put(metadata::keys::manifest(ns, md.str()), metadata::encode(rec));
+        update.commit().value();
+      }
+    }
+  }
+};
+
+// One collection over kGcRecords records. Arg: percent of them that are garbage (0: a pure
+// mark; 50: the sweep deletes 50k records in one batch). Counters: mark_ms (phase 1, nothing
+// held), paused_ms (writers held: re-mark + the one sweep batch), marked, removed.
+void BM_GcRecords100k(benchmark::State& state) {
+  const int dead_pct = static_cast<int>(state.range(0));
+  std::unique_ptr<GcEnv> env;
+  double mark_ms = 0, paused_ms = 0, marked = 0, removed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    env.reset();
+    env = std::make_unique<GcEnv>(dead_pct);
+    gc::Collector collector(*env->db, *env->store, *env->backend);
+    state.ResumeTiming();
+    auto stats = collector.collect();
+    if (!stats) {
+      state.SkipWithError(stats.error().detail.c_str());
+      return;
+    }
+    mark_ms += std::chrono::duration<double, std::milli>(stats->mark_time).count();
+    paused_ms += std::chrono::duration<double, std::milli>(stats->paused).count();
+    marked += static_cast<double>(stats->marked);
+    removed += static_cast<double>(stats->removed_blobs);
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["mark_ms"] = mark_ms / n;
+  state.counters["paused_ms"] = paused_ms / n;
+  state.counters["marked"] = marked / n;
+  state.counters["removed"] = removed / n;
+  state.SetItemsProcessed(state.iterations() * kGcRecords);
+}
+BENCHMARK(BM_GcRecords100k)
+    ->ArgName("dead_pct")
+    ->Arg(0)
+    ->Arg(50)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
+// The same 100k-record collection (half garbage) while 4 threads commit blob records (as
+// ContentStore does: stripe-locked read, one-key batch). Arg: commits per second per writer
+// (0: as fast as they can: a storm no registry sees, since each real commit also fsyncs a file;
+// it overflows the journal, and grows the database by millions of records while it does).
+// Counters: paused_ms (writers held), max_commit_ms (the slowest commit while GC ran: what a
+// client feels), writes_during, under_lock (1 when the journal overflowed and the run marked
+// under wlock).
+void BM_GcRecords100kWithWriters(benchmark::State& state) {
+  const int64_t rate = state.range(0);
+  std::unique_ptr<GcEnv> env;
+  double paused_ms = 0, max_commit_ms = 0, writes = 0, under_lock = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    env.reset();
+    env = std::make_unique<GcEnv>(50);
+    gc::Collector collector(*env->db, *env->store, *env->backend);
+    std::atomic<bool> stop{false};
+    std::atomic<bool> measuring{false};
+    std::atomic<int64_t> written{0};
+    std::atomic<int64_t> worst_ns{0};
+    std::vector<std::thread> writers;
+    const Timestamp now = SystemClock::instance().now();
+    const std::string value = metadata::encode(metadata::BlobRecord{4096, now, now, {}, {}});
+    for (int t = 0; t < 4; ++t) {
+      writers.emplace_back([&, t] {
+        const auto period =
+            rate > 0 ? std::chrono::nanoseconds(1'000'000'000 / rate) : std::chrono::nanoseconds(0);
+        auto next = std::chrono::steady_clock::now();
+        for (int64_t i = 0; !stop.load(); ++i) {
+          if (rate > 0) {
+            next += period;
+            std::this_thread::sleep_until(next);
+          }
+          const std::string key = metadata::keys::blob(
+              "bench/gc-" + std::to_string(t),
+              content::digest_of("w" + std::to_string(t) + "-" + std::to_string(i)).str());
+          const auto start = std::chrono::steady_clock::now();
+          auto update = env->db->begin({key});
+          update.put(key, value);
+          if (update.commit())
+            written.fetch_add(1);
+          const int64_t took = (std::chrono::steady_clock::now() - start).count();
+          if (measuring.load()) {
+            int64_t prev = worst_ns.load();
+            while (took > prev && !worst_ns.compare_exchange_weak(prev, took)) {
+            }
+          }
+        }
+      });
+    }
+    state.ResumeTiming();
+    measuring = true;
+    const int64_t before = written.load();
+    auto stats = collector.collect();
+    const int64_t after = written.load();
+    measuring = false;
+    state.PauseTiming();
+    stop = true;
+    for (auto& w : writers)
+      w.join();
+    state.ResumeTiming();
+    if (!stats) {
+      state.SkipWithError(stats.error().detail.c_str());
+      return;
+    }
+    paused_ms += std::chrono::duration<double, std::milli>(stats->paused).count();
+    max_commit_ms = std::max(max_commit_ms, static_cast<double>(worst_ns.load()) / 1e6);
+    writes += static_cast<double>(after - before);
+    under_lock += stats->marked_under_lock ? 1 : 0;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["paused_ms"] = paused_ms / n;
+  state.counters["max_commit_ms"] = max_commit_ms;
+  state.counters["writes_during"] = writes / n;
+  state.counters["under_lock"] = under_lock / n;
+}
+BENCHMARK(BM_GcRecords100kWithWriters)
+    ->ArgName("commits_per_s_per_writer")
+    ->Arg(2000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
+// Deleting orphan blob files (committed to the backend, never recorded: a crash between the
+// rename and the metadata batch): the walk of the blob tree plus one unlink per file under
+// ContentStore::lock_exclusive() in chunks. Arg: the number of files.
+void BM_GcOrphanFiles(benchmark::State& state) {
+  const int64_t files = state.range(0);
+  double removed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    testing::TempDir dir;
+    content::LocalStoreOptions lo;
+    lo.writeback_interval = 0;
+    auto backend = content::LocalStore::open(dir / "content", lo).value();
+    auto db = metadata::Database::open(dir / "meta").value();
+    metadata::ContentStore store(*db, *backend);
+    for (int64_t i = 0; i < files; ++i) {
+      const std::string bytes = "orphan " + std::to_string(i);
+      const content::Digest d = content::digest_of(bytes);
+      auto w = backend->writer(content::WriterOptions{"o" + std::to_string(i), 0, d}).value();
+      (void)w->write(bytes);
+      (void)w->commit(static_cast<int64_t>(bytes.size()), d);
+    }
+    gc::Collector collector(*db, store, *backend);
+    state.ResumeTiming();
+    auto stats = collector.collect();
+    if (!stats) {
+      state.SkipWithError(stats.error().detail.c_str());
+      return;
+    }
+    removed += static_cast<double>(stats->removed_files);
+  }
+  state.counters["removed_files"] = removed / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations() * files);
+}
+BENCHMARK(BM_GcOrphanFiles)->Arg(2000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
 }  // namespace
 }  // namespace cairn::bench
