@@ -2,7 +2,10 @@
 
 #include "handlers/base.h"
 #include "handlers/blobs.h"
+#include "handlers/content.h"
 #include "handlers/errors.h"
+#include "handlers/gc.h"
+#include "handlers/leases.h"
 #include "handlers/listings.h"
 #include "handlers/manifests.h"
 #include "handlers/referrers.h"
@@ -25,6 +28,26 @@ void add_routes(server::Router& router, Api& api) {
   router.add("GET", "/healthz", healthz);
 
   router.add("GET", "/v2/_catalog", bind(list_repositories));
+
+  // Extensions: their fixed words start with '_', which no repository name component can, so
+  // they never shadow an OCI route (listed first all the same).
+  router.add("GET", "/v2/{name...}/_content/blobs", bind(list_blob_infos));
+  router.add("GET", "/v2/{name...}/_content/blobs/{digest}", bind(get_blob_info));
+  router.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", bind(patch_blob_info));
+  router.add("GET", "/v2/{name...}/_content/ingests", bind(list_ingests));
+  router.add("GET", "/v2/{name...}/_content/ingests/{ref}", bind(get_ingest));
+  router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", bind(delete_ingest));
+  router.add("GET", "/v2/{name...}/_labels", bind(get_namespace_labels));
+  router.add("PATCH", "/v2/{name...}/_labels", bind(patch_namespace_labels));
+  router.add("POST", "/v2/{name...}/_leases", bind(create_lease));
+  router.add("GET", "/v2/{name...}/_leases", bind(list_leases));
+  router.add("GET", "/v2/{name...}/_leases/{id}", bind(get_lease));
+  router.add("DELETE", "/v2/{name...}/_leases/{id}", bind(delete_lease));
+  router.add("GET", "/v2/{name...}/_leases/{id}/resources", bind(list_lease_resources));
+  router.add("POST", "/v2/{name...}/_leases/{id}/resources", bind(add_lease_resource));
+  router.add("DELETE", "/v2/{name...}/_leases/{id}/resources", bind(remove_lease_resource));
+  router.add("POST", "/_admin/gc", bind(run_gc));
+  router.add("GET", "/_admin/gc", bind(last_gc));
 
   router.add("POST", "/v2/{name...}/blobs/uploads/", bind(start_upload));
   router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", bind(upload_progress));

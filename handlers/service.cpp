@@ -15,11 +15,16 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
   s->api_ = std::make_unique<Api>(Api{*s->storage_, *s->offload_, *s->uploads_, options.api});
   add_routes(s->router_, *s->api_);
+  if (options.start_gc_scheduler)
+    s->storage_->gc().start();
   return s;
 }
 
 Service::~Service() {
-  // Parked writers close before the stores they write to.
+  // The scheduler stops first (a collection in progress finishes); parked writers close
+  // before the stores they write to.
+  if (storage_)
+    storage_->gc().stop();
   uploads_.reset();
   offload_.reset();
 }

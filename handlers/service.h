@@ -19,6 +19,7 @@ struct ServiceOptions {
   StorageOptions storage;
   ApiOptions api;
   size_t offload_threads = 4;
+  bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
 };
 
 class Service {

@@ -83,6 +83,11 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!d || d->count() == 0)
       return "--" + key + " wants a duration such as 30s";
     (key == "idle-timeout" ? c.idle_timeout : c.io_timeout) = *d;
+  } else if (key == "gc-grace") {
+    auto d = parse_duration(value);
+    if (!d)
+      return "--gc-grace wants a duration such as 1h or 0s";
+    c.gc_grace = *d;
   } else {
     return "unknown option --" + key;
   }
@@ -159,6 +164,10 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
   --max-connections N       concurrent connections                     [10000]
   --idle-timeout DURATION   keep-alive idle limit, e.g. 60s            [60s]
   --io-timeout DURATION     limit for each body read or write step     [60s]
+  --gc-grace DURATION       blobs younger than this are kept by garbage
+                            collection even when nothing refers to them
+                            (protects pushes of clients without leases);
+                            0s turns it off                            [1h]
   --config FILE             JSON file with any of the options above
 )";
 }

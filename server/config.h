@@ -22,6 +22,7 @@ struct Config {
   size_t max_connections = 10'000;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds io_timeout{60'000};
+  std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
 };
 
 // Parses "HOST:PORT" ("[::1]:5000" for IPv6). Returns false when malformed.

@@ -23,6 +23,7 @@ int serve(const std::vector<std::string>& args) {
   service_options.storage.sharing = config.content_sharing == "isolated"
                                         ? cairn::metadata::SharingPolicy::isolated
                                         : cairn::metadata::SharingPolicy::shared;
+  service_options.storage.gc.grace = config.gc_grace;
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";

@@ -34,6 +34,8 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   s->manifests_ = std::make_unique<metadata::ManifestStore>(*s->db_);
   s->namespaces_ = std::make_unique<metadata::NamespaceStore>(*s->db_);
   s->leases_ = std::make_unique<metadata::LeaseStore>(*s->db_);
+  s->collector_ = std::make_unique<gc::Collector>(*s->db_, *s->content_, *s->blobs_, options.gc);
+  s->scheduler_ = std::make_unique<gc::Scheduler>(*s->collector_, *s->db_, options.gc_schedule);
   return s;
 }
 

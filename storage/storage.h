@@ -4,6 +4,8 @@
 //   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h)
 //   └── metadata/   the LevelDB database (metadata::Database; schema in metadata/keys.h)
 //
+// It also holds the garbage collector over both (storage/gc) and its scheduler.
+//
 // This is a composition root, not a service: it owns the stores and hands out references;
 // each store keeps its own contract. Handlers reach storage only through these references.
 #pragma once
@@ -11,6 +13,8 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/local_store.h"
+#include "storage/gc/collector.h"
+#include "storage/gc/scheduler.h"
 #include "storage/metadata/content_store.h"
 #include "storage/metadata/db.h"
 #include "storage/metadata/leases.h"
@@ -27,6 +31,8 @@ struct StorageOptions {
   const Clock* clock = &SystemClock::instance();
   metadata::SharingPolicy sharing = metadata::SharingPolicy::shared;
   bool sync_metadata = false;  // fsync every metadata batch (see DatabaseOptions::sync_writes)
+  gc::GcOptions gc;
+  gc::SchedulerOptions gc_schedule;
 };
 
 class Storage {
@@ -45,6 +51,9 @@ class Storage {
   metadata::ManifestStore& manifests() noexcept { return *manifests_; }
   metadata::NamespaceStore& namespaces() noexcept { return *namespaces_; }
   metadata::LeaseStore& leases() noexcept { return *leases_; }
+  gc::Collector& collector() noexcept { return *collector_; }
+  // The GC scheduler: created stopped; the server's owner starts it.
+  gc::Scheduler& gc() noexcept { return *scheduler_; }
 
  private:
   Storage() = default;
@@ -58,6 +67,8 @@ class Storage {
   std::unique_ptr<metadata::ManifestStore> manifests_;
   std::unique_ptr<metadata::NamespaceStore> namespaces_;
   std::unique_ptr<metadata::LeaseStore> leases_;
+  std::unique_ptr<gc::Collector> collector_;
+  std::unique_ptr<gc::Scheduler> scheduler_;  // destroyed first: it calls the collector
 };
 
 }  // namespace cairn

@@ -333,6 +333,18 @@ Result<content::Status> ContentStore::status(const Scope& scope, std::string_vie
   return st;
 }
 
+Result<std::optional<Timestamp>> ContentStore::ingest_expiry(const Scope& scope,
+                                                             std::string_view ref) {
+  if (auto r = validate_scope(scope); !r)
+    return r.error();
+  if (auto r = content::validate_ref(ref); !r)
+    return r.error();
+  auto rec = read_ingest(db_, scope, ref);
+  if (!rec)
+    return rec.error();
+  return rec->expire_at;
+}
+
 Result<std::vector<content::Status>> ContentStore::list_statuses(const Scope& scope) {
   if (auto r = validate_scope(scope); !r)
     return r.error();

@@ -104,6 +104,10 @@ class ContentStore {
   // Errors: not_found, invalid_argument, io, internal.
   Result<content::Status> status(const Scope& scope, std::string_view ref);
 
+  // When ingest `ref` of scope.ns expires (GC may then abort it); nullopt while a lease holds
+  // it. Errors: not_found, invalid_argument, io, internal.
+  Result<std::optional<Timestamp>> ingest_expiry(const Scope& scope, std::string_view ref);
+
   // Every ingest of scope.ns in ref order (records whose backend ingest is gone are skipped).
   // Errors: invalid_argument, io, internal.
   Result<std::vector<content::Status>> list_statuses(const Scope& scope);

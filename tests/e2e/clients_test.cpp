@@ -129,27 +129,53 @@ TEST_F(Clients, CurlPushesOneGibInChunksAndPullsItBack) {
   sh("rm -f " + big + " " + tmp("chunk.") + "*");
 }
 
-TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
-  require_tool("curl");
+// The first ```sh block after `heading` in the README.
+std::string readme_block(const std::string& heading) {
   std::ifstream in(CAIRN_SOURCE_DIR "/README.md");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string readme = ss.str();
-  size_t section = readme.find("### Walk-through with curl");
-  ASSERT_NE(section, std::string::npos);
+  size_t section = readme.find(heading);
+  if (section == std::string::npos)
+    return {};
   size_t start = readme.find("```sh\n", section);
-  ASSERT_NE(start, std::string::npos);
+  if (start == std::string::npos)
+    return {};
   start += 6;
   size_t end = readme.find("```", start);
-  ASSERT_NE(end, std::string::npos);
-  { std::ofstream(tmp("walk.sh")) << readme.substr(start, end - start); }
-  auto walked =
-      sh("cd " + work_.path().string() + " && CAIRN=" + url() + " bash -euo pipefail walk.sh");
+  return end == std::string::npos ? std::string() : readme.substr(start, end - start);
+}
+
+// Runs a README block with CAIRN pointing at `url`, in `dir`.
+Run run_readme_block(const std::string& heading, const std::string& url, const TempDir& dir) {
+  std::string block = readme_block(heading);
+  EXPECT_FALSE(block.empty()) << heading;
+  std::ofstream((dir / "block.sh").string()) << block;
+  return sh("cd " + dir.path().string() + " && CAIRN=" + url + " bash -euo pipefail block.sh");
+}
+
+TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
+  require_tool("curl");
+  auto walked = run_readme_block("### Walk-through with curl", url(), work_);
   ASSERT_EQ(walked.status, 0) << walked.output;
   EXPECT_NE(walked.output.find("Range: 0-5"), std::string::npos) << walked.output;
   EXPECT_NE(walked.output.find("hello, cairn"), std::string::npos) << walked.output;
   EXPECT_NE(walked.output.find("{\"name\":\"demo/hello\",\"tags\":[\"v1\"]}"), std::string::npos)
       << walked.output;
+}
+
+TEST(ReadmeGc, LeaseAndGcWalkthroughRunsAsWritten) {
+  require_tool("curl");
+  handlers::ServiceOptions service;
+  service.storage.gc.grace = std::chrono::seconds(0);  // as `--gc-grace 0s`
+  TestServer server({}, service);
+  TempDir dir;
+  auto walked = run_readme_block("### Leases, labels and garbage collection",
+                                 "http://127.0.0.1:" + std::to_string(server.port()), dir);
+  ASSERT_EQ(walked.status, 0) << walked.output;
+  EXPECT_NE(walked.output.find("leased blob: 200"), std::string::npos) << walked.output;
+  EXPECT_NE(walked.output.find("after the lease: 404"), std::string::npos) << walked.output;
+  EXPECT_NE(walked.output.find("gc.root blob: 200"), std::string::npos) << walked.output;
 }
 
 }  // namespace

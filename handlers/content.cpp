@@ -1,0 +1,201 @@
+#include "handlers/content.h"
+
+#include "handlers/errors.h"
+#include "handlers/json_views.h"
+#include "handlers/params.h"
+#include "handlers/upload_sessions.h"
+#include "storage/content/local_store.h"
+
+namespace cairn::handlers {
+
+using server::Request;
+using server::Response;
+
+namespace {
+
+// ?fieldpaths=labels.a,labels.b (also repeated) as a list; empty when absent.
+std::vector<std::string> fieldpaths_of(const Request& req) {
+  std::vector<std::string> out;
+  for (const std::string& v : req.query_values("fieldpaths")) {
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      std::string part = v.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (!part.empty())
+        out.push_back(std::move(part));
+      if (comma == std::string::npos)
+        break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+Checked<std::string> ingest_ref(const Request& req) {
+  std::string ref(req.param("ref"));
+  if (!content::validate_ref(ref))
+    return oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such ingest");
+  return ref;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto paging_ = paging(req);
+  if (!paging_)
+    co_return paging_.error();
+  std::vector<std::string> filters = req.query_values("filter");
+  const size_t limit = paging_->n.value_or(0);
+  nlohmann::json blobs = nlohmann::json::array();
+  std::string last_listed;
+  bool more = false;
+  auto walked = co_await api.offload.run([&] {
+    return api.storage.content().walk(
+        {*name, {}},
+        [&](const content::Info& info) {
+          if (!paging_->last.empty() && info.digest.str() <= paging_->last)
+            return true;
+          if (paging_->n && blobs.size() >= limit) {
+            more = true;
+            return false;
+          }
+          blobs.push_back(info_json(info));
+          last_listed = info.digest.str();
+          return true;
+        },
+        filters);
+  });
+  if (!walked)
+    co_return from_error(walked.error(), Resource::other);
+  Response res = json_response({{"blobs", std::move(blobs)}});
+  if (more && paging_->n && *paging_->n > 0) {
+    res.set("link", next_link("/v2/" + *name + "/_content/blobs", *paging_->n, last_listed));
+  }
+  co_return res;
+}
+
+boost::asio::awaitable<Response> get_blob_info(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  auto info = api.storage.content().info({*name, {}}, *digest);
+  if (!info)
+    co_return from_error(info.error(), Resource::blob);
+  co_return json_response(info_json(*info));
+}
+
+boost::asio::awaitable<Response> patch_blob_info(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    co_return digest.error();
+  auto body = co_await json_body(api, req);
+  if (!body)
+    co_return body.error();
+  auto labels = labels_of(*body);
+  if (!labels)
+    co_return labels.error();
+  content::Info update;
+  update.digest = *digest;
+  update.labels = std::move(*labels);
+  std::vector<std::string> paths = fieldpaths_of(req);
+  auto info = co_await api.offload.run([&] {
+    return api.storage.content().update({*name, {}}, update, paths);
+  });
+  if (!info)
+    co_return from_error(info.error(), Resource::blob);
+  co_return json_response(info_json(*info));
+}
+
+boost::asio::awaitable<Response> list_ingests(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  metadata::Scope scope{*name, {}};
+  nlohmann::json ingests = nlohmann::json::array();
+  auto listed = co_await api.offload.run([&]() -> Result<void> {
+    auto all = api.storage.content().list_statuses(scope);
+    if (!all)
+      return all.error();
+    for (const auto& st : *all) {
+      auto expiry = api.storage.content().ingest_expiry(scope, st.ref);
+      ingests.push_back(status_json(st, expiry ? *expiry : std::nullopt));
+    }
+    return {};
+  });
+  if (!listed)
+    co_return from_error(listed.error(), Resource::ingest);
+  co_return json_response({{"ingests", std::move(ingests)}});
+}
+
+boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = ingest_ref(req);
+  if (!ref)
+    co_return ref.error();
+  metadata::Scope scope{*name, {}};
+  auto st = api.storage.content().status(scope, *ref);
+  if (!st)
+    co_return from_error(st.error(), Resource::ingest);
+  auto expiry = api.storage.content().ingest_expiry(scope, *ref);
+  co_return json_response(status_json(*st, expiry ? *expiry : std::nullopt));
+}
+
+boost::asio::awaitable<Response> delete_ingest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = ingest_ref(req);
+  if (!ref)
+    co_return ref.error();
+  metadata::Scope scope{*name, {}};
+  auto aborted = co_await api.offload.run([&] {
+    api.uploads.drop(scope.ns, *ref);  // a parked writer holds the ref
+    return api.storage.content().abort(scope, *ref);
+  });
+  if (!aborted)
+    co_return from_error(aborted.error(), Resource::ingest);
+  Response res;
+  res.status = 204;
+  co_return res;
+}
+
+boost::asio::awaitable<Response> get_namespace_labels(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto labels = api.storage.namespaces().labels(*name);
+  if (!labels)
+    co_return from_error(labels.error(), Resource::repository);
+  co_return json_response({{"labels", *labels}});
+}
+
+boost::asio::awaitable<Response> patch_namespace_labels(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto body = co_await json_body(api, req);
+  if (!body)
+    co_return body.error();
+  auto labels = labels_of(*body);
+  if (!labels)
+    co_return labels.error();
+  std::vector<std::string> paths = fieldpaths_of(req);
+  auto updated = co_await api.offload.run(
+      [&] { return api.storage.namespaces().update_labels(*name, *labels, paths); });
+  if (!updated)
+    co_return from_error(updated.error(), Resource::repository);
+  co_return json_response({{"labels", *updated}});
+}
+
+}  // namespace cairn::handlers

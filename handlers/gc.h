@@ -1,0 +1,15 @@
+// Garbage collection, by hand and its last figures:
+//
+//   POST /_admin/gc    runs a collection now; 200 with its figures
+//   GET  /_admin/gc    the last collection's figures (404 NOT_FOUND before the first)
+#pragma once
+
+#include "handlers/api.h"
+#include "server/http.h"
+
+namespace cairn::handlers {
+
+boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req);
+boost::asio::awaitable<server::Response> last_gc(Api& api, server::Request& req);
+
+}  // namespace cairn::handlers
