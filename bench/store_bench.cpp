@@ -333,8 +333,9 @@ BENCHMARK(BM_GcRecords100k)
 
 // The same 100k-record collection (half garbage) while 4 threads commit blob records (as
 // ContentStore does: stripe-locked read, one-key batch). Arg: commits per second per writer
-// (0: as fast as they can: a storm no registry sees, since each real commit also fsyncs a file;
-// it overflows the journal, and grows the database by millions of records while it does).
+// (0: as fast as they can. On 2 shared cores, 4 writers at >= 10k/s each outpace the re-mark:
+// the run falls back to marking under wlock, over a database they grew by millions of records
+// meanwhile, so that measures the machine, not GC).
 // Counters: paused_ms (writers held), max_commit_ms (the slowest commit while GC ran: what a
 // client feels), writes_during, under_lock (1 when the journal overflowed and the run marked
 // under wlock).
@@ -410,7 +411,6 @@ void BM_GcRecords100kWithWriters(benchmark::State& state) {
 BENCHMARK(BM_GcRecords100kWithWriters)
     ->ArgName("commits_per_s_per_writer")
     ->Arg(2000)
-    ->Arg(10000)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);

@@ -6,6 +6,8 @@
 
 #include <leveldb/iterator.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -80,6 +82,7 @@ struct Marked {
   std::vector<DeadIngest> ingests;
   std::vector<DeadLease> leases;
   size_t scanned_blobs = 0;
+  size_t scanned_keys = 0;  // every key of the schema the snapshot held
 };
 
 // Phase 1 for one namespace: collects its records while the scan passes over them, then marks.
@@ -237,6 +240,7 @@ Result<void> mark_snapshot(const Database& db, Timestamp now, std::chrono::nanos
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(prefix))
       break;
+    ++out.scanned_keys;
     auto parsed = keys::parse(key);
     if (!parsed)
       continue;  // not a key of this schema: no part of the graph
@@ -444,8 +448,9 @@ Result<GcStats> Collector::collect() {
   std::lock_guard lock(run_mutex_);
   auto stats = collect_locked(/*hold_writers=*/false);
   if (!stats && stats.error().code == Errc::unavailable) {
-    // Writers changed more than the journal holds while we marked: mark under wlock this once,
-    // as containerd always does, so a write storm delays collection but never starves it.
+    // Writers changed more than the journal holds, or more than the catch-up can re-mark, while
+    // we marked: mark under wlock this once, as containerd always does, so a write storm holds
+    // writers for one bounded mark rather than starving collection or growing the pause.
     stats = collect_locked(/*hold_writers=*/true);
   }
   return stats;
@@ -516,12 +521,23 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
     changed.merge(round);
     return journal.keys.size();
   };
+  size_t previous = SIZE_MAX;
   for (int i = 0; !hold_writers && i < options_.catch_up_rounds; ++i) {
     auto n = absorb(db_.take_journal());
     if (!n)
       return n.error();
-    if (*n <= kCatchUpEnough)
+    // Few changes left, or writers outpace the re-mark (the rounds no longer shrink): waiting
+    // longer would only grow what phase 3 must re-mark.
+    if (*n <= kCatchUpEnough || *n >= previous) {
+      // Re-marking a key reads about three records; past a quarter of the database, marking it
+      // all again under wlock holds writers for less (and for a time bounded by its size).
+      if (*n > std::max(kCatchUpEnough, marked.scanned_keys / 4)) {
+        return fail(Errc::unavailable,
+                    "gc: writers outpace the re-mark; marking under the lock instead");
+      }
       break;
+    }
+    previous = *n;
   }
 
   // --- phase 3: re-mark the last changes, sweep the metadata in one batch, writers held ---

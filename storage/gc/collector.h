@@ -109,7 +109,8 @@ class Collector {
   // millions of records: run it off the I/O threads); holds writers only for phase 3 and commits
   // only while a chunk of files is deleted. Errors: io (LevelDB or the backend failed; what was
   // done stays done and is safe), internal (a corrupt record). When writers change more than
-  // DatabaseOptions::journal_limit keys while it marks, the run starts over marking under wlock
+  // DatabaseOptions::journal_limit keys while it marks, or outpace the catch-up so that what is
+  // left to re-mark exceeds a quarter of the database, the run starts over marking under wlock
   // (GcStats::marked_under_lock), as containerd does: writers wait for that whole run.
   Result<GcStats> collect();
 
