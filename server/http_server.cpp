@@ -61,7 +61,7 @@ class BeastBodyReader final : public BodyReader {
         ec = {};
       if (ec) {
         failed_ = true;
-        co_return std::pair{ec, size_t{0}};
+        co_return std::pair{framing_error(ec), size_t{0}};
       }
       size_t got = out.size() - parser_.get().body().size;
       if (got > 0) {
@@ -97,6 +97,16 @@ class BeastBodyReader final : public BodyReader {
     remaining_ -= got;
     consumed_ += got;
     co_return std::pair{error_code{}, got};
+  }
+
+  // A chunked body that breaks the framing is the client's fault, which handlers answer with a
+  // 4xx: say so with bad_message. A body cut short (the client went away) keeps its error.
+  static error_code framing_error(error_code ec) {
+    if (ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+        ec != http::error::partial_message && ec != http::error::end_of_stream) {
+      return make_error_code(boost::system::errc::bad_message);
+    }
+    return ec;
   }
 
   beast::tcp_stream& stream_;
@@ -159,8 +169,10 @@ Request make_request(const http::request_parser<http::buffer_body>& parser, std:
   req.target = std::string(msg.target());
   std::string_view target = msg.target();
   size_t q = target.find('?');
+  // A path that does not decode (a stray '%', or an encoded NUL) is routed as sent: '%' belongs
+  // to no name, tag or digest grammar, so the handler's checks refuse it with a 4xx.
   auto path = percent_decode(target.substr(0, q));
-  req.path = path ? std::move(*path) : std::string();
+  req.path = path ? std::move(*path) : std::string(target.substr(0, q));
   if (q != std::string_view::npos)
     req.query = std::string(target.substr(q + 1));
   for (const auto& field : msg) {
@@ -195,6 +207,7 @@ struct HttpServer::Impl {
   asio::awaitable<std::pair<bool, uint64_t>> write_response(Connection& conn, const Request& req,
                                                             Response& res, bool keep_alive);
   asio::awaitable<bool> send_file(Connection& conn, const FileRange& file);
+  asio::awaitable<void> linger(Connection& conn);
   void begin_stop();
   void connection_closed(const std::shared_ptr<Connection>& conn);
   void log(const Request& req, unsigned status, uint64_t in, uint64_t out,
@@ -302,11 +315,26 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       continue;  // e.g. EMFILE: try again
     }
     auto conn = std::make_shared<Connection>(std::move(socket));
+    bool full = false;
     {
       std::lock_guard lock(conns_mu);
-      if (stopping || conns.size() >= opts.max_connections)
+      if (stopping)
         continue;  // closes the socket
-      conns.insert(conn);
+      full = conns.size() >= opts.max_connections;
+      if (!full)
+        conns.insert(conn);
+    }
+    if (full) {
+      // Say why rather than just hanging up; the write is small enough for the socket buffer,
+      // so a best-effort non-blocking write suffices and nothing waits on this client.
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+          "Connection: close\r\n\r\n";
+      error_code ignore;
+      conn->stream.socket().non_blocking(true, ignore);
+      conn->stream.socket().write_some(asio::buffer(kBusy), ignore);
+      conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+      continue;
     }
     error_code ignore;
     conn->stream.socket().set_option(tcp::no_delay(true), ignore);
@@ -317,6 +345,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
 asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> conn) {
   beast::flat_buffer buffer;
   bool first = true;
+  bool unread_input = false;  // the connection ends before the client finished sending
   while (!stopping) {
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
@@ -340,6 +369,7 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> 
         res.prepare_payload();
         conn->stream.expires_after(opts.io_timeout);
         co_await http::async_write(conn->stream, res, use_tuple);
+        unread_input = true;  // the rest of the header, and whatever follows it
       }
       break;
     }
@@ -350,8 +380,6 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> 
     req.body = &body;
     Response res;
     try {
-      if (req.path.empty())
-        throw std::invalid_argument("malformed path");
       res = co_await router.dispatch(req);
     } catch (const std::exception& e) {
       res = opts.on_exception ? opts.on_exception(req, e.what()) : Response{500, {}, "", {}, {}};
@@ -373,11 +401,14 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> 
     auto [ok, out] = co_await write_response(*conn, req, res, keep_alive);
     log(req, res.status, body.consumed(), out, start);
     conn->busy = false;
+    unread_input = ok && !body.done();
     if (!ok || !keep_alive)
       break;
   }
   error_code ignore;
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  if (unread_input && !stopping)
+    co_await linger(*conn);
   conn->stream.close();
   connection_closed(conn);
 }
@@ -421,6 +452,26 @@ asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(Conn
   msg.prepare_payload();
   auto [ec, n] = co_await http::async_write(conn.stream, msg, use_tuple);
   co_return std::pair{!ec, uint64_t{n}};
+}
+
+// Closing a socket whose receive queue holds unread bytes makes the kernel send a reset, and a
+// reset can destroy the response still on its way to the client: a client that sends a whole
+// refused body before reading (a 413 manifest, a 431 header) would see a broken connection
+// instead of the answer. So when a connection ends before the client finished sending, the
+// sending side is shut (done by the caller) and what still arrives is read and dropped until the
+// client closes, for a bounded time and amount (a "lingering close", as nginx and Apache do).
+asio::awaitable<void> HttpServer::Impl::linger(Connection& conn) {
+  constexpr uint64_t kMaxBytes = 64u << 20;
+  constexpr std::chrono::milliseconds kMaxTime{5'000};
+  conn.stream.expires_after(std::min(opts.io_timeout, kMaxTime));  // one deadline for all reads
+  std::array<char, 16384> sink;
+  uint64_t dropped = 0;
+  while (dropped < kMaxBytes && !stopping) {
+    auto [ec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (ec)
+      break;
+    dropped += n;
+  }
 }
 
 asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRange& file) {

@@ -84,6 +84,25 @@ TEST(Server, IdleConnectionIsClosedAfterTimeout) {
   EXPECT_TRUE(reply.empty() || reply.starts_with("HTTP/1.1 4"));
 }
 
+TEST(Server, ConnectionsOverTheLimitGet503) {
+  server::ServerOptions opts;
+  opts.max_connections = 1;
+  TestServer srv(opts);
+  HttpClient first(srv.port());
+  EXPECT_EQ(first.request("GET", "/v2/").status, 200u);  // holds the only slot (keep-alive)
+  HttpClient second(srv.port());
+  std::string reply = second.raw("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 503")) << reply.substr(0, 40);
+  first.close();
+  // The slot frees once the first connection is gone; the server keeps serving.
+  for (int i = 0; i < 100; ++i) {
+    HttpClient again(srv.port());
+    if (again.request("GET", "/v2/").status == 200u)
+      return;
+  }
+  ADD_FAILURE() << "the freed connection slot was never reused";
+}
+
 TEST(Server, StopsWithOpenIdleConnections) {
   server::ServerOptions opts;
   opts.shutdown_deadline = std::chrono::minutes(10);  // far beyond the test's ctest timeout
