@@ -1,0 +1,85 @@
+// The `cairn` executable itself: --help, flag errors, serving, and a graceful stop on SIGTERM
+// and SIGINT with exit status 0.
+#include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cairn::testing {
+namespace {
+
+// A free loopback port: bind port 0, read it, close.
+uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Polls until the server answers GET /v2/ (bounded: 20 s).
+bool wait_ready(uint16_t port) {
+  for (int i = 0; i < 400; ++i) {
+    try {
+      HttpClient c(port);
+      if (c.request("GET", "/v2/").status == 200)
+        return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(Binary, HelpAndBadFlags) {
+  EXPECT_EQ(std::system(CAIRN_EXE " --help > /dev/null"), 0);
+  EXPECT_NE(std::system(CAIRN_EXE " serve --listen nonsense 2> /dev/null"), 0);
+  EXPECT_NE(std::system(CAIRN_EXE " frobnicate 2> /dev/null"), 0);
+}
+
+class Signals : public ::testing::TestWithParam<int> {};
+
+TEST_P(Signals, StopsGracefullyWithExitZero) {
+  TempDir root;
+  uint16_t port = free_port();
+  pid_t pid = spawn({CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",
+                     "127.0.0.1:" + std::to_string(port), "--access-log", "off"});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_ready(port));
+  HttpClient idle(port);  // an idle kept-alive connection must not hold the stop up
+  EXPECT_EQ(idle.request("GET", "/v2/").status, 200u);
+  ::kill(pid, GetParam());
+  EXPECT_EQ(wait_exit(pid), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(TermAndInt, Signals, ::testing::Values(SIGTERM, SIGINT));
+
+}  // namespace
+}  // namespace cairn::testing
