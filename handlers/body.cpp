@@ -1,6 +1,7 @@
 #include "handlers/body.h"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/system/errc.hpp>
 
 #include <memory>
 #include <vector>
@@ -50,6 +51,8 @@ boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& 
     ec = next.first;
     filled = next.second;
   }
+  if (ec == boost::system::errc::bad_message)
+    co_return fail(Errc::invalid_argument, "the request body breaks its chunked framing");
   if (ec)
     co_return fail(Errc::unavailable, "the client broke off the upload");
   co_return written;

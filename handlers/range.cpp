@@ -80,7 +80,9 @@ std::optional<ByteRange> parse_content_range(std::string_view header) {
     header = trim(header.substr(6));
   if (header.starts_with("bytes="))
     header = trim(header.substr(6));
+  std::optional<std::string_view> total;
   if (size_t slash = header.find('/'); slash != std::string_view::npos) {
+    total = trim(header.substr(slash + 1));
     header = header.substr(0, slash);
   }
   size_t dash = header.find('-');
@@ -90,6 +92,11 @@ std::optional<ByteRange> parse_content_range(std::string_view header) {
   auto b = number(trim(header.substr(dash + 1)));
   if (!a || !b || *b < *a)
     return std::nullopt;
+  if (total && *total != "*") {  // RFC 9110: the complete length, larger than the last byte
+    auto t = number(*total);
+    if (!t || *t <= *b)
+      return std::nullopt;
+  }
   return ByteRange{*a, *b};
 }
 

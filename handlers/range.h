@@ -29,7 +29,8 @@ struct RangeRequest {
 // Interprets `Range: bytes=a-b | bytes=a- | bytes=-n` against content of `size` bytes.
 RangeRequest parse_range(std::string_view header, uint64_t size);
 
-// Parses a PATCH `Content-Range`: "a-b" or "bytes a-b" or "bytes a-b/total" with a <= b.
+// Parses a PATCH `Content-Range`: "a-b" or "bytes a-b" or "bytes a-b/total" with a <= b and,
+// when the total is not "*", b < total.
 std::optional<ByteRange> parse_content_range(std::string_view header);
 
 }  // namespace cairn::handlers

@@ -31,7 +31,8 @@ class BodyReader {
  public:
   virtual ~BodyReader() = default;
   // Reads the next piece of the body into `buf`; returns 0 at the end of the body. An error
-  // means the client went away or broke the framing; the connection is then closed.
+  // means the client went away, or broke the framing (then the error is errc::bad_message);
+  // the connection is then closed.
   virtual boost::asio::awaitable<std::pair<boost::system::error_code, size_t>> read_some(
       std::span<std::byte> buf) = 0;
   // Bytes read so far.
