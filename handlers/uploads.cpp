@@ -92,7 +92,7 @@ std::optional<Response> check_chunk(const Request& req, std::string_view name, s
                                     int64_t offset) {
   auto headers = req.header_values("content-range");
   if (headers.empty())
-    return std::nullopt;  // no Content-Range: the chunk is appended
+    return std::nullopt;                              // no Content-Range: the chunk is appended
   auto range = parse_content_range(headers.front());  // present but empty is malformed
   if (!range || range->first != static_cast<uint64_t>(offset)) {
     Response res = oci_error(416, "BLOB_UPLOAD_INVALID",
