@@ -90,10 +90,11 @@ boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const 
 // Checks a chunk's Content-Range against the upload's offset: nullopt when it fits.
 std::optional<Response> check_chunk(const Request& req, std::string_view name, std::string_view id,
                                     int64_t offset) {
+  // Without Content-Range the chunk is appended; one present but empty is malformed.
   auto headers = req.header_values("content-range");
   if (headers.empty())
-    return std::nullopt;                              // no Content-Range: the chunk is appended
-  auto range = parse_content_range(headers.front());  // present but empty is malformed
+    return std::nullopt;
+  auto range = parse_content_range(headers.front());
   if (!range || range->first != static_cast<uint64_t>(offset)) {
     Response res = oci_error(416, "BLOB_UPLOAD_INVALID",
                              "chunk must start at offset " + std::to_string(offset));
