@@ -246,6 +246,11 @@ TEST_F(OciBlobs, UploadIsNotReachableFromAnotherRepository) {
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(error_code(r), "BLOB_UPLOAD_UNKNOWN");
   EXPECT_EQ(c_.request("GET", "/v2/two/blobs/uploads/" + uuid).status, 404u);
+  EXPECT_EQ(c_.request("PUT", "/v2/two/blobs/uploads/" + uuid + "?digest=" + digest_of("")).status,
+            404u);
+  auto del = c_.request("DELETE", "/v2/two/blobs/uploads/" + uuid);
+  EXPECT_EQ(del.status, 404u);
+  EXPECT_EQ(error_code(del), "BLOB_UPLOAD_UNKNOWN");
   EXPECT_EQ(c_.request("GET", location).status, 204u);
 }
 
