@@ -208,6 +208,7 @@ struct HttpServer::Impl {
                                                             Response& res, bool keep_alive);
   asio::awaitable<bool> send_file(Connection& conn, const FileRange& file);
   asio::awaitable<void> linger(Connection& conn);
+  asio::awaitable<void> refuse(std::shared_ptr<Connection> conn);
   void begin_stop();
   void connection_closed(const std::shared_ptr<Connection>& conn);
   void log(const Request& req, unsigned status, uint64_t in, uint64_t out,
@@ -325,15 +326,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
         conns.insert(conn);
     }
     if (full) {
-      // Say why rather than just hanging up; the write is small enough for the socket buffer,
-      // so a best-effort non-blocking write suffices and nothing waits on this client.
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
-          "Connection: close\r\n\r\n";
-      error_code ignore;
-      conn->stream.socket().non_blocking(true, ignore);
-      conn->stream.socket().write_some(asio::buffer(kBusy), ignore);
-      conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+      asio::co_spawn(conn->stream.get_executor(), refuse(conn), asio::detached);
       continue;
     }
     error_code ignore;
@@ -472,6 +465,21 @@ asio::awaitable<void> HttpServer::Impl::linger(Connection& conn) {
       break;
     dropped += n;
   }
+}
+
+// A connection over the limit is told why (503, Retry-After) rather than hung up on, with the
+// same lingering close as any connection whose request is left unread.
+asio::awaitable<void> HttpServer::Impl::refuse(std::shared_ptr<Connection> conn) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+      "Connection: close\r\n\r\n";
+  conn->stream.expires_after(std::chrono::seconds(1));
+  auto [ec, n] = co_await asio::async_write(conn->stream, asio::buffer(kBusy), use_tuple);
+  error_code ignore;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  if (!ec)
+    co_await linger(*conn);
+  conn->stream.close();
 }
 
 asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRange& file) {

@@ -54,6 +54,9 @@ int serve(const std::vector<std::string>& args) {
   std::cerr << "cairn: serving " << config.root << " on " << config.host << ":" << server.port()
             << "\n";
   server.run();
+  // The offload pool's threads hold executors of the server's io_context: join them (by closing
+  // the service) before the server and its io_context go.
+  service->reset();
   std::cerr << "cairn: stopped\n";
   return 0;
 }
