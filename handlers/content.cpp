@@ -144,11 +144,19 @@ boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {
   if (!ref)
     co_return ref.error();
   metadata::Scope scope{*name, {}};
-  auto st = api.storage.content().status(scope, *ref);
+  std::optional<Timestamp> expiry;
+  // The backend's status reads the ingest's files: off the I/O thread.
+  auto st = co_await api.offload.run([&]() -> Result<content::Status> {
+    auto found = api.storage.content().status(scope, *ref);
+    if (found) {
+      if (auto e = api.storage.content().ingest_expiry(scope, *ref))
+        expiry = *e;
+    }
+    return found;
+  });
   if (!st)
     co_return from_error(st.error(), Resource::ingest);
-  auto expiry = api.storage.content().ingest_expiry(scope, *ref);
-  co_return json_response(status_json(*st, expiry ? *expiry : std::nullopt));
+  co_return json_response(status_json(*st, expiry));
 }
 
 boost::asio::awaitable<Response> delete_ingest(Api& api, Request& req) {
@@ -193,8 +201,10 @@ boost::asio::awaitable<Response> patch_namespace_labels(Api& api, Request& req) 
   std::vector<std::string> paths = fieldpaths_of(req);
   auto updated = co_await api.offload.run(
       [&] { return api.storage.namespaces().update_labels(*name, *labels, paths); });
+  // The name was checked above, so invalid_argument is about the labels or a field path: not
+  // NAME_INVALID (Resource::repository), but what a blob's PATCH answers for the same fault.
   if (!updated)
-    co_return from_error(updated.error(), Resource::repository);
+    co_return from_error(updated.error(), Resource::other);
   co_return json_response({{"labels", *updated}});
 }
 
