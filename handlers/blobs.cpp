@@ -49,47 +49,37 @@ Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> re
 }
 
 boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto digest = digest_param(req, "digest");
-  if (!digest)
-    co_return digest.error();
+  auto blob = blob_target(req);
+  if (!blob)
+    co_return blob.error();
   // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
-  auto reader = api.storage.content().reader({*name, {}}, *digest);
+  auto reader = api.storage.content().reader(blob->scope(), blob->digest);
   if (!reader)
     co_return from_error(reader.error(), Resource::blob);
   if ((*reader)->native_handle() < 0)
     co_return oci_error(500, "UNKNOWN", "blob has no file");
-  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), *digest,
+  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), blob->digest,
                           kOctetStream);
 }
 
 boost::asio::awaitable<Response> head_blob(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto digest = digest_param(req, "digest");
-  if (!digest)
-    co_return digest.error();
-  auto info = api.storage.content().info({*name, {}}, *digest);
+  auto blob = blob_target(req);
+  if (!blob)
+    co_return blob.error();
+  auto info = api.storage.content().info(blob->scope(), blob->digest);
   if (!info)
     co_return from_error(info.error(), Resource::blob);
-  Response res = described(200, *digest, kOctetStream);
+  Response res = described(200, blob->digest, kOctetStream);
   res.content_length = static_cast<uint64_t>(info->size);
   co_return res;
 }
 
 boost::asio::awaitable<Response> delete_blob(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto digest = digest_param(req, "digest");
-  if (!digest)
-    co_return digest.error();
-  auto removed = co_await api.offload.run([&] {
-    return api.storage.content().remove({*name, {}}, *digest);
-  });
+  auto blob = blob_target(req);
+  if (!blob)
+    co_return blob.error();
+  auto removed = co_await api.offload.run(
+      [&] { return api.storage.content().remove(blob->scope(), blob->digest); });
   if (!removed)
     co_return from_error(removed.error(), Resource::blob);
   Response res;

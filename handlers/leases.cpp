@@ -3,6 +3,7 @@
 #include "handlers/errors.h"
 #include "handlers/json_views.h"
 #include "handlers/params.h"
+#include "server/config.h"
 #include "storage/content/filter.h"
 #include "storage/metadata/names.h"
 #include "storage/metadata/rfc3339.h"
@@ -52,59 +53,6 @@ nlohmann::json resource_json(const metadata::LeaseResource& r) {
   return {{"type", r.kind == metadata::ResourceKind::content ? "content" : "ingest"}, {"id", r.id}};
 }
 
-// The longest lease a duration may ask for; also keeps now + duration inside a Timestamp
-// (int64 nanoseconds reach 2262).
-constexpr std::chrono::hours kMaxLeaseDuration(24 * 365 * 100);
-
-// A duration "<digits>[.<digits>]<unit>", unit ms, s, m or h, at most kMaxLeaseDuration;
-// nullopt when the text is not one. Parsed here rather than with server::parse_duration, whose
-// std::stod also takes "nan", "inf", hex and exponents and whose cast to int64 overflows on huge
-// values (undefined behaviour reached from a request body).
-std::optional<std::chrono::nanoseconds> lease_duration(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-    ++i;
-  if (i == 0)
-    return std::nullopt;
-  if (i < text.size() && text[i] == '.') {
-    const size_t frac = ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-      ++i;
-    if (i == frac)
-      return std::nullopt;
-  }
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + i, value, std::chars_format::fixed);
-  if (ec != std::errc() || end != text.data() + i)
-    return std::nullopt;
-  const std::string_view unit = text.substr(i);
-  double unit_ns = 0;
-  if (unit == "ms")
-    unit_ns = 1e6;
-  else if (unit == "s")
-    unit_ns = 1e9;
-  else if (unit == "m")
-    unit_ns = 60e9;
-  else if (unit == "h")
-    unit_ns = 3600e9;
-  else
-    return std::nullopt;
-  const double ns = value * unit_ns;
-  if (!(ns <= static_cast<double>(std::chrono::nanoseconds(kMaxLeaseDuration).count())))
-    return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
-}
-
-// Whether an RFC 3339 text's year lies where a Timestamp can hold it (1678..2261).
-// metadata::parse_rfc3339 multiplies seconds by 1e9 unchecked, a signed overflow beyond those
-// years; times from request bodies are screened here until it checks for itself.
-bool year_in_range(std::string_view text) {
-  int year = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + std::min<size_t>(4, text.size()), year);
-  return ec == std::errc() && end == text.data() + 4 && year >= 1678 && year <= 2261;
-}
-
 // The "expire" member: an RFC 3339 time, or a duration from now ("90m").
 Checked<std::optional<Timestamp>> expiry_of(const nlohmann::json& body, const Clock& clock) {
   auto e = body.find("expire");
@@ -113,18 +61,14 @@ Checked<std::optional<Timestamp>> expiry_of(const nlohmann::json& body, const Cl
   if (!e->is_string())
     return oci_error(400, "BODY_INVALID", "expire must be a string");
   const std::string text = e->get<std::string>();
-  if (auto d = lease_duration(text))
+  if (auto d = server::parse_duration(text))
     return std::optional<Timestamp>(clock.now() + *d);
-  auto bad = [] {
+  auto t = metadata::parse_rfc3339(text);
+  if (!t) {
     return oci_error(400, "BODY_INVALID",
                      "expire must be an RFC 3339 time (years 1678 to 2261) or a duration such "
                      "as 90m or 1h (at most 100 years)");
-  };
-  if (!year_in_range(text))
-    return bad();
-  auto t = metadata::parse_rfc3339(text);
-  if (!t)
-    return bad();
+  }
   return std::optional<Timestamp>(*t);
 }
 
@@ -141,7 +85,7 @@ boost::asio::awaitable<Response> create_lease(Api& api, Request& req) {
   if (!labels)
     co_return labels.error();
   if (auto it = labels->find(metadata::kExpireLabel);
-      it != labels->end() && !year_in_range(it->second)) {
+      it != labels->end() && !metadata::parse_rfc3339(it->second)) {
     co_return oci_error(400, "BODY_INVALID",
                         "label " + std::string(metadata::kExpireLabel) +
                             " must be an RFC 3339 time in the years 1678 to 2261");

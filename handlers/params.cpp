@@ -22,6 +22,16 @@ Checked<std::string> repository(const server::Request& req) {
   return name;
 }
 
+Checked<BlobTarget> blob_target(const server::Request& req) {
+  auto name = repository(req);
+  if (!name)
+    return name.error();
+  auto digest = digest_param(req, "digest");
+  if (!digest)
+    return digest.error();
+  return BlobTarget{std::move(*name), std::move(*digest)};
+}
+
 Checked<content::Digest> digest_param(const server::Request& req, std::string_view param) {
   auto d = content::Digest::parse(req.param(param));
   if (!d)

@@ -28,6 +28,16 @@ using Checked = boost::system::result<T, server::Response>;
 
 // The route's {name}, validated (400 NAME_INVALID otherwise).
 Checked<std::string> repository(const server::Request& req);
+// A repository and a digest, from the route's {name} and {digest}: what every per-blob route
+// starts with.
+struct BlobTarget {
+  std::string name;
+  content::Digest digest;
+  metadata::Scope scope() const { return {name, {}}; }
+};
+// 400 NAME_INVALID or DIGEST_INVALID when either is malformed.
+Checked<BlobTarget> blob_target(const server::Request& req);
+
 // The route's parameter `param` as a digest (400 DIGEST_INVALID otherwise).
 Checked<content::Digest> digest_param(const server::Request& req, std::string_view param);
 // A query parameter as a digest (400 DIGEST_INVALID when malformed; nullopt when absent).

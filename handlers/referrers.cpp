@@ -9,15 +9,12 @@
 namespace cairn::handlers {
 
 boost::asio::awaitable<server::Response> list_referrers(Api& api, server::Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto subject = digest_param(req, "digest");
+  auto subject = blob_target(req);  // the repository and the subject's digest
   if (!subject)
     co_return subject.error();
   std::optional<std::string> artifact_type = req.query_value("artifactType");
   auto found = api.storage.manifests().referrers(
-      *name, *subject,
+      subject->name, subject->digest,
       artifact_type ? std::optional<std::string_view>(*artifact_type) : std::nullopt);
   if (!found)
     co_return from_error(found.error(), Resource::manifest);

@@ -29,23 +29,33 @@ bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   return true;
 }
 
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-  double value = 0;
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  constexpr std::chrono::hours kMax(24 * 365 * 100);
   size_t i = 0;
-  try {
-    value = std::stod(text, &i);
-  } catch (...) {
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
+  if (i == 0)
     return std::nullopt;
+  if (i < text.size() && text[i] == '.') {
+    const size_t frac = ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+      ++i;
+    if (i == frac)
+      return std::nullopt;
   }
-  if (value < 0)
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + i, value, std::chars_format::fixed);
+  if (ec != std::errc() || end != text.data() + i)
     return std::nullopt;
-  std::string unit = text.substr(i);
-  static const std::map<std::string, double> kUnits = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  auto it = kUnits.find(unit);
-  if (it == kUnits.end())
+  static const std::map<std::string_view, double> kUnitNanos = {
+      {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  auto unit = kUnitNanos.find(text.substr(i));
+  if (unit == kUnitNanos.end())
     return std::nullopt;
-  return std::chrono::milliseconds(static_cast<int64_t>(value * it->second));
+  const double ns = value * unit->second;
+  if (!(ns <= static_cast<double>(std::chrono::nanoseconds(kMax).count())))
+    return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
 }
 
 namespace {
@@ -80,14 +90,15 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     c.max_connections = static_cast<size_t>(n);
   } else if (key == "idle-timeout" || key == "io-timeout") {
     auto d = parse_duration(value);
-    if (!d || d->count() == 0)
+    if (!d || *d < std::chrono::milliseconds(1))
       return "--" + key + " wants a duration such as 30s";
-    (key == "idle-timeout" ? c.idle_timeout : c.io_timeout) = *d;
+    (key == "idle-timeout" ? c.idle_timeout : c.io_timeout) =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   } else if (key == "gc-grace") {
     auto d = parse_duration(value);
     if (!d)
       return "--gc-grace wants a duration such as 1h or 0s";
-    c.gc_grace = *d;
+    c.gc_grace = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   } else {
     return "unknown option --" + key;
   }

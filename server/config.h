@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cairn::server {
@@ -28,8 +29,10 @@ struct Config {
 // Parses "HOST:PORT" ("[::1]:5000" for IPv6). Returns false when malformed.
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
 
-// Parses a duration such as "250ms", "30s", "5m", "1h", "0s". Returns nullopt when malformed.
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+// Parses a duration "<digits>[.<digits>]<unit>", unit ms, s, m or h ("250ms", "1.5s", "0s"), of
+// at most 100 years (so that now + it still fits a Timestamp). Returns nullopt otherwise: no
+// sign, exponent, hex, "nan" or "inf". Used for flags and for durations in request bodies.
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Fills `config` from `args` (the words after "serve"). On a bad flag or file returns false
 // and sets `error` to a message for the user.

@@ -97,9 +97,13 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   Match m;
   auto parts = split_path(path);
   std::vector<std::pair<std::string, std::string>> params;
+  const std::string* owner = nullptr;  // the first pattern that matches owns the path
   for (const Route& r : routes_) {
+    if (owner != nullptr && r.pattern != *owner)
+      continue;
     if (!match_route(r, parts, params))
       continue;
+    owner = &r.pattern;
     if (r.method == method) {
       m.handler = &r.handler;
       m.params = std::move(params);

@@ -7,9 +7,10 @@
 //                  the fixed segments after it are matched against the end of the path first,
 //                  so an OCI name may hold '/' and even the words "blobs" or "manifests".
 // A pattern ending in '/' matches only a path ending in '/'. Routes are tried in the order they
-// were added; the first match wins. A path that matches some route but not with the request's
-// method is answered by the method-not-allowed handler (with an Allow header), one that matches
-// none by the not-found handler. No handler parses a path itself.
+// were added; the first pattern that matches the path owns it: the request goes to that
+// pattern's route for its method, or to the method-not-allowed handler (with an Allow header
+// listing the pattern's methods) — never on to a later, looser pattern. A path that matches no
+// pattern goes to the not-found handler. No handler parses a path itself.
 #pragma once
 
 #include "server/http.h"

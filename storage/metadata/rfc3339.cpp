@@ -1,5 +1,7 @@
 #include "storage/metadata/rfc3339.h"
 
+#include <limits>
+
 #include <chrono>
 #include <cstdio>
 
@@ -71,6 +73,10 @@ Result<Timestamp> parse_rfc3339(std::string_view s) {
     return bad();
   const int64_t days = sys_days(ymd).time_since_epoch().count();
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // A Timestamp is int64 nanoseconds: years 1678 to 2261. Beyond, the product overflows.
+  constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  if (secs > kMaxSecs || secs < -kMaxSecs)
+    return bad();
   return from_unix_nanos(secs * 1'000'000'000 + nanos);
 }
 

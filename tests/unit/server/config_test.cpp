@@ -66,6 +66,12 @@ TEST(Config, Durations) {
   EXPECT_EQ(parse_duration("0s"), std::chrono::milliseconds(0));
   EXPECT_EQ(parse_duration("10"), std::nullopt);
   EXPECT_EQ(parse_duration("-1s"), std::nullopt);
+  // Nothing that std::stod would take beyond plain decimals, and nothing that overflows.
+  for (const char* bad :
+       {"nanh", "infs", "0x10s", "1e3s", "1000000000h", "1.s", ".5s", "5 s", "5sec", ""}) {
+    EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(parse_duration("876000h"), std::chrono::hours(876000));  // 100 years: the limit
 }
 
 }  // namespace

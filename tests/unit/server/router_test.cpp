@@ -72,6 +72,18 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"GET", "/v2/a/blobs/", "", {}}, Case{"DELETE", "/v2/", "405", {}},
         Case{"PUT", "/v2/a/blobs/uploads/", "405", {}}, Case{"GET", "/nope", "", {}}));
 
+TEST(Router, FirstMatchingPatternOwnsThePath) {
+  Router r;
+  r.add("GET", "/v2/{name...}/_content/blobs/{digest}", noop);
+  r.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", noop);
+  r.add("DELETE", "/v2/{name...}/blobs/{digest}", noop);
+  // DELETE matches the looser OCI pattern too (name "a/_content"), but the extension owns it.
+  auto m = r.match("DELETE", "/v2/a/_content/blobs/sha256:x");
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.allowed, (std::vector<std::string>{"GET", "PATCH"}));
+  EXPECT_NE(r.match("DELETE", "/v2/a/blobs/sha256:x").handler, nullptr);
+}
+
 TEST(Router, RejectsTwoRestParameters) {
   Router r;
   EXPECT_THROW(r.add("GET", "/{a...}/x/{b...}", noop), std::invalid_argument);
