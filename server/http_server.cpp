@@ -3,6 +3,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <sys/sendfile.h>
 
 #include <csignal>
@@ -491,7 +492,18 @@ asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRa
   off_t offset = static_cast<off_t>(file.offset);
   uint64_t left = file.length;
   asio::steady_timer timer(conn.stream.get_executor());
+  // Keep the kernel reading ahead of the socket: a blob not in the page cache (the content
+  // store drops written pages while ingesting) would otherwise be read in small synchronous
+  // steps inside sendfile. WILLNEED starts the reads without waiting for them.
+  constexpr off_t kReadAhead = 32 << 20;
+  off_t advised = offset;
+  const off_t end = offset + static_cast<off_t>(left);
   while (left > 0) {
+    if (advised < end && advised - offset < kReadAhead / 2) {
+      off_t len = std::min<off_t>(kReadAhead, end - advised);
+      ::posix_fadvise(file.fd, advised, len, POSIX_FADV_WILLNEED);
+      advised += len;
+    }
     ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset,
                            static_cast<size_t>(std::min<uint64_t>(left, 16u << 20)));
     if (n > 0) {
