@@ -65,8 +65,10 @@ struct LocalStoreOptions {
   // little left to do. 0 disables it.
   int64_t writeback_interval = 8 << 20;
   // When writeback is on, drop ranges already written back from the page cache
-  // (posix_fadvise DONTNEED), keeping memory flat during big uploads.
-  bool drop_written_pages = true;
+  // (posix_fadvise DONTNEED). Off by default: it makes ingest faster on some machines (less
+  // dirty-page throttling) but leaves a just-pushed blob cold, and registries are often pulled
+  // right after a push (1 GiB: pull 441 vs 1,415 MB/s, push 850 vs 560-810 MB/s here).
+  bool drop_written_pages = false;
   // Test hook: called at each commit stage ("verified", "synced", "renamed", "dir_synced",
   // "done") so crash tests can kill the process there. Empty in production.
   std::function<void(std::string_view stage)> fault_hook;
