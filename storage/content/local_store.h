@@ -65,10 +65,11 @@ struct LocalStoreOptions {
   // little left to do. 0 disables it.
   int64_t writeback_interval = 8 << 20;
   // When writeback is on, drop ranges already written back from the page cache
-  // (posix_fadvise DONTNEED). Off by default: it makes ingest faster on some machines (less
-  // dirty-page throttling) but leaves a just-pushed blob cold, and registries are often pulled
-  // right after a push (1 GiB: pull 441 vs 1,415 MB/s, push 850 vs 560-810 MB/s here).
-  bool drop_written_pages = false;
+  // (posix_fadvise DONTNEED). On by default: under sustained pushes it keeps the page cache from
+  // filling with what was just written, whose reclaim otherwise costs the writer dearly (1 GiB
+  // pushes in a row, bench/README.md: 849 MB/s and 1.4 CPU-s/GiB with it, 206 MB/s and
+  // 5.2 CPU-s/GiB without). The price: a just-pushed blob is pulled from disk the first time.
+  bool drop_written_pages = true;
   // Test hook: called at each commit stage ("verified", "synced", "renamed", "dir_synced",
   // "done") so crash tests can kill the process there. Empty in production.
   std::function<void(std::string_view stage)> fault_hook;
