@@ -78,25 +78,19 @@ boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
 }
 
 boost::asio::awaitable<Response> get_blob_info(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto digest = digest_param(req, "digest");
-  if (!digest)
-    co_return digest.error();
-  auto info = api.storage.content().info({*name, {}}, *digest);
+  auto blob = blob_target(req);
+  if (!blob)
+    co_return blob.error();
+  auto info = api.storage.content().info(blob->scope(), blob->digest);
   if (!info)
     co_return from_error(info.error(), Resource::blob);
   co_return json_response(info_json(*info));
 }
 
 boost::asio::awaitable<Response> patch_blob_info(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto digest = digest_param(req, "digest");
-  if (!digest)
-    co_return digest.error();
+  auto blob = blob_target(req);
+  if (!blob)
+    co_return blob.error();
   auto body = co_await json_body(api, req);
   if (!body)
     co_return body.error();
@@ -104,12 +98,11 @@ boost::asio::awaitable<Response> patch_blob_info(Api& api, Request& req) {
   if (!labels)
     co_return labels.error();
   content::Info update;
-  update.digest = *digest;
+  update.digest = blob->digest;
   update.labels = std::move(*labels);
   std::vector<std::string> paths = fieldpaths_of(req);
-  auto info = co_await api.offload.run([&] {
-    return api.storage.content().update({*name, {}}, update, paths);
-  });
+  auto info = co_await api.offload.run(
+      [&] { return api.storage.content().update(blob->scope(), update, paths); });
   if (!info)
     co_return from_error(info.error(), Resource::blob);
   co_return json_response(info_json(*info));

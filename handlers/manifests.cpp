@@ -156,43 +156,52 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   co_return res;
 }
 
-boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
+namespace {
+
+// What GET and HEAD serve: the manifest a request's {name} and {reference} name.
+struct FoundManifest {
+  std::string name;
+  content::Digest digest;
+  metadata::ManifestRecord record;
+};
+
+Checked<FoundManifest> find_manifest(Api& api, const Request& req) {
   auto name = repository(req);
   if (!name)
-    co_return name.error();
+    return name.error();
   auto ref = reference_param(req);
   if (!ref)
-    co_return ref.error();
+    return ref.error();
   auto digest = resolve(api, *name, *ref);
   if (!digest)
-    co_return digest.error();
+    return digest.error();
   auto record = api.storage.manifests().get(*name, *digest);
   if (!record)
-    co_return from_error(record.error(), Resource::manifest);
-  auto reader = api.storage.content().reader({*name, {}}, *digest);
+    return from_error(record.error(), Resource::manifest);
+  return FoundManifest{std::move(*name), std::move(*digest), std::move(*record)};
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
+  auto found = find_manifest(api, req);
+  if (!found)
+    co_return found.error();
+  auto reader = api.storage.content().reader({found->name, {}}, found->digest);
   if (!reader)
     co_return from_error(reader.error(), Resource::manifest);
-  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), *digest,
-                          record->media_type);
+  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)),
+                          found->digest, found->record.media_type);
 }
 
 boost::asio::awaitable<Response> head_manifest(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto ref = reference_param(req);
-  if (!ref)
-    co_return ref.error();
-  auto digest = resolve(api, *name, *ref);
-  if (!digest)
-    co_return digest.error();
-  auto record = api.storage.manifests().get(*name, *digest);
-  if (!record)
-    co_return from_error(record.error(), Resource::manifest);
+  auto found = find_manifest(api, req);
+  if (!found)
+    co_return found.error();
   Response res;
-  res.set("docker-content-digest", digest->str());
-  res.set("content-type", record->media_type);
-  res.content_length = static_cast<uint64_t>(record->size);
+  res.set("docker-content-digest", found->digest.str());
+  res.set("content-type", found->record.media_type);
+  res.content_length = static_cast<uint64_t>(found->record.size);
   co_return res;
 }
 
