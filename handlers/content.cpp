@@ -152,25 +152,6 @@ boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {
   co_return json_response(status_json(*st, expiry));
 }
 
-boost::asio::awaitable<Response> delete_ingest(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto ref = ingest_ref(req);
-  if (!ref)
-    co_return ref.error();
-  metadata::Scope scope{*name, {}};
-  auto aborted = co_await api.offload.run([&] {
-    api.uploads.drop(scope.ns, *ref);  // a parked writer holds the ref
-    return api.storage.content().abort(scope, *ref);
-  });
-  if (!aborted)
-    co_return from_error(aborted.error(), Resource::ingest);
-  Response res;
-  res.status = 204;
-  co_return res;
-}
-
 boost::asio::awaitable<Response> get_namespace_labels(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)

@@ -9,7 +9,8 @@
 //                                                          without, the labels are replaced
 //   GET    /v2/<name>/_content/ingests                     {"ingests":[Status…]}
 //   GET    /v2/<name>/_content/ingests/<ref>               Status (404 BLOB_UPLOAD_UNKNOWN)
-//   DELETE /v2/<name>/_content/ingests/<ref>               abort (204)
+//   DELETE /v2/<name>/_content/ingests/<ref>               abort (204): an ingest is an upload,
+//                                                          so this is cancel_upload (uploads.h)
 //   GET    /v2/<name>/_labels                              {"labels":{…}} of the repository
 //   PATCH  /v2/<name>/_labels[?fieldpaths=…]               as blob labels; returns the new set
 #pragma once
@@ -24,7 +25,6 @@ boost::asio::awaitable<server::Response> get_blob_info(Api& api, server::Request
 boost::asio::awaitable<server::Response> patch_blob_info(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> list_ingests(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> get_ingest(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> delete_ingest(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> get_namespace_labels(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> patch_namespace_labels(Api& api, server::Request& req);
 

@@ -36,7 +36,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", bind(patch_blob_info));
   router.add("GET", "/v2/{name...}/_content/ingests", bind(list_ingests));
   router.add("GET", "/v2/{name...}/_content/ingests/{ref}", bind(get_ingest));
-  router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", bind(delete_ingest));
+  router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", bind(cancel_upload));
   router.add("GET", "/v2/{name...}/_labels", bind(get_namespace_labels));
   router.add("PATCH", "/v2/{name...}/_labels", bind(patch_namespace_labels));
   router.add("POST", "/v2/{name...}/_leases", bind(create_lease));

@@ -254,7 +254,8 @@ boost::asio::awaitable<Response> upload_progress(Api& api, Request& req) {
   if (!id)
     co_return id.error();
   metadata::Scope scope{*name, {}};
-  auto status = api.storage.content().status(scope, *id);
+  // The status reads the ingest's files: off the I/O thread.
+  auto status = co_await api.offload.run([&] { return api.storage.content().status(scope, *id); });
   if (!status)
     co_return from_error(status.error(), Resource::upload);
   co_return in_progress(204, *name, *id, status->offset);
