@@ -16,6 +16,9 @@
 //
 // Thread-safety: one Client is shared by every coroutine of the server; its coroutines run on
 // the awaiting coroutine's executor. A Reply is used by one coroutine at a time.
+//
+// Lifetimes: a Reply must not outlive its Client. Idle connections keep sockets of the
+// io_context that opened them: destroy the Client (or call close_idle()) before that io_context.
 #pragma once
 
 #include "storage/common/result.h"
@@ -43,7 +46,7 @@ struct Endpoint {
   std::string url;       // "https://registry-1.docker.io" or "http://127.0.0.1:5001" (no path)
   std::string username;  // basic credentials (also sent to the token realm); empty: none
   std::string password;
-  std::string ca_file;   // PEM bundle to verify the upstream with; empty: the system's
+  std::string ca_file;    // PEM bundle to verify the upstream with; empty: the system's
   bool insecure = false;  // do not verify the upstream's certificate
   std::chrono::nanoseconds revalidate = std::chrono::minutes(1);  // tag revalidation interval
 };
@@ -78,12 +81,17 @@ class Reply {
 
 class Client {
  public:
+  // Throws std::invalid_argument when endpoint.url is malformed, and boost::system::system_error
+  // when endpoint.ca_file cannot be read (start-up).
   Client(Endpoint endpoint, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   const Endpoint& endpoint() const noexcept;
+
+  // Closes every idle keep-alive connection. Thread-safe.
+  void close_idle();
 
   // Sends `method` ("GET" or "HEAD") for `target` (path and query on the upstream, e.g.
   // "/v2/library/alpine/manifests/latest") with extra `headers` (e.g. accept). `repository`
