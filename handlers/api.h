@@ -9,6 +9,10 @@
 #include <chrono>
 #include <cstddef>
 
+namespace cairn::proxy {
+class Cache;
+}
+
 namespace cairn::handlers {
 
 class UploadSessions;
@@ -27,6 +31,7 @@ struct Api {
   server::Offloader& offload;
   UploadSessions& uploads;
   ApiOptions options;
+  proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
 };
 
 }  // namespace cairn::handlers

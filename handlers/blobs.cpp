@@ -2,6 +2,7 @@
 
 #include "handlers/errors.h"
 #include "handlers/params.h"
+#include "handlers/proxy.h"
 #include "handlers/range.h"
 
 namespace cairn::handlers {
@@ -52,6 +53,8 @@ boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
+  if (auto target = proxy_target(api, req, blob->name))
+    co_return co_await proxied_blob(api, req, *target, blob->digest);
   // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
   auto reader = api.storage.content().reader(blob->scope(), blob->digest);
   if (!reader)
@@ -66,6 +69,8 @@ boost::asio::awaitable<Response> head_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
+  if (auto target = proxy_target(api, req, blob->name))
+    co_return co_await proxied_blob(api, req, *target, blob->digest);
   auto info = api.storage.content().info(blob->scope(), blob->digest);
   if (!info)
     co_return from_error(info.error(), Resource::blob);

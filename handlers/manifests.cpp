@@ -5,6 +5,7 @@
 #include "handlers/errors.h"
 #include "handlers/manifest_parser.h"
 #include "handlers/params.h"
+#include "handlers/proxy.h"
 #include "storage/metadata/names.h"
 
 #include <variant>
@@ -13,11 +14,6 @@ namespace cairn::handlers {
 
 using server::Request;
 using server::Response;
-
-namespace {
-
-// A reference is a digest (it holds ':') or a tag.
-using Reference = std::variant<content::Digest, std::string>;
 
 Checked<Reference> reference_param(const Request& req) {
   std::string ref(req.param("reference"));
@@ -32,6 +28,8 @@ Checked<Reference> reference_param(const Request& req) {
   }
   return Reference(ref);
 }
+
+namespace {
 
 // The digest a reference names in `ns` (a tag is looked up). Errors: MANIFEST_UNKNOWN.
 Checked<content::Digest> resolve(Api& api, const std::string& ns, const Reference& ref) {
@@ -84,6 +82,29 @@ Result<std::optional<content::Digest>> first_missing(Api& api, const metadata::S
 
 }  // namespace
 
+Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
+                             std::string_view body, const ParsedManifest& parsed,
+                             const std::string* tag) {
+  if (auto r = store_bytes(api, scope, digest, body); !r)
+    return r.error();
+  metadata::ManifestRecord record;
+  record.media_type = parsed.media_type;
+  record.size = static_cast<int64_t>(body.size());
+  record.children = parsed.children;
+  record.subject = parsed.subject;
+  record.artifact_type = parsed.artifact_type;
+  record.annotations = parsed.annotations;
+  if (auto r = api.storage.manifests().put(scope.ns, digest, std::move(record)); !r)
+    return r.error();
+  if (tag) {
+    metadata::Descriptor target{
+        digest, parsed.media_type, static_cast<int64_t>(body.size()), {}, {}};
+    if (auto r = api.storage.tags().put(scope.ns, *tag, target); !r)
+      return r.error();
+  }
+  return {};
+}
+
 boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
@@ -122,25 +143,7 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
       missing = *gap;
       return {};
     }
-    if (auto r = store_bytes(api, *scope, digest, *body); !r)
-      return r.error();
-    metadata::ManifestRecord record;
-    record.media_type = parsed->media_type;
-    record.size = static_cast<int64_t>(body->size());
-    record.children = parsed->children;
-    record.subject = parsed->subject;
-    record.artifact_type = parsed->artifact_type;
-    record.annotations = parsed->annotations;
-    if (auto r = api.storage.manifests().put(scope->ns, digest, std::move(record)); !r) {
-      return r.error();
-    }
-    if (auto* tag = std::get_if<std::string>(&*ref)) {
-      metadata::Descriptor target{
-          digest, parsed->media_type, static_cast<int64_t>(body->size()), {}, {}};
-      if (auto r = api.storage.tags().put(scope->ns, *tag, target); !r)
-        return r.error();
-    }
-    return {};
+    return record_manifest(api, *scope, digest, *body, *parsed, std::get_if<std::string>(&*ref));
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
@@ -158,51 +161,52 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
 
 namespace {
 
-// What GET and HEAD serve: the manifest a request's {name} and {reference} name.
-struct FoundManifest {
-  std::string name;
-  content::Digest digest;
-  metadata::ManifestRecord record;
-};
-
-Checked<FoundManifest> find_manifest(Api& api, const Request& req) {
-  auto name = repository(req);
-  if (!name)
-    return name.error();
-  auto ref = reference_param(req);
-  if (!ref)
-    return ref.error();
-  auto digest = resolve(api, *name, *ref);
+// The digest a reference names in `ns` and its record. Errors: MANIFEST_UNKNOWN.
+Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api& api,
+                                                                            const std::string& ns,
+                                                                            const Reference& ref) {
+  auto digest = resolve(api, ns, ref);
   if (!digest)
     return digest.error();
-  auto record = api.storage.manifests().get(*name, *digest);
+  auto record = api.storage.manifests().get(ns, *digest);
   if (!record)
     return from_error(record.error(), Resource::manifest);
-  return FoundManifest{std::move(*name), std::move(*digest), std::move(*record)};
+  return std::pair{std::move(*digest), std::move(*record)};
 }
 
 }  // namespace
 
-boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
-  auto found = find_manifest(api, req);
+Response cached_manifest(Api& api, const Request& req, const std::string& ns,
+                         const Reference& ref) {
+  auto found = find_manifest(api, ns, ref);
   if (!found)
-    co_return found.error();
-  auto reader = api.storage.content().reader({found->name, {}}, found->digest);
+    return found.error();
+  const auto& [digest, record] = *found;
+  if (req.method == "HEAD") {
+    Response res;
+    res.set("docker-content-digest", digest.str());
+    res.set("content-type", record.media_type);
+    res.content_length = static_cast<uint64_t>(record.size);
+    return res;
+  }
+  auto reader = api.storage.content().reader({ns, {}}, digest);
   if (!reader)
-    co_return from_error(reader.error(), Resource::manifest);
-  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)),
-                          found->digest, found->record.media_type);
+    return from_error(reader.error(), Resource::manifest);
+  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
+                       record.media_type);
 }
 
-boost::asio::awaitable<Response> head_manifest(Api& api, Request& req) {
-  auto found = find_manifest(api, req);
-  if (!found)
-    co_return found.error();
-  Response res;
-  res.set("docker-content-digest", found->digest.str());
-  res.set("content-type", found->record.media_type);
-  res.content_length = static_cast<uint64_t>(found->record.size);
-  co_return res;
+// GET and HEAD: the same lookup; HEAD answers without the bytes.
+boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    co_return ref.error();
+  if (auto target = proxy_target(api, req, *name))
+    co_return co_await proxied_manifest(api, req, *target, *ref);
+  co_return cached_manifest(api, req, *name, *ref);
 }
 
 boost::asio::awaitable<Response> delete_manifest(Api& api, Request& req) {

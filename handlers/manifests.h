@@ -1,23 +1,36 @@
-// Manifests (distribution-spec "pushing/pulling/deleting manifests"), by tag or by digest.
-//
-//   PUT    /v2/<name>/manifests/<reference>   201; the exact bytes and media type are kept
-//   GET    /v2/<name>/manifests/<reference>   the bytes, Content-Type = the pushed media type
-//   HEAD   /v2/<name>/manifests/<reference>   the headers only
-//   DELETE /v2/<name>/manifests/<reference>   by digest: the manifest and its tags (202);
-//                                             by tag: the tag only (202)
-//
-// A manifest's bytes are a blob of the repository; its record lists what it refers to
-// (metadata::ManifestStore), which the push checks is present in the repository.
+// Manifest routes: PUT (validated, children required), GET and HEAD (by tag or digest; through
+// the pull-through cache for cached repositories), DELETE.
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/manifest_parser.h"
+#include "handlers/params.h"
 #include "server/http.h"
+
+#include <string>
+#include <variant>
 
 namespace cairn::handlers {
 
 boost::asio::awaitable<server::Response> put_manifest(Api& api, server::Request& req);
+// GET and HEAD (HEAD answers the same headers without the bytes).
 boost::asio::awaitable<server::Response> get_manifest(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> head_manifest(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> delete_manifest(Api& api, server::Request& req);
+
+// A manifest reference: a digest (it holds ':') or a tag.
+using Reference = std::variant<content::Digest, std::string>;
+// The route's {reference} (400 DIGEST_INVALID or TAG_INVALID when malformed).
+Checked<Reference> reference_param(const server::Request& req);
+
+// The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
+// 200 with the manifest, or an error (404 MANIFEST_UNKNOWN).
+server::Response cached_manifest(Api& api, const server::Request& req, const std::string& ns,
+                                 const Reference& ref);
+
+// Stores a parsed manifest's bytes and record in scope.ns and points `tag` (when given) at it.
+// Blocks. Does not check that its children are present.
+Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
+                             std::string_view body, const ParsedManifest& parsed,
+                             const std::string* tag);
 
 }  // namespace cairn::handlers

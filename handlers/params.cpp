@@ -1,6 +1,7 @@
 #include "handlers/params.h"
 
 #include "handlers/errors.h"
+#include "proxy/cache.h"
 #include "storage/metadata/names.h"
 
 #include <charconv>
@@ -51,6 +52,10 @@ Checked<std::optional<content::Digest>> digest_query(const server::Request& req,
 }
 
 Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name) {
+  if (api.cache && api.cache->is_cache_namespace(name)) {
+    return oci_error(405, "UNSUPPORTED",
+                     name + " is a namespace of the pull-through cache: it cannot be written to");
+  }
   metadata::Scope scope{name, {}};
   std::string_view lease = req.header(kLeaseHeader);
   if (lease.empty())

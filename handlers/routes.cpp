@@ -8,6 +8,7 @@
 #include "handlers/leases.h"
 #include "handlers/listings.h"
 #include "handlers/manifests.h"
+#include "handlers/proxy.h"
 #include "handlers/referrers.h"
 #include "handlers/uploads.h"
 
@@ -48,6 +49,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("DELETE", "/v2/{name...}/_leases/{id}/resources", bind(remove_lease_resource));
   router.add("POST", "/_admin/gc", bind(run_gc));
   router.add("GET", "/_admin/gc", bind(last_gc));
+  router.add("GET", "/_admin/cache", bind(cache_figures));
 
   router.add("POST", "/v2/{name...}/blobs/uploads/", bind(start_upload));
   router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", bind(upload_progress));
@@ -59,7 +61,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("DELETE", "/v2/{name...}/blobs/{digest}", bind(delete_blob));
   router.add("PUT", "/v2/{name...}/manifests/{reference}", bind(put_manifest));
   router.add("GET", "/v2/{name...}/manifests/{reference}", bind(get_manifest));
-  router.add("HEAD", "/v2/{name...}/manifests/{reference}", bind(head_manifest));
+  router.add("HEAD", "/v2/{name...}/manifests/{reference}", bind(get_manifest));
   router.add("DELETE", "/v2/{name...}/manifests/{reference}", bind(delete_manifest));
   router.add("GET", "/v2/{name...}/tags/list", bind(list_tags));
   router.add("GET", "/v2/{name...}/referrers/{digest}", bind(list_referrers));

@@ -14,6 +14,11 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->uploads_ =
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
   s->api_ = std::make_unique<Api>(Api{*s->storage_, *s->offload_, *s->uploads_, options.api});
+  if (!options.cache.upstreams.empty()) {
+    s->cache_ =
+        std::make_unique<proxy::Cache>(*s->storage_, *s->offload_, std::move(options.cache));
+    s->api_->cache = s->cache_.get();
+  }
   add_routes(s->router_, *s->api_);
   if (options.start_gc_scheduler)
     s->storage_->gc().start();
@@ -27,6 +32,7 @@ Service::~Service() {
     storage_->gc().stop();
   uploads_.reset();
   offload_.reset();
+  cache_.reset();
 }
 
 }  // namespace cairn::handlers

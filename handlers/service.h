@@ -5,6 +5,7 @@
 
 #include "handlers/api.h"
 #include "handlers/upload_sessions.h"
+#include "proxy/cache.h"
 #include "server/offload.h"
 #include "server/router.h"
 #include "storage/storage.h"
@@ -20,6 +21,7 @@ struct ServiceOptions {
   ApiOptions api;
   size_t offload_threads = 4;
   bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
+  proxy::CacheOptions cache;       // no upstreams: no pull-through cache
 };
 
 class Service {
@@ -32,11 +34,13 @@ class Service {
   server::Router& router() noexcept { return router_; }
   Storage& storage() noexcept { return *storage_; }
   Api& api() noexcept { return *api_; }
+  proxy::Cache* cache() noexcept { return cache_.get(); }
 
  private:
   Service() = default;
 
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<proxy::Cache> cache_;  // after the pool: its tasks use it
   std::unique_ptr<server::Offloader> offload_;
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<Api> api_;

@@ -58,7 +58,92 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<int64_t>(ns));
 }
 
+std::optional<uint64_t> parse_bytes(std::string_view text) {
+  uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr == text.data())
+    return std::nullopt;
+  std::string unit(ptr, text.data() + text.size());
+  for (auto& ch : unit)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  static const std::map<std::string, int> kShift = {
+      {"", 0},     {"B", 0},  {"K", 10},  {"KB", 10},  {"KIB", 10}, {"M", 20},  {"MB", 20},
+      {"MIB", 20}, {"G", 30}, {"GB", 30}, {"GIB", 30}, {"T", 40},   {"TB", 40}, {"TIB", 40}};
+  auto shift = kShift.find(unit);
+  if (shift == kShift.end() || (shift->second > 0 && n > (UINT64_MAX >> shift->second)))
+    return std::nullopt;
+  return n << shift->second;
+}
+
 namespace {
+
+// A host name as clients write it before the first '/' of an image reference: letters, digits,
+// '.', '-', and an optional ":port".
+bool valid_upstream_host(std::string_view host) {
+  if (host.empty() || host.size() > 255)
+    return false;
+  for (char ch : host) {
+    if (!(std::islower(static_cast<unsigned char>(ch)) ||
+          std::isdigit(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Adds (or, for a host already named, replaces) an upstream. Returns an error message or "".
+std::string add_upstream(Config& c, upstream::Endpoint ep) {
+  if (!valid_upstream_host(ep.host))
+    return "upstream host '" + ep.host + "' must be a lowercase host name, e.g. docker.io";
+  if (!upstream::parse_url(ep.url))
+    return "upstream URL '" + ep.url + "' must be http://HOST[:PORT] or https://HOST[:PORT]";
+  for (auto& existing : c.upstreams) {
+    if (existing.host == ep.host) {
+      existing = std::move(ep);
+      return "";
+    }
+  }
+  c.upstreams.push_back(std::move(ep));
+  return "";
+}
+
+// One upstream object of the config file: {"host", "url", "username", "password", "ca-file",
+// "insecure", "revalidate"}.
+std::string upstream_from_json(Config& c, const nlohmann::json& j) {
+  if (!j.is_object())
+    return "each of \"upstreams\" is an object with host and url";
+  upstream::Endpoint ep;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "insecure") {
+      if (!value.is_boolean())
+        return "upstream \"insecure\" is true or false";
+      ep.insecure = value.get<bool>();
+      continue;
+    }
+    if (!value.is_string())
+      return "upstream \"" + key + "\" must be a string";
+    const auto text = value.get<std::string>();
+    if (key == "host") {
+      ep.host = text;
+    } else if (key == "url") {
+      ep.url = text;
+    } else if (key == "username") {
+      ep.username = text;
+    } else if (key == "password") {
+      ep.password = text;
+    } else if (key == "ca-file") {
+      ep.ca_file = text;
+    } else if (key == "revalidate") {
+      auto d = parse_duration(text);
+      if (!d)
+        return "upstream \"revalidate\" wants a duration such as 1m";
+      ep.revalidate = *d;
+    } else {
+      return "unknown upstream key \"" + key + "\"";
+    }
+  }
+  return add_upstream(c, std::move(ep));
+}
 
 // Applies one setting (from a flag or the config file). Returns an error message or "".
 std::string apply(Config& c, const std::string& key, const std::string& value) {
@@ -99,6 +184,21 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!d)
       return "--gc-grace wants a duration such as 1h or 0s";
     c.gc_grace = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  } else if (key == "upstream") {
+    const size_t eq = value.find('=');
+    if (eq == std::string::npos)
+      return "--upstream wants HOST=URL, e.g. docker.io=https://registry-1.docker.io";
+    upstream::Endpoint ep;
+    ep.host = value.substr(0, eq);
+    ep.url = value.substr(eq + 1);
+    return add_upstream(c, std::move(ep));
+  } else if (key == "default-upstream") {
+    c.default_upstream = value;
+  } else if (key == "cache-max-bytes") {
+    auto b = parse_bytes(value);
+    if (!b)
+      return "--cache-max-bytes wants a byte count such as 10G (0: unlimited)";
+    c.cache_max_bytes = *b;
   } else {
     return "unknown option --" + key;
   }
@@ -113,6 +213,24 @@ std::string load_file(Config& c, const std::string& path) {
   if (j.is_discarded() || !j.is_object())
     return "config file " + path + " is not a JSON object";
   for (const auto& [key, value] : j.items()) {
+    if (key == "upstreams") {
+      if (!value.is_array())
+        return path + ": \"upstreams\" is an array of {host, url, ...}";
+      for (const auto& u : value) {
+        if (auto err = upstream_from_json(c, u); !err.empty())
+          return path + ": " + err;
+      }
+      continue;
+    }
+    if (key == "upstream" && value.is_array()) {  // ["HOST=URL", ...]
+      for (const auto& u : value) {
+        if (auto err = apply(c, key, u.is_string() ? u.get<std::string>() : u.dump());
+            !err.empty()) {
+          return path + ": " + err;
+        }
+      }
+      continue;
+    }
     std::string text = value.is_string() ? value.get<std::string>() : value.dump();
     if (auto err = apply(c, key, text); !err.empty())
       return path + ": " + err;
@@ -122,7 +240,9 @@ std::string load_file(Config& c, const std::string& path) {
 
 }  // namespace
 
-bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error) {
+namespace {
+
+bool parse_flags(const std::vector<std::string>& args, Config& config, std::string& error) {
   std::vector<std::pair<std::string, std::string>> flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -157,6 +277,23 @@ bool parse_serve_args(const std::vector<std::string>& args, Config& config, std:
   return true;
 }
 
+}  // namespace
+
+bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error) {
+  if (!parse_flags(args, config, error))
+    return false;
+  if (!config.default_upstream.empty()) {
+    bool known = false;
+    for (const auto& u : config.upstreams)
+      known = known || u.host == config.default_upstream;
+    if (!known) {
+      error = "--default-upstream " + config.default_upstream + " is not one of the upstreams";
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string usage_text() {
   return R"(cairn: a content-addressed blob service with OCI registry endpoints
 
@@ -179,6 +316,18 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);
                             0s turns it off                            [1h]
+  --upstream HOST=URL       pull through from URL (http:// or https://)
+                            for images named HOST/...: by ?ns=HOST (as
+                            containerd's mirrors send), by a first path
+                            component HOST (/v2/HOST/library/alpine/...)
+                            or as the default upstream; repeatable.
+                            Credentials, CA bundles, "insecure" and the
+                            tag revalidation interval: the config file's
+                            "upstreams" array (see the README)
+  --default-upstream HOST   the upstream for plain names without local
+                            content (podman/skopeo/Docker mirrors)
+  --cache-max-bytes N       budget of cached content, e.g. 20G; the least
+                            recently pulled is evicted; 0 = unlimited  [0]
   --config FILE             JSON file with any of the options above
 )";
 }

@@ -4,6 +4,8 @@
 // the long flag names without "--" (e.g. {"root": "/srv/cairn", "listen": "127.0.0.1:5000"}).
 #pragma once
 
+#include "upstream/client.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -24,7 +26,16 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds io_timeout{60'000};
   std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
+  // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
+  // byte budget of cached content (0: unlimited).
+  std::vector<upstream::Endpoint> upstreams;
+  std::string default_upstream;
+  uint64_t cache_max_bytes = 0;
 };
+
+// Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",
+// ... and "KB", "MB", ... are read the same way). nullopt when malformed or too large.
+std::optional<uint64_t> parse_bytes(std::string_view text);
 
 // Parses "HOST:PORT" ("[::1]:5000" for IPv6). Returns false when malformed.
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port);

@@ -54,6 +54,14 @@ std::string_view Request::header(std::string_view name) const {
   return {};
 }
 
+std::string_view Response::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name)
+      return v;
+  }
+  return {};
+}
+
 std::vector<std::string_view> Request::header_values(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [k, v] : headers) {

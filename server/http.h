@@ -65,13 +65,26 @@ struct Request {
   std::optional<std::string> query_value(std::string_view key) const;
 };
 
+// A file still being written (a blob the pull-through cache is fetching): tells the server how
+// much of it is final, so a response can follow the writer.
+class FileFeed {
+ public:
+  virtual ~FileFeed() = default;
+  // Waits until more than `have` bytes of the file are final, then returns how many are (the
+  // file's first N bytes). An error means the file will never be complete (the fetch failed):
+  // the server cuts the connection, so the client sees a short body, never a wrong one.
+  virtual boost::asio::awaitable<std::pair<boost::system::error_code, uint64_t>> wait_beyond(
+      uint64_t have) = 0;
+};
+
 // A byte range of an open file, sent with sendfile(2). `owner` keeps the descriptor open until
-// the response is written.
+// the response is written. With a `feed`, bytes are sent only once the feed says they are final.
 struct FileRange {
   int fd = -1;
   uint64_t offset = 0;
   uint64_t length = 0;
   std::shared_ptr<void> owner;
+  std::shared_ptr<FileFeed> feed;
 };
 
 struct Response {
@@ -84,6 +97,8 @@ struct Response {
 
   // Adds a header (name in lowercase).
   Response& set(std::string_view name, std::string_view value);
+  // The first value of header `name` (lowercase), or empty.
+  std::string_view header(std::string_view name) const;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

@@ -6,9 +6,9 @@
 #include <fcntl.h>
 #include <sys/sendfile.h>
 
-#include <csignal>
-
+#include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -498,14 +498,23 @@ asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRa
   constexpr off_t kReadAhead = 32 << 20;
   off_t advised = offset;
   const off_t end = offset + static_cast<off_t>(left);
+  uint64_t final_bytes = file.feed ? 0 : static_cast<uint64_t>(end);  // what may be sent
   while (left > 0) {
-    if (advised < end && advised - offset < kReadAhead / 2) {
+    if (static_cast<uint64_t>(offset) >= final_bytes) {
+      auto [fec, have] = co_await file.feed->wait_beyond(static_cast<uint64_t>(offset));
+      if (fec)
+        co_return false;  // the source failed: cut the response short
+      final_bytes = have;
+      continue;
+    }
+    if (!file.feed && advised < end && advised - offset < kReadAhead / 2) {
       off_t len = std::min<off_t>(kReadAhead, end - advised);
       ::posix_fadvise(file.fd, advised, len, POSIX_FADV_WILLNEED);
       advised += len;
     }
-    ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset,
-                           static_cast<size_t>(std::min<uint64_t>(left, 16u << 20)));
+    const uint64_t step =
+        std::min<uint64_t>({left, 16u << 20, final_bytes - static_cast<uint64_t>(offset)});
+    ssize_t n = ::sendfile(socket.native_handle(), file.fd, &offset, static_cast<size_t>(step));
     if (n > 0) {
       left -= static_cast<uint64_t>(n);
       continue;

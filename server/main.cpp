@@ -24,6 +24,10 @@ int serve(const std::vector<std::string>& args) {
                                         ? cairn::metadata::SharingPolicy::isolated
                                         : cairn::metadata::SharingPolicy::shared;
   service_options.storage.gc.grace = config.gc_grace;
+  service_options.cache.upstreams = config.upstreams;
+  service_options.cache.default_upstream = config.default_upstream;
+  service_options.cache.max_bytes = config.cache_max_bytes;
+  service_options.cache.client.io_timeout = config.io_timeout;
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";

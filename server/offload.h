@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -33,6 +34,12 @@ class Offloader {
         [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
         boost::asio::use_awaitable);
     co_return co_await std::move(task);
+  }
+
+  // Runs fn() on the pool without waiting for it (fire and forget; fn must not throw).
+  template <class F>
+  void post(F fn) {
+    boost::asio::post(pool_, std::move(fn));
   }
 
   void stop() { pool_.stop(); }

@@ -67,6 +67,7 @@ struct WriterState {
   std::optional<Digest> expected;
   Timestamp started_at{};
   Timestamp updated_at{};
+  bool keep_pages = false;
 };
 
 class LocalWriter final : public Writer {
@@ -104,6 +105,7 @@ class LocalWriter final : public Writer {
   }
 
   Digest digest() const override { return s_.hasher.digest(); }
+  int native_handle() const override { return s_.fd.get(); }
 
   Result<Status> status() const override {
     return Status{s_.ref, s_.offset, s_.total, s_.expected, s_.started_at, s_.updated_at};
@@ -271,7 +273,7 @@ class LocalWriter final : public Writer {
       return;
     const int fd = s_.fd.get();
     ::sync_file_range(fd, writeback_start_, s_.offset - writeback_start_, SYNC_FILE_RANGE_WRITE);
-    if (core_->options.drop_written_pages && writeback_start_ > dropped_until_) {
+    if (core_->options.drop_written_pages && !s_.keep_pages && writeback_start_ > dropped_until_) {
       ::sync_file_range(
           fd, dropped_until_, writeback_start_ - dropped_until_,
           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
@@ -379,6 +381,7 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
   if (!hasher)
     return hasher.error();
   s.hasher = std::move(*hasher);
+  s.keep_pages = opts.keep_pages;
   return std::unique_ptr<Writer>(
       std::make_unique<LocalWriter>(std::move(core), std::move(*guard), std::move(s)));
 }

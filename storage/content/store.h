@@ -81,6 +81,9 @@ class Writer {
   }
   // The digest of the bytes written so far.
   virtual Digest digest() const = 0;
+  // The ingest's data file (open for writing; valid until commit or destruction), so that a
+  // reader can open it again and follow the writer; -1 when there is no such file.
+  virtual int native_handle() const { return -1; }
   // The ingest's status.
   virtual Result<Status> status() const = 0;
   // Cuts the ingest to `size` bytes (only 0 is guaranteed; a smaller size re-hashes the prefix).
@@ -99,6 +102,9 @@ struct WriterOptions {
   std::string ref;                 // the ingest's name; see LocalStore for its grammar
   int64_t total = 0;               // expected size, 0 when unknown
   std::optional<Digest> expected;  // expected digest, when known
+  // Keep written pages in the page cache (the store may drop them to keep long writes fast):
+  // set when readers follow the writer, as the pull-through cache's clients do.
+  bool keep_pages = false;
 };
 
 // Called for each blob a walk visits; return false to stop the walk.

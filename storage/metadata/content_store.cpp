@@ -70,6 +70,7 @@ class ContentStore::NamespacedWriter final : public content::Writer {
 
   Result<void> write(std::span<const std::byte> data) override { return backend_->write(data); }
   Digest digest() const override { return backend_->digest(); }
+  int native_handle() const override { return backend_->native_handle(); }
 
   Result<content::Status> status() const override {
     auto st = backend_->status();
@@ -490,7 +491,7 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
   // already_exists when any namespace holds the content; here that means the bytes must be
   // uploaded anyway (isolated policy, or a size that differs), so open it again without one:
   // commit then verifies the digest in full.
-  content::WriterOptions backend_opts{bref, opts.total, opts.expected};
+  content::WriterOptions backend_opts{bref, opts.total, opts.expected, opts.keep_pages};
   auto w = backend_.writer(backend_opts);
   if (!w && w.error().code == Errc::already_exists) {
     backend_opts.expected.reset();

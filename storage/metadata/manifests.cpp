@@ -32,6 +32,30 @@ Result<ManifestRecord> ManifestStore::get(std::string_view ns, const Digest& dig
   return decode_manifest(**value);
 }
 
+Result<std::vector<std::pair<Digest, ManifestRecord>>> ManifestStore::list(
+    std::string_view ns) const {
+  if (auto r = validate_repository_name(ns); !r)
+    return r.error();
+  const std::string prefix = keys::manifest_prefix(ns);
+  std::vector<std::pair<Digest, ManifestRecord>> out;
+  std::optional<Error> bad;
+  auto r = db_.scan(prefix, {}, [&](std::string_view key, std::string_view value) {
+    auto digest = Digest::parse(key.substr(prefix.size()));
+    auto record = decode_manifest(value);
+    if (!digest || !record) {
+      bad = Error{Errc::internal, "corrupt manifest record " + std::string(key)};
+      return false;
+    }
+    out.emplace_back(std::move(*digest), std::move(*record));
+    return true;
+  });
+  if (!r)
+    return r.error();
+  if (bad)
+    return *bad;
+  return out;
+}
+
 Result<ManifestRecord> ManifestStore::put(std::string_view ns, const Digest& digest,
                                           ManifestRecord record) {
   if (auto r = validate_repository_name(ns); !r)

@@ -27,6 +27,10 @@ class ManifestStore {
   // The record of manifest `digest` in `ns`. Errors: not_found, invalid_argument, io, internal.
   Result<ManifestRecord> get(std::string_view ns, const Digest& digest) const;
 
+  // Every manifest of `ns` with its record, in digest order. Errors: invalid_argument, io,
+  // internal.
+  Result<std::vector<std::pair<Digest, ManifestRecord>>> list(std::string_view ns) const;
+
   // Records manifest `digest` in `ns` (replacing a previous record, whose created_at is kept;
   // created_at of a new one is now). When record.subject is set it is added to the children as
   // ChildKind::subject if missing, and the referrer entry is written in the same batch.

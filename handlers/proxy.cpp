@@ -1,0 +1,292 @@
+#include "handlers/proxy.h"
+
+#include "handlers/blobs.h"
+#include "handlers/errors.h"
+#include "handlers/range.h"
+
+#include <boost/asio/this_coro.hpp>
+
+namespace cairn::handlers {
+
+using server::Request;
+using server::Response;
+
+namespace {
+
+// What a client may take, forwarded upstream: every Accept header it sent, merged (podman
+// sends six); when it names no manifest type (none, or "*/*" as curl sends), every type we
+// store — upstreams answer only the types a client names.
+std::string accept_of(const Request& req) {
+  constexpr std::string_view kTypes[] = {kOciManifest, kOciIndex, kDockerManifest,
+                                         kDockerManifestList};
+  std::string merged;
+  bool names_one = false;
+  for (auto v : req.header_values("accept")) {
+    if (v.empty())
+      continue;
+    if (!merged.empty())
+      merged += ", ";
+    merged += v;
+    for (auto type : kTypes)
+      names_one = names_one || v.find(type) != std::string_view::npos;
+  }
+  if (!names_one) {
+    for (auto type : kTypes) {
+      if (!merged.empty())
+        merged += ", ";
+      merged += type;
+    }
+  }
+  return merged;
+}
+
+std::string_view media_type_of(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ')
+    content_type.remove_suffix(1);
+  return content_type;
+}
+
+// 502: the upstream could not give what was asked (the detail says why).
+Response upstream_error(const proxy::Target& t, std::string_view what) {
+  t.upstream->stats.errors++;
+  return oci_error(502, "UNKNOWN",
+                   "upstream " + t.upstream->endpoint.host + ": " + std::string(what));
+}
+
+// The upstream's answer says it is down for now: serve what is cached instead.
+bool unavailable(const Result<std::unique_ptr<upstream::Reply>>& r) {
+  return !r || (*r)->status >= 500 || (*r)->status == 429;
+}
+
+Response stale(Response cached, const proxy::Target& t) {
+  t.upstream->stats.stale++;
+  cached.set("warning", "110 - \"Response is Stale\"");
+  return cached;
+}
+
+boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const proxy::Target& t,
+                                                  const Reference& ref) {
+  proxy::Cache& cache = *api.cache;
+  proxy::UpstreamStats& stats = t.upstream->stats;
+  upstream::Client& client = *t.upstream->client;
+  const std::string* tag = std::get_if<std::string>(&ref);
+
+  Response local = cached_manifest(api, req, t.ns, ref);
+  std::optional<Response> cached;
+  if (local.status == 200)
+    cached = std::move(local);
+  auto hit = [&]() {
+    stats.hits++;
+    if (auto d = content::Digest::parse(cached->header("docker-content-digest")))
+      cache.touch(t.ns, *d);
+    return std::move(*cached);
+  };
+  if (cached && (!tag || cache.fresh(t, *tag)))
+    co_return hit();
+
+  const std::string path =
+      "/v2/" + t.remote + "/manifests/" + (tag ? *tag : std::get<content::Digest>(ref).str());
+  const upstream::Headers headers{{"accept", accept_of(req)}};
+  if (cached) {
+    // A tag cached a while ago: the upstream says whether it still names the same manifest.
+    stats.revalidations++;
+    auto head = co_await client.send("HEAD", path, headers, t.remote);
+    if (unavailable(head))
+      co_return stale(std::move(*cached), t);
+    if ((*head)->status == 200 &&
+        (*head)->header("docker-content-digest") == cached->header("docker-content-digest")) {
+      cache.validated(t, *tag);
+      co_return hit();
+    }
+  }
+  auto got = co_await client.send("GET", path, headers, t.remote);
+  if (unavailable(got)) {
+    if (cached)
+      co_return stale(std::move(*cached), t);
+    co_return upstream_error(
+        t, got ? "answered " + std::to_string((*got)->status) : got.error().detail);
+  }
+  upstream::Reply& reply = **got;
+  if (reply.status == 404 || reply.status == 401 || reply.status == 403) {
+    co_return oci_error(404, "MANIFEST_UNKNOWN",
+                        "upstream " + t.upstream->endpoint.host + " answered " +
+                            std::to_string(reply.status) + " for " + t.remote + ":" +
+                            path.substr(path.rfind('/') + 1));
+  }
+  if (reply.status != 200)
+    co_return upstream_error(t, "answered " + std::to_string(reply.status));
+  auto body = co_await reply.read_all(api.options.max_manifest_bytes);
+  if (!body) {
+    if (cached)
+      co_return stale(std::move(*cached), t);
+    co_return upstream_error(t, body.error().detail);
+  }
+  const auto* by_digest = std::get_if<content::Digest>(&ref);
+  const content::Digest digest =
+      content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
+  if (by_digest && digest != *by_digest)
+    co_return upstream_error(
+        t, "sent a manifest that hashes to " + digest.str() + ", not " + by_digest->str());
+  auto parsed = parse_manifest(*body, media_type_of(reply.header("content-type")));
+  if (!parsed)
+    co_return upstream_error(t, "sent an invalid manifest: " + parsed.error().detail);
+  stats.misses++;
+  stats.upstream_bytes += body->size();
+  const metadata::Scope scope{t.ns, {}};
+  auto stored = co_await api.offload.run(
+      [&] { return record_manifest(api, scope, digest, *body, *parsed, tag); });
+  if (!stored)
+    co_return from_error(stored.error(), Resource::manifest);
+  if (tag)
+    cache.validated(t, *tag);
+  cache.touch(t.ns, digest);
+  cache.schedule_eviction();
+  co_return cached_manifest(api, req, t.ns, Reference(digest));
+}
+
+Response blob_head(const content::Digest& digest, uint64_t size) {
+  Response res;
+  res.set("docker-content-digest", digest.str());
+  res.set("content-type", "application/octet-stream");
+  res.set("accept-ranges", "bytes");
+  res.content_length = size;
+  return res;
+}
+
+// The answer from the store when the cache namespace has the blob (or an error reading it);
+// nullopt when it does not.
+std::optional<Response> blob_from_store(Api& api, const Request& req, const proxy::Target& t,
+                                        const content::Digest& digest) {
+  const metadata::Scope scope{t.ns, {}};
+  auto reader = api.storage.content().reader(scope, digest);
+  if (!reader) {
+    if (reader.error() != Errc::not_found)
+      return from_error(reader.error(), Resource::blob);
+    return std::nullopt;
+  }
+  t.upstream->stats.hits++;
+  api.cache->touch(t.ns, digest);
+  if (req.method == "HEAD")
+    return blob_head(digest, static_cast<uint64_t>((*reader)->size()));
+  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
+                       "application/octet-stream");
+}
+
+// A blob on its way: answered from the fetch's ingest as it grows.
+Response follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fetch,
+                uint64_t total) {
+  RangeRequest range = parse_range(req.header("range"), total);
+  if (range.outcome == RangeOutcome::unsatisfiable) {
+    Response res = oci_error(416, "RANGE_INVALID", "range not satisfiable");
+    res.set("content-range", "bytes */" + std::to_string(total));
+    return res;
+  }
+  const bool partial = range.outcome == RangeOutcome::satisfiable;
+  Response res = blob_head(fetch->digest(), total);
+  res.content_length.reset();
+  res.status = partial ? 206 : 200;
+  server::FileRange file;
+  file.fd = fetch->fd();
+  file.offset = partial ? range.range.first : 0;
+  file.length = partial ? range.range.length() : total;
+  file.owner = fetch;
+  file.feed = fetch;
+  if (partial) {
+    res.set("content-range", "bytes " + std::to_string(range.range.first) + "-" +
+                                 std::to_string(range.range.last) + "/" + std::to_string(total));
+  }
+  res.file = std::move(file);
+  return res;
+}
+
+boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const proxy::Target& t,
+                                              const content::Digest& digest) {
+  auto stored = blob_from_store(api, req, t, digest);
+  if (stored)
+    co_return std::move(*stored);
+  // The shared store may hold it already (pushed, or cached for another repository).
+  const metadata::Scope scope{t.ns, {}};
+  auto mounted =
+      co_await api.offload.run([&] { return api.storage.content().mount(scope, digest); });
+  if (mounted) {
+    stored = blob_from_store(api, req, t, digest);
+    if (stored)
+      co_return std::move(*stored);
+  }
+  const std::string path = "/v2/" + t.remote + "/blobs/" + digest.str();
+  if (req.method == "HEAD") {
+    auto head = co_await t.upstream->client->send("HEAD", path, {}, t.remote);
+    if (!head)
+      co_return upstream_error(t, head.error().detail);
+    if ((*head)->status == 404)
+      co_return oci_error(404, "BLOB_UNKNOWN",
+                          "upstream " + t.upstream->endpoint.host + " has no " + digest.str());
+    if ((*head)->status != 200 || !(*head)->content_length)
+      co_return upstream_error(t, "answered " + std::to_string((*head)->status) + " to HEAD");
+    co_return blob_head(digest, *(*head)->content_length);
+  }
+  bool joined = false;
+  const auto executor = co_await boost::asio::this_coro::executor;
+  auto fetch = api.cache->fetch(t, digest, executor, joined);
+  (joined ? t.upstream->stats.coalesced : t.upstream->stats.misses)++;
+  auto progress = co_await fetch->wait_started();
+  switch (progress.state) {
+    case proxy::BlobFetch::State::done: {
+      stored = blob_from_store(api, req, t, digest);
+      if (stored)
+        co_return std::move(*stored);
+      co_return oci_error(500, "UNKNOWN", "the fetched blob vanished");
+    }
+    case proxy::BlobFetch::State::failed:
+      if (progress.status == 404)
+        co_return oci_error(404, "BLOB_UNKNOWN", progress.error);
+      co_return oci_error(progress.status, "UNKNOWN", progress.error);
+    default:
+      break;
+  }
+  api.cache->touch(t.ns, digest);
+  co_return follow(req, fetch, progress.total);
+}
+
+Response tagged(Response res, const proxy::Target& t) {
+  if (t.by_ns_param)
+    res.set("oci-namespace", t.upstream->endpoint.host);
+  return res;
+}
+
+}  // namespace
+
+std::optional<proxy::Target> proxy_target(Api& api, const Request& req, const std::string& name) {
+  if (!api.cache)
+    return std::nullopt;
+  return api.cache->route(name, req.query_value("ns"), [&] {
+    auto exists = api.storage.namespaces().exists(name);
+    return !exists || *exists;
+  });
+}
+
+boost::asio::awaitable<Response> proxied_manifest(Api& api, Request& req,
+                                                  const proxy::Target& target,
+                                                  const Reference& ref) {
+  Response res = co_await manifest_through(api, req, target, ref);
+  co_return tagged(std::move(res), target);
+}
+
+boost::asio::awaitable<Response> proxied_blob(Api& api, Request& req, const proxy::Target& target,
+                                              const content::Digest& digest) {
+  Response res = co_await blob_through(api, req, target, digest);
+  co_return tagged(std::move(res), target);
+}
+
+boost::asio::awaitable<Response> cache_figures(Api& api, Request&) {
+  if (!api.cache)
+    co_return oci_error(404, "UNSUPPORTED", "no upstreams are configured: there is no cache");
+  auto figures = co_await api.offload.run([&] { return api.cache->figures().dump(); });
+  Response res;
+  res.set("content-type", "application/json");
+  res.body = std::move(figures);
+  co_return res;
+}
+
+}  // namespace cairn::handlers

@@ -1,0 +1,38 @@
+// The pull-through cache's side of the OCI read routes: GET/HEAD of manifests and blobs of a
+// repository that an upstream serves (chosen by proxy::Cache::route), and GET /_admin/cache.
+//
+// Manifests by tag are served from the cache while the tag was revalidated less than the
+// upstream's interval ago; after that a HEAD upstream compares digests and only a changed
+// manifest is fetched again; when the upstream cannot answer (unreachable, timed out, 5xx, 429)
+// the cached manifest is served with `Warning: 110 - "Response is Stale"`. Manifests by digest
+// are fetched once. Cold blobs are fetched once however many clients ask (proxy::BlobFetch) and
+// streamed to all of them as they arrive; HEAD of a cold blob asks the upstream. Answers chosen
+// by ?ns= carry `OCI-Namespace: <host>`.
+#pragma once
+
+#include "handlers/api.h"
+#include "handlers/manifests.h"
+#include "proxy/cache.h"
+#include "server/http.h"
+
+#include <optional>
+#include <string>
+
+namespace cairn::handlers {
+
+// The cache target of a request on repository `name`, or nullopt when the repository is local
+// (no cache configured, or no upstream chosen).
+std::optional<proxy::Target> proxy_target(Api& api, const server::Request& req,
+                                          const std::string& name);
+
+boost::asio::awaitable<server::Response> proxied_manifest(Api& api, server::Request& req,
+                                                          const proxy::Target& target,
+                                                          const Reference& ref);
+boost::asio::awaitable<server::Response> proxied_blob(Api& api, server::Request& req,
+                                                      const proxy::Target& target,
+                                                      const content::Digest& digest);
+
+// GET /_admin/cache: the cache's figures (JSON).
+boost::asio::awaitable<server::Response> cache_figures(Api& api, server::Request& req);
+
+}  // namespace cairn::handlers

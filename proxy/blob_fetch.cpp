@@ -1,0 +1,225 @@
+#include "proxy/blob_fetch.h"
+
+#include "proxy/cache.h"
+#include "upstream/client.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <vector>
+
+namespace cairn::proxy {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How often a waiting client looks at a fetch's progress. The fetch writes 1 MiB pieces, so a
+// client behind it waits at most this long per piece.
+constexpr std::chrono::milliseconds kPoll{1};
+constexpr size_t kPiece = 1 << 20;
+
+}  // namespace
+
+BlobFetch::BlobFetch(Context ctx, std::string remote, std::string ns, content::Digest digest)
+    : ctx_(std::move(ctx)),
+      remote_(std::move(remote)),
+      ns_(std::move(ns)),
+      digest_(std::move(digest)) {}
+
+BlobFetch::~BlobFetch() {
+  if (read_fd_ >= 0)
+    ::close(read_fd_);
+}
+
+void BlobFetch::start(const asio::any_io_executor& executor) {
+  asio::co_spawn(asio::make_strand(executor), run(shared_from_this()), asio::detached);
+}
+
+BlobFetch::Progress BlobFetch::progress() const {
+  std::lock_guard lock(mu_);
+  return p_;
+}
+
+void BlobFetch::fail(unsigned status, std::string error) {
+  std::lock_guard lock(mu_);
+  if (p_.state == State::done || p_.state == State::failed)
+    return;
+  p_.state = State::failed;
+  p_.status = status;
+  p_.error = std::move(error);
+}
+
+void BlobFetch::publish(uint64_t written) {
+  std::lock_guard lock(mu_);
+  // The last byte waits for the digest check: a client never receives a whole wrong blob.
+  p_.final_bytes = std::min(written, p_.total > 0 ? p_.total - 1 : 0);
+}
+
+asio::awaitable<BlobFetch::Progress> BlobFetch::wait_started() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    Progress now = progress();
+    if (now.state != State::connecting)
+      co_return now;
+    timer.expires_after(kPoll);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<std::pair<boost::system::error_code, uint64_t>> BlobFetch::wait_beyond(
+    uint64_t have) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    Progress now = progress();
+    if (now.state == State::failed)
+      co_return std::pair{boost::system::error_code(EIO, boost::system::system_category()),
+                          uint64_t{0}};
+    if (now.final_bytes > have)
+      co_return std::pair{boost::system::error_code(), now.final_bytes};
+    timer.expires_after(kPoll);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
+  BlobFetch& f = *self;
+  try {
+    co_await f.download();
+  } catch (const std::exception& e) {
+    f.fail(502, std::string("fetch failed: ") + e.what());
+  }
+  if (f.progress().state == State::failed)
+    f.ctx_.stats.errors++;
+  if (f.ctx_.on_finished)
+    f.ctx_.on_finished();
+}
+
+asio::awaitable<void> BlobFetch::download() {
+  const std::string target = "/v2/" + remote_ + "/blobs/" + digest_.str();
+  auto sent = co_await ctx_.client->send("GET", target, {}, remote_);
+  if (!sent) {
+    fail(502, "upstream " + ctx_.client->endpoint().host + ": " + sent.error().detail);
+    co_return;
+  }
+  upstream::Reply& reply = **sent;
+  if (reply.status != 200) {
+    fail(reply.status == 404 ? 404 : 502, "upstream " + ctx_.client->endpoint().host +
+                                              " answered " + std::to_string(reply.status) +
+                                              " for " + digest_.str());
+    co_return;
+  }
+  if (!reply.content_length) {
+    fail(502, "upstream sent " + digest_.str() + " without a Content-Length");
+    co_return;
+  }
+  const uint64_t total = *reply.content_length;
+  const metadata::Scope scope{ns_, {}};
+  const std::string ref = "proxy-" + std::string(digest_.hex());
+  std::unique_ptr<content::Writer> writer;
+  auto opened = co_await ctx_.offload.run([&]() -> Result<void> {
+    content::WriterOptions opts{ref, static_cast<int64_t>(total), digest_, true};
+    auto w = ctx_.storage.content().writer(scope, opts);
+    if (!w)
+      return w.error();
+    if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
+      return r.error();
+    writer = std::move(*w);
+    return {};
+  });
+  if (!opened) {
+    if (opened.error() == Errc::already_exists) {  // committed meanwhile: serve it from the store
+      std::lock_guard lock(mu_);
+      p_.state = State::done;
+      co_return;
+    }
+    fail(503, "cannot cache " + digest_.str() + ": " + opened.error().detail);
+    co_return;
+  }
+  // A descriptor of our own on the data file (the writer's is write-only).
+  const std::string proc = "/proc/self/fd/" + std::to_string(writer->native_handle());
+  read_fd_ = writer->native_handle() < 0 ? -1 : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
+  if (read_fd_ < 0) {
+    fail(500, "cannot reopen the ingest of " + digest_.str());
+    co_return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    p_.state = State::streaming;
+    p_.total = total;
+  }
+
+  std::vector<std::byte> buf(kPiece);
+  uint64_t written = 0;
+  for (;;) {
+    size_t filled = 0;
+    bool end = false;
+    while (filled < buf.size()) {
+      auto [ec, n] = co_await reply.read_some(std::span(buf).subspan(filled));
+      if (ec) {
+        fail(502, "reading " + digest_.str() + " from upstream " + ctx_.client->endpoint().host +
+                      ": " + ec.message());
+        co_return;
+      }
+      if (n == 0) {
+        end = true;
+        break;
+      }
+      filled += n;
+    }
+    if (filled > 0) {
+      if (written + filled > total) {
+        fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
+        co_return;
+      }
+      auto w =
+          co_await ctx_.offload.run([&] { return writer->write(std::span(buf).first(filled)); });
+      if (!w) {
+        fail(503, "cannot cache " + digest_.str() + ": " + w.error().detail);
+        co_return;
+      }
+      written += filled;
+      ctx_.stats.upstream_bytes += filled;
+      publish(written);
+    }
+    if (end)
+      break;
+  }
+  if (written != total) {
+    fail(502, "upstream sent " + std::to_string(written) + " of " + std::to_string(total) +
+                  " bytes of " + digest_.str());
+    co_return;
+  }
+  auto committed = co_await ctx_.offload.run([&]() -> Result<void> {
+    auto r = writer->commit(static_cast<int64_t>(total), digest_);
+    if (!r && r.error() != Errc::already_exists) {
+      writer.reset();
+      (void)ctx_.storage.content().abort(scope, ref);  // nothing of it is kept
+      return r.error();
+    }
+    return {};
+  });
+  if (!committed) {
+    fail(502, committed.error() == Errc::digest_mismatch
+                  ? "upstream sent bytes that do not hash to " + digest_.str()
+                  : "cannot cache " + digest_.str() + ": " + committed.error().detail);
+    co_return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    p_.state = State::done;
+    p_.final_bytes = total;
+  }
+  if (ctx_.on_committed)
+    ctx_.on_committed();
+}
+
+}  // namespace cairn::proxy

@@ -1,0 +1,98 @@
+// BlobFetch: one blob on its way from an upstream into the cache, followed by every client that
+// asked for it.
+//
+// The first client to miss starts it; the bytes go into an ingest of the cache namespace (pages
+// kept in memory) and every client — the first, those that join while it runs, late joiners
+// too — is answered from that ingest's data file as it grows: a FileFeed tells the server how
+// much is final. The last byte is released only after the digest was verified and the blob
+// committed; on any failure (upstream error, short body, digest mismatch) nothing is committed
+// and every client's response is cut short.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include "server/http.h"
+#include "server/offload.h"
+#include "storage/content/digest.h"
+#include "storage/metadata/content_store.h"
+#include "storage/storage.h"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace cairn::upstream {
+class Client;
+}
+
+namespace cairn::proxy {
+
+struct UpstreamStats;
+
+class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<BlobFetch> {
+ public:
+  enum class State {
+    connecting,  // waiting for the upstream's answer
+    streaming,   // bytes arriving; total known
+    done,        // committed: serve it from the store
+    failed,      // see status and error
+  };
+  struct Progress {
+    State state = State::connecting;
+    uint64_t total = 0;        // the blob's size (streaming, done)
+    uint64_t final_bytes = 0;  // how many bytes of the data file may be sent
+    unsigned status = 0;       // failed: the status to answer (404, 502, ...)
+    std::string error;         // failed: why
+  };
+
+  // What a fetch needs; all must outlive it.
+  struct Context {
+    Storage& storage;
+    server::Offloader& offload;
+    std::shared_ptr<upstream::Client>
+        client;  // the frame of a stopped server may outlive the cache
+    UpstreamStats& stats;
+    std::function<void()> on_committed;  // e.g. schedule eviction
+    std::function<void()> on_finished;   // removes it from the fetches in flight
+  };
+
+  BlobFetch(Context ctx, std::string remote, std::string ns, content::Digest digest);
+  ~BlobFetch() override;
+
+  // Called once when the fetch ended, however it ended (set before start()).
+  void set_on_finished(std::function<void()> fn) { ctx_.on_finished = std::move(fn); }
+  // Starts the download on `executor` (a new strand of it).
+  void start(const boost::asio::any_io_executor& executor);
+
+  Progress progress() const;
+  // Waits until the upstream answered (the state is no longer connecting).
+  boost::asio::awaitable<Progress> wait_started();
+  // The ingest's data file, open for reading (valid while this object lives).
+  int fd() const noexcept { return read_fd_; }
+  const content::Digest& digest() const noexcept { return digest_; }
+
+  // server::FileFeed
+  boost::asio::awaitable<std::pair<boost::system::error_code, uint64_t>> wait_beyond(
+      uint64_t have) override;
+
+ private:
+  static boost::asio::awaitable<void> run(std::shared_ptr<BlobFetch> self);
+  boost::asio::awaitable<void> download();
+  void fail(unsigned status, std::string error);
+  void publish(uint64_t written);
+
+  Context ctx_;
+  std::string remote_;
+  std::string ns_;
+  content::Digest digest_;
+  int read_fd_ = -1;
+
+  mutable std::mutex mu_;
+  Progress p_;
+};
+
+}  // namespace cairn::proxy
