@@ -7,12 +7,13 @@
 //  - podman and skopeo: a registries.conf with cairn as the (insecure) mirror of `upstream.test`;
 //    they send no ns=, so cairn runs with `--default-upstream upstream.test`.
 //
-// The upstream and its image (tests/e2e/make-oci-layout.sh, pushed with skopeo) are made once
-// for the suite; every test starts its own cairn (a child process on a free port with its own
-// root: a cold cache) and stops it by its PID. `upstream.test` does not resolve: a client that
-// bypassed the mirror fails. A missing client skips its test.
+// The upstream (UpstreamRegistry) and its image (tests/e2e/make-oci-layout.sh, pushed with
+// skopeo) are made once for the suite; every test starts its own cairn (a child process on a
+// free port with its own root: a cold cache) and stops it by its PID. `upstream.test` does not
+// resolve: a client that bypassed the mirror fails. A missing client skips its test.
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/upstream_registry.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -202,81 +203,45 @@ bool wait_http(Child& child, uint16_t port, const std::string& path = "/v2/") {
   return false;
 }
 
-// The upstream: Debian's docker-registry on a free loopback port, its access log (combined log
-// format, one line per request) on stdout, in `log()`.
-class Upstream {
- public:
-  explicit Upstream(const fs::path& dir) {
-    for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
-      port_ = free_port();
-      fs::path cfg = dir / "upstream.yml";
-      write_file(cfg, "version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: " +
-                          (dir / "upstream-root").string() +
-                          "}\n  delete: {enabled: true}\nhttp: {addr: 127.0.0.1:" +
-                          std::to_string(port_) + "}\n");
-      child_.emplace(std::vector<std::string>{"docker-registry", "serve", cfg.string()},
-                     dir / "upstream.log");
-      ready_ = wait_http(*child_, port_);
-      if (!ready_)
-        child_->stop();
-    }
-  }
-  bool ready() const { return ready_; }
-  uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return read_file(child_->log()); }
-
- private:
-  uint16_t port_ = 0;
-  bool ready_ = false;
-  std::optional<Child> child_;
-};
-
 // cairn as the pull-through cache: `build/cairn serve` on a free port with its own root, its
-// access log in a file. With CAIRN_MIRROR_STANDIN=distribution in the environment it is
-// docker-registry in proxy mode instead (it ignores ns= and has no /_admin/cache): a check of
-// this harness against the reference.
+// access log in a file, stopped by its PID. With CAIRN_MIRROR_STANDIN=distribution in the
+// environment it is docker-registry in proxy mode instead (it ignores ns= and has no
+// /_admin/cache): a check of this harness against the reference.
 class Mirror {
  public:
   Mirror(const fs::path& dir, const std::string& upstream_url, bool default_upstream) {
     const char* standin = std::getenv("CAIRN_MIRROR_STANDIN");
-    standin_ = standin != nullptr && std::string(standin) == "distribution";
+    if (standin != nullptr && std::string(standin) == "distribution") {
+      standin_.emplace(UpstreamRegistryOptions{.proxy_remote_url = upstream_url});
+      port_ = standin_->port();
+      ready_ = true;
+      return;
+    }
+    access_log_ = dir / "cairn-access.log";
     for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
       port_ = free_port();
-      std::vector<std::string> args;
-      if (standin_) {
-        fs::path cfg = dir / "mirror.yml";
-        write_file(cfg,
-                   "version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: "
-                   "{rootdirectory: " +
-                       (dir / "mirror-root").string() + "}\nproxy: {remoteurl: " + upstream_url +
-                       "}\nhttp: {addr: 127.0.0.1:" + std::to_string(port_) + "}\n");
-        args = {"docker-registry", "serve", cfg.string()};
-        access_log_ = dir / "mirror.log";
-      } else {
-        access_log_ = dir / "cairn-access.log";
-        args = {CAIRN_EXE,      "serve",
-                "--root",       (dir / "cairn-root").string(),
-                "--listen",     "127.0.0.1:" + std::to_string(port_),
-                "--upstream",   std::string(kHost) + "=" + upstream_url,
-                "--access-log", access_log_.string()};
-        if (default_upstream) {
-          args.push_back("--default-upstream");
-          args.push_back(kHost);
-        }
+      std::vector<std::string> args = {CAIRN_EXE,      "serve",
+                                       "--root",       (dir / "cairn-root").string(),
+                                       "--listen",     "127.0.0.1:" + std::to_string(port_),
+                                       "--upstream",   std::string(kHost) + "=" + upstream_url,
+                                       "--access-log", access_log_.string()};
+      if (default_upstream) {
+        args.push_back("--default-upstream");
+        args.push_back(kHost);
       }
-      child_.emplace(args, dir / "mirror.log");
+      child_.emplace(args, dir / "cairn.log");
       ready_ = wait_http(*child_, port_);
       if (!ready_)
         child_->stop();
     }
   }
   bool ready() const { return ready_; }
-  bool standin() const { return standin_; }
+  bool standin() const { return standin_.has_value(); }
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string access_log() const { return read_file(access_log_); }
-  std::string server_log() const { return read_file(child_->log()); }
+  // One line per request, with its target (cairn's JSON lines; Distribution's text log).
+  std::string access_log() const { return standin_ ? standin_->log() : read_file(access_log_); }
+  std::string server_log() const { return standin_ ? std::string() : read_file(child_->log()); }
   // GET /_admin/cache, parsed (null when it does not answer 200 with JSON).
   nlohmann::json cache_stats() const {
     HttpClient c(port_);
@@ -286,14 +251,13 @@ class Mirror {
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     return j.is_discarded() ? nlohmann::json(nullptr) : j;
   }
-  int stop() { return child_->stop(); }
 
  private:
   uint16_t port_ = 0;
   bool ready_ = false;
-  bool standin_ = false;
   fs::path access_log_;
   std::optional<Child> child_;
+  std::optional<UpstreamRegistry> standin_;
 };
 
 // One image in the upstream, as pushed: its manifest digest and blob files (the OCI layout).
@@ -308,17 +272,21 @@ struct Pushed {
 class MirrorClients : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    if (!have_tool("docker-registry") || !have_tool("skopeo")) {
-      setup_error_ = new std::string("docker-registry or skopeo is missing");
+    for (const char* tool : {"docker-registry", "skopeo"}) {
+      if (!have_tool(tool)) {
+        setup_skip_ = new std::string(std::string(tool) +
+                                      " is not installed (tools/dev.sh test installs it); the "
+                                      "upstream needs it");
+        return;
+      }
+    }
+    try {
+      upstream_ = new UpstreamRegistry();
+    } catch (const std::exception& e) {
+      setup_error_ = new std::string(std::string("the upstream did not start: ") + e.what());
       return;
     }
-    upstream_ = new Upstream(dir_->path());
-    if (!upstream_->ready()) {
-      setup_error_ = new std::string("docker-registry did not start: " + upstream_->log());
-      return;
-    }
-    fs::path layout = dir_->path() / "layout";
+    fs::path layout = upstream_->dir() / "layout";
     auto made = sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " +
                    layout.string() + " " + kTag);
     if (made.status != 0) {
@@ -343,16 +311,20 @@ class MirrorClients : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete pushed_;
-    delete upstream_;  // stops it
+    delete upstream_;  // stops it, removes its directory
     delete setup_error_;
-    delete dir_;
+    delete setup_skip_;
     pushed_ = nullptr;
     upstream_ = nullptr;
     setup_error_ = nullptr;
-    dir_ = nullptr;
+    setup_skip_ = nullptr;
   }
 
-  void SetUp() override { ASSERT_EQ(setup_error_, nullptr) << *setup_error_; }
+  void SetUp() override {
+    if (setup_skip_ != nullptr)
+      GTEST_SKIP() << *setup_skip_;
+    ASSERT_EQ(setup_error_, nullptr) << *setup_error_;
+  }
 
   // Starts cairn; a failure to start is a test failure.
   void start_mirror(bool default_upstream) {
@@ -374,35 +346,38 @@ class MirrorClients : public ::testing::Test {
 
   // Upstream GETs of blob `hex` so far.
   static size_t upstream_blob_gets(const std::string& hex) {
-    return count_lines(upstream_->log(),
-                       {"\"GET /v2/" + std::string(kRepo) + "/blobs/sha256:" + hex});
+    return upstream_->count_requests("GET", "/v2/" + std::string(kRepo) + "/blobs/sha256:" + hex);
   }
 
-  // Checks the cache's figures: it answered, and it went to the upstream.
+  // Checks the cache's figures for upstream.test: it went to the upstream for the image.
   void expect_cache_stats() {
     if (mirror_->standin())
       return;
     auto stats = mirror_->cache_stats();
     ASSERT_TRUE(stats.is_object()) << "GET /_admin/cache";
-    std::string dump = stats.dump();
-    EXPECT_NE(dump.find(kHost), std::string::npos) << dump;  // per upstream
-    EXPECT_GT(stats.value("misses", 0), 0) << dump;
-    EXPECT_GE(stats.value("upstream_bytes", 0), 2000000) << dump;  // the 2 MB layer came through
+    nlohmann::json ours;
+    for (const auto& u : stats.value("upstreams", nlohmann::json::array())) {
+      if (u.value("host", "") == kHost)
+        ours = u;
+    }
+    ASSERT_TRUE(ours.is_object()) << stats.dump();
+    EXPECT_GT(ours.value("misses", 0), 0) << stats.dump();
+    EXPECT_GE(ours.value("upstream_bytes", 0), 2000000) << stats.dump();  // the 2 MB layer
   }
 
-  static TempDir* dir_;
-  static Upstream* upstream_;
+  static UpstreamRegistry* upstream_;
   static Pushed* pushed_;
   static std::string* setup_error_;
+  static std::string* setup_skip_;
 
   TempDir work_;
   std::optional<Mirror> mirror_;
 };
 
-TempDir* MirrorClients::dir_ = nullptr;
-Upstream* MirrorClients::upstream_ = nullptr;
+UpstreamRegistry* MirrorClients::upstream_ = nullptr;
 Pushed* MirrorClients::pushed_ = nullptr;
 std::string* MirrorClients::setup_error_ = nullptr;
+std::string* MirrorClients::setup_skip_ = nullptr;
 
 // containerd: a daemon of its own (root, state and sockets in a temp dir, CRI and the snapshotters
 // but native disabled), `ctr content fetch` with a hosts.toml naming cairn as the mirror.
