@@ -38,6 +38,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr size_t kMaxTokenBytes = 1 << 20;
 constexpr size_t kMaxDrainBytes = 64 * 1024;
+constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr auto kMaxIdle = std::chrono::seconds(30);
 constexpr auto kPoolPoll = std::chrono::milliseconds(2);
 
@@ -205,6 +206,27 @@ class BeastReply final : public Reply {
       auto& body = parser_.get().body();
       body.data = buf.data();
       body.size = buf.size();
+      if (conn_->buffer.size() > 0) {
+        // Bytes already buffered (a socket read brings up to 64 KiB): parse them without an
+        // asynchronous step and its deadline timer.
+        error_code pec;
+        size_t used = parser_.put(conn_->buffer.data(), pec);
+        conn_->buffer.consume(used);
+        if (pec == http::error::need_more || pec == http::error::need_buffer)
+          pec = {};
+        if (pec) {
+          mark_failed();
+          co_return std::pair{pec, size_t{0}};
+        }
+        size_t got = buf.size() - parser_.get().body().size;
+        if (got > 0) {
+          if (parser_.is_done())
+            mark_done();
+          co_return std::pair{error_code{}, got};
+        }
+        if (used > 0)
+          continue;
+      }
       auto [ec, n] = co_await read_body_some(*conn_, parser_, impl_.options.io_timeout);
       if (ec == http::error::need_buffer)
         ec = {};
@@ -272,6 +294,9 @@ asio::awaitable<Result<std::unique_ptr<Conn>>> Client::Impl::connect(const Url& 
   if (rec)
     co_return fail(Errc::unavailable, "resolve " + u.host + ": " + describe(rec));
   auto conn = std::make_unique<Conn>();
+  // Beast reads at most the buffer's free capacity (at least 512 bytes): without room reserved
+  // a body would arrive in 512-byte reads, each with its own deadline timer.
+  conn->buffer.reserve(kReadBufferBytes);
   conn->origin = u;
   conn->key = u.origin();
   if (u.tls)

@@ -8,8 +8,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
 
 // Options are written with designated initializers; the members left out keep their defaults.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -140,6 +144,90 @@ TEST(UpstreamRegistryClient, KeepAliveReuseAndRetryAfterRestart) {
   auto got = request(ioc, client, "GET", "/v2/test/ka/blobs/" + blob);
   EXPECT_EQ(got.error, "");
   EXPECT_EQ(got.body, "kept alive");
+}
+
+TEST(UpstreamRegistryClient, StreamsABigBlobInSmallPieces) {
+  UpstreamRegistry reg;
+  auto file = reg.make_random_file(8u << 20);
+  std::string manifest = reg.push_image_files("test/big", "v1", {file});
+  std::string digest = sha256_file_digest(file);
+  asio::io_context ioc;
+  Client client(endpoint(reg.url()));
+  std::string hashed;
+  uint64_t total = 0;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        std::string method = "GET", target = "/v2/test/big/blobs/" + digest, repo = "test/big";
+        upstream::Headers headers;
+        auto got = co_await client.send(method, target, headers, repo);
+        if (!got)
+          co_return;
+        std::string bytes;
+        std::vector<std::byte> buf(1000);  // not a divisor of anything
+        for (;;) {
+          std::span<std::byte> piece(buf);
+          auto [ec, n] = co_await (*got)->read_some(piece);
+          if (ec || n == 0)
+            break;
+          bytes.append(reinterpret_cast<const char*>(buf.data()), n);
+        }
+        total = bytes.size();
+        hashed = sha256_digest(bytes);
+      },
+      [](std::exception_ptr e) {
+        if (e)
+          std::rethrow_exception(e);
+      });
+  ioc.run();
+  EXPECT_EQ(total, 8u << 20);
+  EXPECT_EQ(hashed, digest);
+  auto got = request(ioc, client, "GET", "/v2/test/big/manifests/" + manifest);
+  EXPECT_EQ(got.status, 200u);
+}
+
+TEST(UpstreamRegistryClient, SharedAcrossIoContextsAndThreads) {
+  UpstreamRegistry reg;
+  std::string blob = reg.push_blob("test/mt", "many threads");
+  auto before = reg.client_addresses();
+  asio::io_context first, second, pool;
+  Client client(endpoint(reg.url()), ClientOptions{.max_connections = 3});
+  // An idle connection opened on one io_context serves a coroutine of another.
+  EXPECT_EQ(request(first, client, "GET", "/v2/test/mt/blobs/" + blob).body, "many threads");
+  EXPECT_EQ(request(second, client, "GET", "/v2/test/mt/blobs/" + blob).body, "many threads");
+  EXPECT_EQ(reg.client_addresses().size() - before.size(), 1u);
+
+  // Many coroutines on strands of a two-thread io_context, three connections at most.
+  std::mutex mu;
+  std::vector<Fetched> results;
+  for (int i = 0; i < 24; ++i) {
+    asio::co_spawn(asio::make_strand(pool), fetch(client, "GET", "/v2/test/mt/blobs/" + blob, "r"),
+                   [&](std::exception_ptr e, Fetched f) {
+                     if (e)
+                       std::rethrow_exception(e);
+                     std::lock_guard lock(mu);
+                     results.push_back(std::move(f));
+                   });
+  }
+  std::thread helper([&] { pool.run(); });
+  pool.run();
+  helper.join();
+  ASSERT_EQ(results.size(), 24u);
+  for (const auto& r : results)
+    EXPECT_EQ(r.body, "many threads") << r.error;
+  EXPECT_LE(reg.client_addresses().size() - before.size(), 4u);
+}
+
+TEST(UpstreamRegistryClient, ProxyModeRegistryPullsThrough) {
+  UpstreamRegistry origin;
+  std::string manifest = origin.push_image("lib/p", "v1", {"proxied layer"});
+  UpstreamRegistry mirror(UpstreamRegistryOptions{.proxy_remote_url = origin.url()});
+  asio::io_context ioc;
+  Client client(endpoint(mirror.url()));
+  auto got = request(ioc, client, "GET", "/v2/lib/p/manifests/v1", "lib/p");
+  ASSERT_EQ(got.status, 200u) << got.error << got.body;
+  EXPECT_EQ(got.header("docker-content-digest"), manifest);
+  EXPECT_GE(origin.count_requests("GET", "/v2/lib/p/manifests/"), 1u);
 }
 
 TEST(UpstreamRegistryClient, ConnectRefused) {
