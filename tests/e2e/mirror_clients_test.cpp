@@ -335,12 +335,14 @@ class MirrorClients : public ::testing::Test {
   std::string tmp(const std::string& sub) const { return (work_ / sub).string(); }
 
   // registries.conf: cairn as the insecure mirror of upstream.test.
-  std::string registries_conf() const {
+  // registries.conf: cairn as the insecure mirror of upstream.test; with `mirror_path`, the
+  // mirror's location has that namespace (`127.0.0.1:P/upstream.test`: prefix-style requests).
+  std::string registries_conf(const std::string& mirror_path = {}) const {
     std::string path = tmp("registries.conf");
     write_file(
         path, std::string("unqualified-search-registries = []\n\n[[registry]]\nprefix = \"") +
                   kHost + "\"\nlocation = \"" + kHost + "\"\n\n[[registry.mirror]]\nlocation = \"" +
-                  mirror_->address() + "\"\ninsecure = true\n");
+                  mirror_->address() + mirror_path + "\"\ninsecure = true\n");
     return path;
   }
 
@@ -503,6 +505,47 @@ TEST_F(MirrorClients, SkopeoCopiesThroughCairnAndHitsTheCacheTheSecondTime) {
   const std::string log = mirror_->access_log();
   EXPECT_GE(count_lines(log, {std::string("/v2/") + kRepo + "/blobs/sha256:" + pushed_->layer_hex}),
             2u)
+      << log;
+  expect_cache_stats();
+}
+
+// Four skopeo copies at once through a mirror location with a namespace
+// (`127.0.0.1:P/upstream.test`): requests are prefix-style (/v2/upstream.test/library/img/...)
+// and cairn has no default upstream. All four get the upstream's bytes, and the upstream served
+// the layer once (coalesced, or a hit for whoever came after).
+TEST_F(MirrorClients, ConcurrentSkopeoCopiesThroughAPrefixMirrorFetchTheLayerOnce) {
+  SKIP_WITHOUT("skopeo");
+  start_mirror(/*default_upstream=*/false);
+  if (mirror_->standin())
+    GTEST_SKIP() << "Distribution's proxy mode has no prefix-style names";
+  const std::string conf = registries_conf(std::string("/") + kHost);
+  const std::string src = std::string("docker://") + kHost + "/" + kRepo + ":" + kTag;
+  const size_t before = upstream_blob_gets(pushed_->layer_hex);
+
+  std::string script = "pids=(); for i in 1 2 3 4; do skopeo copy --registries-conf " + conf + " " +
+                       src + " oci:" + tmp("oci-") + "$i:" + kTag + " > " + tmp("copy-") +
+                       "$i.log 2>&1 & pids+=($!); done; rc=0; for p in \"${pids[@]}\"; do wait $p "
+                       "|| rc=1; done; cat " +
+                       tmp("copy-") + "*.log; exit $rc";
+  auto copied = sh(script);
+  ASSERT_EQ(copied.status, 0) << copied.output << "\ncairn:\n"
+                              << mirror_->access_log() << mirror_->server_log();
+  for (int i = 1; i <= 4; ++i) {
+    const fs::path out = work_ / ("oci-" + std::to_string(i));
+    auto index = nlohmann::json::parse(read_file(out / "index.json"), nullptr, false);
+    ASSERT_FALSE(index.is_discarded()) << out;
+    EXPECT_EQ(index["manifests"][0]["digest"], pushed_->manifest) << index.dump();
+    for (const auto& hex : pushed_->hex) {
+      auto same = sh("cmp " + (out / "blobs" / "sha256" / hex).string() + " " +
+                     (pushed_->blobs / hex).string());
+      EXPECT_EQ(same.status, 0) << out << " " << hex << ": " << same.output;
+    }
+  }
+  EXPECT_EQ(upstream_blob_gets(pushed_->layer_hex), before + 1) << upstream_->log();
+  const std::string log = mirror_->access_log();
+  EXPECT_GE(count_lines(log, {std::string("/v2/") + kHost + "/" + kRepo +
+                              "/blobs/sha256:" + pushed_->layer_hex}),
+            4u)
       << log;
   expect_cache_stats();
 }
