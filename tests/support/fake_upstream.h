@@ -254,8 +254,11 @@ class FakeUpstream {
       auto file = dir_ / ("short-" + std::to_string(files_++));
       std::ofstream(file, std::ios::binary) << body;
       int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      res.file = server::FileRange{fd, 0, *b.promise,
-                                   std::shared_ptr<void>(nullptr, [fd](void*) { ::close(fd); })};
+      server::FileRange range;
+      range.fd = fd;
+      range.length = *b.promise;
+      range.owner = std::shared_ptr<void>(nullptr, [fd](void*) { ::close(fd); });
+      res.file = std::move(range);
       res.content_length = *b.promise;
       return res;
     }
