@@ -123,6 +123,13 @@ class FakeUpstream {
     behaviours_[path] = std::move(b);
   }
 
+  // Forgets every issued token: cached ones are refused from now on (401 with a challenge).
+  void revoke_tokens() {
+    std::lock_guard lock(mu_);
+    revoked_ += issued_.size();
+    issued_.clear();
+  }
+
   // Requests seen with `method` ("" for any) whose path contains `path_substring`.
   size_t count(std::string_view method, std::string_view path_substring) const {
     std::lock_guard lock(mu_);
@@ -224,7 +231,7 @@ class FakeUpstream {
     std::string token;
     {
       std::lock_guard lock(mu_);
-      token = "tok-" + std::to_string(issued_.size() + 1);
+      token = "tok-" + std::to_string(revoked_ + issued_.size() + 1);
       issued_.push_back(token);
     }
     res.set("content-type", "application/json");
@@ -343,6 +350,7 @@ class FakeUpstream {
   std::map<std::string, Behaviour> behaviours_;
   std::vector<Seen> seen_;
   std::vector<std::string> issued_;
+  size_t revoked_ = 0;
   std::atomic<size_t> in_flight_{0};
   std::atomic<size_t> max_in_flight_{0};
   std::atomic<bool> stopping_{false};

@@ -335,6 +335,37 @@ TEST(UpstreamFakeClient, BearerTokenFetchedOnceAndReused) {
   EXPECT_EQ(fake.token_requests(), 2u);
 }
 
+TEST(UpstreamFakeClient, RefusedCachedTokenIsReplacedOnce) {
+  FakeUpstream fake(FakeUpstreamOptions{.require_token = true});
+  std::string blob = fake.add_blob("lib/rv", "renewed");
+  asio::io_context ioc;
+  Client client(endpoint(fake.url()));
+  EXPECT_EQ(request(ioc, client, "GET", "/v2/lib/rv/blobs/" + blob, "lib/rv").body, "renewed");
+  fake.revoke_tokens();
+  auto got = request(ioc, client, "GET", "/v2/lib/rv/blobs/" + blob, "lib/rv");
+  EXPECT_EQ(got.body, "renewed") << got.error;
+  EXPECT_EQ(fake.token_requests(), 2u);
+  EXPECT_EQ(fake.seen().back().authorization, "Bearer tok-2");
+}
+
+TEST(UpstreamFakeClient, NoContentAndHeadHaveNoBodyAndKeepTheConnection) {
+  FakeUpstream fake;
+  std::string blob = fake.add_blob("lib/n", "sized");
+  fake.set_behaviour("/v2/lib/n/manifests/empty", Behaviour{.status = 204});
+  asio::io_context ioc;
+  Client client(endpoint(fake.url()));
+  auto got = request(ioc, client, "GET", "/v2/lib/n/manifests/empty");
+  EXPECT_EQ(got.status, 204u);
+  EXPECT_EQ(got.body, "");
+  EXPECT_EQ(got.body_error, "");
+  got = request(ioc, client, "HEAD", "/v2/lib/n/blobs/" + blob);
+  EXPECT_EQ(got.status, 200u);
+  EXPECT_EQ(got.content_length, 5u);
+  EXPECT_EQ(got.body, "");
+  got = request(ioc, client, "GET", "/v2/lib/n/blobs/" + blob);
+  EXPECT_EQ(got.body, "sized");
+}
+
 TEST(UpstreamFakeClient, BearerTokenWithBasicCredentialsAtTheRealm) {
   FakeUpstream fake(
       FakeUpstreamOptions{.require_token = true, .token_user = "bob", .token_password = "pw"});
