@@ -115,12 +115,6 @@ size_t count_lines(const std::string& text, const std::vector<std::string>& need
   return n;
 }
 
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
 // A child process with stdout and stderr appended to `log`, stopped (SIGTERM, then SIGKILL after
 // 10 s) and reaped by its PID on destruction.
 class Child {
@@ -219,7 +213,7 @@ class Mirror {
     }
     access_log_ = dir / "cairn-access.log";
     for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
-      port_ = free_port();
+      port_ = pick_free_port();
       std::vector<std::string> args = {CAIRN_EXE,      "serve",
                                        "--root",       (dir / "cairn-root").string(),
                                        "--listen",     "127.0.0.1:" + std::to_string(port_),
@@ -242,6 +236,8 @@ class Mirror {
   // One line per request, with its target (cairn's JSON lines; Distribution's text log).
   std::string access_log() const { return standin_ ? standin_->log() : read_file(access_log_); }
   std::string server_log() const { return standin_ ? std::string() : read_file(child_->log()); }
+  // Stops cairn by its PID; its exit status (0 for the stand-in).
+  int stop() { return child_ ? child_->stop() : 0; }
   // GET /_admin/cache, parsed (null when it does not answer 200 with JSON).
   nlohmann::json cache_stats() const {
     HttpClient c(port_);
@@ -324,6 +320,11 @@ class MirrorClients : public ::testing::Test {
     if (setup_skip_ != nullptr)
       GTEST_SKIP() << *setup_skip_;
     ASSERT_EQ(setup_error_, nullptr) << *setup_error_;
+  }
+  // cairn stops gracefully (SIGTERM: exit 0) with its cache filled.
+  void TearDown() override {
+    if (mirror_ && !mirror_->standin())
+      EXPECT_EQ(mirror_->stop(), 0) << mirror_->server_log();
   }
 
   // Starts cairn; a failure to start is a test failure.
