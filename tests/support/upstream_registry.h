@@ -270,8 +270,9 @@ class UpstreamRegistry {
     pid_ = -1;
   }
 
-  // Requests the registry logged with `method` whose URI contains `uri_substring` (each
-  // request once). Waits up to 2 s for the count to stop changing (the line follows the answer).
+  // Requests the registry logged with `method` ("" for any) whose URI contains `uri_substring`
+  // (each request once). Waits up to 2 s for the count to stop changing (the line follows the
+  // answer).
   size_t count_requests(std::string_view method, std::string_view uri_substring) const {
     size_t n = count_now(method, uri_substring);
     for (int i = 0; i < 20; ++i) {
@@ -492,7 +493,7 @@ class UpstreamRegistry {
     for (std::string line; std::getline(in, line);) {
       if (!is_request_line(line))
         continue;
-      if (field(line, "http.request.method") == method &&
+      if ((method.empty() || field(line, "http.request.method") == method) &&
           field(line, "http.request.uri").find(uri_substring) != std::string::npos)
         ++n;
     }
