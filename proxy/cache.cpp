@@ -69,6 +69,7 @@ std::optional<Target> Cache::route(std::string_view name,
       if (up->endpoint.host == *ns_param)
         return target(*up, name, true);
     }
+    return std::nullopt;  // meant for a registry we do not mirror: local content only
   }
   const size_t slash = name.find('/');
   if (slash != std::string_view::npos) {

@@ -82,8 +82,9 @@ class Cache {
   const CacheOptions& options() const noexcept { return options_; }
 
   // The upstream for repository `name` (already validated), in this order: ?ns= naming an
-  // upstream; a first component naming one ("docker.io/library/alpine"); the default upstream
-  // when `has_local_content()` says the repository has none. nullopt: a local repository.
+  // upstream (an ns naming none means a local repository); a first component naming one
+  // ("docker.io/library/alpine"); the default upstream when `has_local_content()` says the
+  // repository has none. nullopt: a local repository.
   std::optional<Target> route(std::string_view name, const std::optional<std::string>& ns_param,
                               const std::function<bool()>& has_local_content);
 

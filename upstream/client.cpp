@@ -118,6 +118,9 @@ asio::awaitable<std::tuple<error_code, size_t>> read_header(
 
 asio::awaitable<std::tuple<error_code, size_t>> read_body_some(
     Conn& c, http::response_parser<http::buffer_body>& p, Clock::duration d) {
+  // Beast reads min(64 KiB, max(512, free capacity)): keep the capacity up or a body arrives in
+  // 512-byte reads, each with its own deadline timer.
+  c.buffer.reserve(kReadBufferBytes);
   if (c.secure) {
     auto op = http::async_read_some(*c.secure, c.buffer, p, use_tuple);
     co_return co_await with_deadline(std::move(op), d);
