@@ -206,7 +206,9 @@ class Mirror {
   Mirror(const fs::path& dir, const std::string& upstream_url, bool default_upstream) {
     const char* standin = std::getenv("CAIRN_MIRROR_STANDIN");
     if (standin != nullptr && std::string(standin) == "distribution") {
-      standin_.emplace(UpstreamRegistryOptions{.proxy_remote_url = upstream_url});
+      UpstreamRegistryOptions proxy;
+      proxy.proxy_remote_url = upstream_url;
+      standin_.emplace(proxy);
       port_ = standin_->port();
       ready_ = true;
       return;
@@ -323,8 +325,9 @@ class MirrorClients : public ::testing::Test {
   }
   // cairn stops gracefully (SIGTERM: exit 0) with its cache filled.
   void TearDown() override {
-    if (mirror_ && !mirror_->standin())
+    if (mirror_ && !mirror_->standin()) {
       EXPECT_EQ(mirror_->stop(), 0) << mirror_->server_log();
+    }
   }
 
   // Starts cairn; a failure to start is a test failure.
@@ -499,8 +502,9 @@ TEST_F(MirrorClients, SkopeoCopiesThroughCairnAndHitsTheCacheTheSecondTime) {
   }
   // The first copy made the upstream serve the layer (cairn: once; Distribution's proxy streams
   // it to the client and fetches it again to store it); the second was served from the cache.
-  if (!mirror_->standin())
+  if (!mirror_->standin()) {
     EXPECT_EQ(gets[1], gets[0] + 1) << upstream_->log();
+  }
   EXPECT_GT(gets[1], gets[0]) << upstream_->log();
   EXPECT_EQ(gets[2], gets[1]) << upstream_->log();
   const std::string log = mirror_->access_log();

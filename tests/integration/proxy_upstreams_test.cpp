@@ -51,8 +51,9 @@ TEST(ProxyUpstreams, BearerTokenFlowThroughAFront) {
   // One token for the repository, reused by the manifest, the layer and the next requests.
   EXPECT_EQ(front.token_requests(), 1u);
   for (const auto& seen : front.seen()) {
-    if (seen.path.find("/blobs/") != std::string::npos)
+    if (seen.path.find("/blobs/") != std::string::npos) {
       EXPECT_EQ(seen.authorization.rfind("Bearer ", 0), 0u) << seen.path;
+    }
   }
 }
 

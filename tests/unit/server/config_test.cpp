@@ -59,6 +59,74 @@ TEST(Config, FileThenFlagsOverride) {
   EXPECT_EQ(c.threads, 2);
 }
 
+TEST(Config, UpstreamsFromFlags) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({"--upstream", "docker.io=https://registry-1.docker.io",
+                                "--upstream=127.0.0.1:5001=http://127.0.0.1:5001",
+                                "--default-upstream", "docker.io", "--cache-max-bytes", "20G"},
+                               c, err))
+      << err;
+  ASSERT_EQ(c.upstreams.size(), 2u);
+  EXPECT_EQ(c.upstreams[0].host, "docker.io");
+  EXPECT_EQ(c.upstreams[0].url, "https://registry-1.docker.io");
+  EXPECT_EQ(c.upstreams[0].revalidate, std::chrono::minutes(1));
+  EXPECT_EQ(c.upstreams[1].host, "127.0.0.1:5001");
+  EXPECT_EQ(c.default_upstream, "docker.io");
+  EXPECT_EQ(c.cache_max_bytes, 20ull << 30);
+}
+
+TEST(Config, UpstreamsFromTheFile) {
+  cairn::testing::TempDir dir;
+  auto path = dir / "cairn.json";
+  std::ofstream(path) << R"({"upstreams": [
+      {"host": "ghcr.io", "url": "https://ghcr.io", "username": "u", "password": "p",
+       "ca-file": "/etc/ca.pem", "revalidate": "5m"},
+      {"host": "lab.test", "url": "https://lab.test:8443", "insecure": true}],
+    "default-upstream": "ghcr.io", "cache-max-bytes": "100MiB"})";
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({"--config", path.string()}, c, err)) << err;
+  ASSERT_EQ(c.upstreams.size(), 2u);
+  EXPECT_EQ(c.upstreams[0].username, "u");
+  EXPECT_EQ(c.upstreams[0].password, "p");
+  EXPECT_EQ(c.upstreams[0].ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c.upstreams[0].revalidate, std::chrono::minutes(5));
+  EXPECT_TRUE(c.upstreams[1].insecure);
+  EXPECT_EQ(c.default_upstream, "ghcr.io");
+  EXPECT_EQ(c.cache_max_bytes, 100ull << 20);
+}
+
+TEST(Config, BadUpstreamsAreClearErrors) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--upstream", "docker.io"},
+           {"--upstream", "Docker.IO=https://x"},
+           {"--upstream", "a.test=ftp://a.test"},
+           {"--upstream", "a.test=https://a.test/path"},
+           {"--upstream", "a.test=https://a.test", "--default-upstream", "b.test"},
+           {"--cache-max-bytes", "ten"},
+           {"--cache-max-bytes", "5Q"},
+           {"--cache-max-bytes", "99999999999T"}}) {
+    Config c;
+    std::string err;
+    EXPECT_FALSE(parse_serve_args(args, c, err)) << args[1];
+    EXPECT_FALSE(err.empty());
+  }
+}
+
+TEST(Config, ByteCounts) {
+  EXPECT_EQ(parse_bytes("0"), 0u);
+  EXPECT_EQ(parse_bytes("512"), 512u);
+  EXPECT_EQ(parse_bytes("4k"), 4096u);
+  EXPECT_EQ(parse_bytes("3MB"), 3u << 20);
+  EXPECT_EQ(parse_bytes("2GiB"), 2ull << 30);
+  EXPECT_EQ(parse_bytes("1T"), 1ull << 40);
+  EXPECT_FALSE(parse_bytes(""));
+  EXPECT_FALSE(parse_bytes("-1"));
+  EXPECT_FALSE(parse_bytes("1.5G"));
+  EXPECT_FALSE(parse_bytes("G"));
+}
+
 TEST(Config, Durations) {
   EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(parse_duration("1.5s"), std::chrono::milliseconds(1500));
