@@ -110,6 +110,22 @@ TEST(ProxyCache, PushAndProxyOnOneInstanceAndCacheNamespacesAreReadOnly) {
   EXPECT_NE(r.body.find("UNSUPPORTED"), std::string::npos) << r.body;
 }
 
+TEST(ProxyCache, RepeatedAcceptHeadersAreMergedForTheUpstream) {
+  UpstreamRegistry reg;
+  const std::string digest = reg.push_image("team/app", "v1", {"accept"});
+  TestServer server({}, with_cache({endpoint("up.test", reg)}));
+  HttpClient c(server.port());
+  // As podman does: one Accept header per type. Distribution refuses an OCI manifest to a
+  // client that does not name its type, so the second header must reach it.
+  const std::string reply = c.raw(
+      "GET /v2/up.test/team/app/manifests/v1 HTTP/1.1\r\nHost: x\r\n"
+      "Accept: application/vnd.docker.distribution.manifest.list.v2+json\r\n"
+      "Accept: application/vnd.oci.image.manifest.v1+json\r\n"
+      "Connection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find(digest), std::string::npos);
+}
+
 TEST(ProxyCache, TagsAreRevalidatedWithHeadAndRefetchedOnlyWhenChanged) {
   UpstreamRegistry reg;
   const std::string first = reg.push_image("team/app", "v1", {"one"});
@@ -246,6 +262,15 @@ TEST(ProxyCache, EvictsTheLeastRecentlyPulledImageAndNeverPushedContent) {
   const std::string pushed(60u << 20, 'p');
   const std::string pd = sha256_digest(pushed);
   ASSERT_EQ(c.request("POST", "/v2/local/app/blobs/uploads/?digest=" + pd, pushed).status, 201u);
+  const std::string config = R"({"architecture":"amd64","os":"linux"})";
+  const std::string cd = sha256_digest(config);
+  ASSERT_EQ(c.request("POST", "/v2/local/app/blobs/uploads/?digest=" + cd, config).status, 201u);
+  const std::string manifest =
+      UpstreamRegistry::image_manifest(cd, config.size(), {{pd, pushed.size()}});
+  ASSERT_EQ(c.request("PUT", "/v2/local/app/manifests/v1", manifest,
+                      {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}})
+                .status,
+            201u);
 
   auto pull = [&](const std::string& tag, const std::string& layer) {
     auto m = c.request("GET", "/v2/up.test/team/app/manifests/" + tag);
@@ -274,10 +299,13 @@ TEST(ProxyCache, EvictsTheLeastRecentlyPulledImageAndNeverPushedContent) {
   EXPECT_TRUE(*content.exists({"up.test/team/app", {}}, *content::Digest::parse(images[2].second)));
   EXPECT_FALSE(
       server.service().storage().tags().get("up.test/team/app", images[0].first).has_value());
-  // The pushed blob is untouched.
+  // The pushed image is untouched.
+  auto pm = c.request("GET", "/v2/local/app/manifests/v1");
+  ASSERT_EQ(pm.status, 200u);
+  EXPECT_EQ(pm.body, manifest);
   auto p = c.request("GET", "/v2/local/app/blobs/" + pd);
   ASSERT_EQ(p.status, 200u);
-  EXPECT_EQ(p.body.size(), pushed.size());
+  EXPECT_EQ(p.body, pushed);
   // An evicted image pulls again (from the upstream).
   pull(images[0].first, images[0].second);
   EXPECT_EQ(reg.count_requests("GET", "/blobs/" + images[0].second), 2u);

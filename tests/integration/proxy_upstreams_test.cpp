@@ -190,3 +190,34 @@ TEST_F(ProxyHostile, ServerErrorsAndRedirectLoopsAreClearErrors) {
 
 }  // namespace
 }  // namespace cairn::testing
+
+namespace cairn::testing {
+namespace {
+
+// A server stopped while a blob fetch waits on a silent upstream: the fetch is abandoned, the
+// client's connection closes, and nothing outlives what it uses (ASan checks the teardown).
+TEST(ProxyShutdown, StopsWithAFetchInFlight) {
+  FakeUpstream fake;
+  const std::string digest = fake.add_blob("team/app", "never arrives");
+  fake.set_behaviour("/v2/team/app/blobs/" + digest,
+                     Behaviour{.delay = std::chrono::milliseconds(4000)});
+  server::ServerOptions so;
+  so.shutdown_deadline = std::chrono::milliseconds(300);
+  auto opts = cache_of(endpoint_of(fake.url()));
+  opts.cache.client.io_timeout = std::chrono::milliseconds(10'000);
+  auto server = std::make_unique<TestServer>(so, opts);
+  std::thread client([port = server->port()] {
+    HttpClient c(port);
+    try {
+      c.request("GET", "/v2/up.test/team/app/blobs/" + sha256_digest("never arrives"));
+    } catch (const std::exception&) {
+    }
+  });
+  while (fake.count("GET", "/blobs/") == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  server.reset();
+  client.join();
+}
+
+}  // namespace
+}  // namespace cairn::testing
