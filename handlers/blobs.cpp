@@ -25,9 +25,9 @@ Response described(unsigned status, const content::Digest& digest, std::string_v
 
 }  // namespace
 
-Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
-                       const content::Digest& digest, std::string_view content_type) {
-  const uint64_t size = static_cast<uint64_t>(reader->size());
+Response serve_file(const Request& req, server::FileRange whole, const content::Digest& digest,
+                    std::string_view content_type) {
+  const uint64_t size = whole.length;
   RangeRequest range = parse_range(req.header("range"), size);
   if (range.outcome == RangeOutcome::unsatisfiable) {
     Response res = oci_error(416, "RANGE_INVALID", "range not satisfiable");
@@ -36,17 +36,23 @@ Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> re
   }
   const bool partial = range.outcome == RangeOutcome::satisfiable;
   Response res = described(partial ? 206 : 200, digest, content_type);
-  server::FileRange file;
-  file.fd = reader->native_handle();
-  file.offset = partial ? range.range.first : 0;
-  file.length = partial ? range.range.length() : size;
-  file.owner = std::move(reader);
   if (partial) {
+    whole.offset += range.range.first;
+    whole.length = range.range.length();
     res.set("content-range", "bytes " + std::to_string(range.range.first) + "-" +
                                  std::to_string(range.range.last) + "/" + std::to_string(size));
   }
-  res.file = std::move(file);
+  res.file = std::move(whole);
   return res;
+}
+
+Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
+                       const content::Digest& digest, std::string_view content_type) {
+  server::FileRange file;
+  file.fd = reader->native_handle();
+  file.length = static_cast<uint64_t>(reader->size());
+  file.owner = std::move(reader);
+  return serve_file(req, std::move(file), digest, content_type);
 }
 
 boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {

@@ -29,6 +29,16 @@ Checked<Reference> reference_param(const Request& req) {
   return Reference(ref);
 }
 
+Checked<ManifestTarget> manifest_target(const Request& req) {
+  auto name = repository(req);
+  if (!name)
+    return name.error();
+  auto ref = reference_param(req);
+  if (!ref)
+    return ref.error();
+  return ManifestTarget{std::move(*name), std::move(*ref)};
+}
+
 namespace {
 
 // The digest a reference names in `ns` (a tag is looked up). Errors: MANIFEST_UNKNOWN.
@@ -106,13 +116,12 @@ Result<void> record_manifest(Api& api, const metadata::Scope& scope, const conte
 }
 
 boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto ref = reference_param(req);
-  if (!ref)
-    co_return ref.error();
-  auto scope = scope_of(api, req, *name);
+  auto m = manifest_target(req);
+  if (!m)
+    co_return m.error();
+  const std::string& name = m->name;
+  const Reference& ref = m->ref;
+  auto scope = scope_of(api, req, name);
   if (!scope)
     co_return scope.error();
   const size_t max = api.options.max_manifest_bytes;
@@ -127,7 +136,7 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   if (!parsed)
     co_return oci_error(400, "MANIFEST_INVALID", parsed.error().detail);
 
-  auto* by_digest = std::get_if<content::Digest>(&*ref);
+  auto* by_digest = std::get_if<content::Digest>(&ref);
   content::Digest digest =
       content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
   if (by_digest && *by_digest != digest) {
@@ -143,7 +152,7 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
       missing = *gap;
       return {};
     }
-    return record_manifest(api, *scope, digest, *body, *parsed, std::get_if<std::string>(&*ref));
+    return record_manifest(api, *scope, digest, *body, *parsed, std::get_if<std::string>(&ref));
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
@@ -152,7 +161,7 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   }
   Response res;
   res.status = 201;
-  res.set("location", "/v2/" + *name + "/manifests/" + digest.str());
+  res.set("location", "/v2/" + name + "/manifests/" + digest.str());
   res.set("docker-content-digest", digest.str());
   if (parsed->subject)
     res.set("oci-subject", parsed->subject->str());
@@ -198,29 +207,27 @@ Response cached_manifest(Api& api, const Request& req, const std::string& ns,
 
 // GET and HEAD: the same lookup; HEAD answers without the bytes.
 boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto ref = reference_param(req);
-  if (!ref)
-    co_return ref.error();
-  if (auto target = proxy_target(api, req, *name))
-    co_return co_await proxied_manifest(api, req, *target, *ref);
-  co_return cached_manifest(api, req, *name, *ref);
+  auto m = manifest_target(req);
+  if (!m)
+    co_return m.error();
+  const std::string& name = m->name;
+  const Reference& ref = m->ref;
+  if (auto target = proxy_target(api, req, name))
+    co_return co_await proxied_manifest(api, req, *target, ref);
+  co_return cached_manifest(api, req, name, ref);
 }
 
 boost::asio::awaitable<Response> delete_manifest(Api& api, Request& req) {
-  auto name = repository(req);
-  if (!name)
-    co_return name.error();
-  auto ref = reference_param(req);
-  if (!ref)
-    co_return ref.error();
+  auto m = manifest_target(req);
+  if (!m)
+    co_return m.error();
+  const std::string& name = m->name;
+  const Reference& ref = m->ref;
   auto removed = co_await api.offload.run([&]() -> Result<void> {
-    if (auto* d = std::get_if<content::Digest>(&*ref)) {
-      return api.storage.manifests().remove(*name, *d);
+    if (auto* d = std::get_if<content::Digest>(&ref)) {
+      return api.storage.manifests().remove(name, *d);
     }
-    return api.storage.tags().remove(*name, std::get<std::string>(*ref));
+    return api.storage.tags().remove(name, std::get<std::string>(ref));
   });
   if (!removed)
     co_return from_error(removed.error(), Resource::manifest);

@@ -21,6 +21,12 @@ boost::asio::awaitable<server::Response> delete_manifest(Api& api, server::Reque
 using Reference = std::variant<content::Digest, std::string>;
 // The route's {reference} (400 DIGEST_INVALID or TAG_INVALID when malformed).
 Checked<Reference> reference_param(const server::Request& req);
+// The route's {name} and {reference}: what every manifest route starts with.
+struct ManifestTarget {
+  std::string name;
+  Reference ref;
+};
+Checked<ManifestTarget> manifest_target(const server::Request& req);
 
 // The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
 // 200 with the manifest, or an error (404 MANIFEST_UNKNOWN).

@@ -3,6 +3,7 @@
 #include "handlers/errors.h"
 #include "proxy/cache.h"
 #include "storage/metadata/names.h"
+#include "upstream/url.h"
 
 #include <charconv>
 #include <stdexcept>
@@ -93,18 +94,7 @@ Checked<Paging> paging(const server::Request& req) {
 }
 
 std::string query_escape(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return upstream::url_encode(in, ":");  // digests stay readable in Link headers
 }
 
 std::string next_link(std::string_view path, size_t n, std::string_view last) {

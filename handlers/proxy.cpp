@@ -2,7 +2,6 @@
 
 #include "handlers/blobs.h"
 #include "handlers/errors.h"
-#include "handlers/range.h"
 
 #include <boost/asio/this_coro.hpp>
 
@@ -176,28 +175,12 @@ std::optional<Response> blob_from_store(Api& api, const Request& req, const prox
 // A blob on its way: answered from the fetch's ingest as it grows.
 Response follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fetch,
                 uint64_t total) {
-  RangeRequest range = parse_range(req.header("range"), total);
-  if (range.outcome == RangeOutcome::unsatisfiable) {
-    Response res = oci_error(416, "RANGE_INVALID", "range not satisfiable");
-    res.set("content-range", "bytes */" + std::to_string(total));
-    return res;
-  }
-  const bool partial = range.outcome == RangeOutcome::satisfiable;
-  Response res = blob_head(fetch->digest(), total);
-  res.content_length.reset();
-  res.status = partial ? 206 : 200;
   server::FileRange file;
   file.fd = fetch->fd();
-  file.offset = partial ? range.range.first : 0;
-  file.length = partial ? range.range.length() : total;
+  file.length = total;
   file.owner = fetch;
   file.feed = fetch;
-  if (partial) {
-    res.set("content-range", "bytes " + std::to_string(range.range.first) + "-" +
-                                 std::to_string(range.range.last) + "/" + std::to_string(total));
-  }
-  res.file = std::move(file);
-  return res;
+  return serve_file(req, std::move(file), fetch->digest(), "application/octet-stream");
 }
 
 boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const proxy::Target& t,

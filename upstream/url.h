@@ -32,6 +32,6 @@ std::optional<Url> parse_absolute_url(std::string_view url);
 std::optional<Url> resolve_location(const Url& base, std::string_view location);
 
 // Percent-encodes everything but RFC 3986 unreserved characters (for query values).
-std::string url_encode(std::string_view s);
+std::string url_encode(std::string_view s, std::string_view also_safe = {});
 
 }  // namespace cairn::upstream

@@ -1,6 +1,7 @@
 // End-to-end: real clients (skopeo, buildah, curl) against the real server, in-process on
 // 127.0.0.1 with a free port and a temporary root. The clients are Debian packages that the
 // README's test command installs; a missing client fails the test rather than skipping it.
+#include "tests/support/shell.h"
 #include "tests/support/test_server.h"
 
 #include <gtest/gtest.h>
@@ -12,40 +13,6 @@
 
 namespace cairn::testing {
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-// Runs `command` with bash, stderr merged into the output.
-Run sh(const std::string& command) {
-  std::string quoted;
-  for (char c : command) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  Run r;
-  FILE* p = ::popen(("bash -o pipefail -c '" + quoted + "' 2>&1").c_str(), "r");
-  if (p == nullptr)
-    return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
 
 void require_tool(const std::string& tool) {
   ASSERT_EQ(sh("command -v " + tool).status, 0)

@@ -12,6 +12,7 @@
 // free port with its own root: a cold cache) and stops it by its PID. `upstream.test` does not
 // resolve: a client that bypassed the mirror fails. A missing client skips its test.
 #include "tests/support/http_client.h"
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/upstream_registry.h"
 
@@ -45,40 +46,6 @@ using namespace std::chrono_literals;
 constexpr const char* kHost = "upstream.test";  // the name clients use for the upstream
 constexpr const char* kRepo = "library/img";
 constexpr const char* kTag = "v1";
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-// Runs `command` with bash, stderr merged into the output.
-Run sh(const std::string& command) {
-  std::string quoted;
-  for (char c : command) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  Run r;
-  FILE* p = ::popen(("bash -o pipefail -c '" + quoted + "' 2>&1").c_str(), "r");
-  if (p == nullptr)
-    return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
 
 bool have_tool(const std::string& tool) {
   return sh("command -v " + tool + " >/dev/null").status == 0;
