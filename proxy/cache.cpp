@@ -310,6 +310,13 @@ Result<size_t> Cache::evict_to_budget() {
       if (!r && r.error() != Errc::not_found)
         return r.error();
     }
+    {
+      std::lock_guard lock(mu_);  // forget when they were pulled: they are gone
+      for (const auto& d : e.blobs)
+        pulled_.erase(key_of(e.ns, d.str()));
+      if (e.manifest)
+        pulled_.erase(key_of(e.ns, e.manifest->str()));
+    }
     left = e.bytes >= left ? 0 : left - e.bytes;
     ++evicted;
     if (e.upstream)

@@ -61,6 +61,31 @@ struct Behaviour {
   std::optional<std::string> redirect;  // answer 307 with this Location
   std::optional<uint64_t> promise;  // announce this Content-Length, send `body` (shorter), close
   upstream::Headers headers;        // extra response headers
+  // Send this many bytes of the body, then nothing (a stalled download) until the client gives
+  // up or 10 s passed; the connection then closes.
+  std::optional<uint64_t> stall_after;
+};
+
+// The feed of a stalled body: the first `n` bytes at once, then a wait that ends in an error.
+class StallFeed final : public server::FileFeed {
+ public:
+  StallFeed(uint64_t n, const std::atomic<bool>& stopping) : n_(n), stopping_(stopping) {}
+  boost::asio::awaitable<std::pair<boost::system::error_code, uint64_t>> wait_beyond(
+      uint64_t have) override {
+    if (have < n_)
+      co_return std::pair{boost::system::error_code(), n_};
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    for (int i = 0; i < 200 && !stopping_; ++i) {
+      timer.expires_after(std::chrono::milliseconds(50));
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    co_return std::pair{boost::system::error_code(ETIMEDOUT, boost::system::system_category()),
+                        uint64_t{0}};
+  }
+
+ private:
+  uint64_t n_;
+  const std::atomic<bool>& stopping_;
 };
 
 class FakeUpstream {
@@ -256,6 +281,18 @@ class FakeUpstream {
         body = it->second.body;
     }
     res.status = b.status.value_or(200);
+    if (b.stall_after && req.method == "GET") {
+      auto file = dir_ / ("stall-" + std::to_string(files_++));
+      std::ofstream(file, std::ios::binary) << body;
+      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      server::FileRange range;
+      range.fd = fd;
+      range.length = body.size();
+      range.owner = std::shared_ptr<void>(nullptr, [fd](void*) { ::close(fd); });
+      range.feed = std::make_shared<StallFeed>(*b.stall_after, stopping_);
+      res.file = std::move(range);
+      return res;
+    }
     if (b.promise) {
       // A file shorter than the announced length: the server sends what there is and closes.
       auto file = dir_ / ("short-" + std::to_string(files_++));
