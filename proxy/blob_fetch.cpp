@@ -5,6 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -26,6 +27,24 @@ namespace {
 // client behind it waits at most this long per piece.
 constexpr std::chrono::milliseconds kPoll{1};
 constexpr size_t kPiece = 1 << 20;
+
+using namespace boost::asio::experimental::awaitable_operators;
+
+// Fills `buf` from the reply's body: the bytes read (fewer than buf.size() only at its end), or
+// an error when the upstream broke off or went silent.
+asio::awaitable<std::pair<boost::system::error_code, size_t>> fill(upstream::Reply& reply,
+                                                                   std::span<std::byte> buf) {
+  size_t got = 0;
+  while (got < buf.size()) {
+    auto [ec, n] = co_await reply.read_some(buf.subspan(got));
+    if (ec)
+      co_return std::pair{ec, got};
+    if (n == 0)
+      break;
+    got += n;
+  }
+  co_return std::pair{boost::system::error_code{}, got};
+}
 
 }  // namespace
 
@@ -157,41 +176,34 @@ asio::awaitable<void> BlobFetch::download() {
     p_.total = total;
   }
 
-  std::vector<std::byte> buf(kPiece);
+  // Each piece is written (and hashed) on the pool while the next one arrives.
+  std::vector<std::byte> a(kPiece), b(kPiece);
   uint64_t written = 0;
-  for (;;) {
-    size_t filled = 0;
-    bool end = false;
-    while (filled < buf.size()) {
-      auto [ec, n] = co_await reply.read_some(std::span(buf).subspan(filled));
-      if (ec) {
-        fail(502, "reading " + digest_.str() + " from upstream " + ctx_.client->endpoint().host +
-                      ": " + ec.message());
-        co_return;
-      }
-      if (n == 0) {
-        end = true;
-        break;
-      }
-      filled += n;
+  auto [ec, filled] = co_await fill(reply, a);
+  while (!ec && filled > 0) {
+    if (written + filled > total) {
+      fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
+      co_return;
     }
-    if (filled > 0) {
-      if (written + filled > total) {
-        fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
-        co_return;
-      }
-      auto w =
-          co_await ctx_.offload.run([&] { return writer->write(std::span(buf).first(filled)); });
-      if (!w) {
-        fail(503, "cannot cache " + digest_.str() + ": " + w.error().detail);
-        co_return;
-      }
-      written += filled;
-      ctx_.stats.upstream_bytes += filled;
-      publish(written);
+    content::Writer& w = *writer;
+    std::span<const std::byte> chunk(a.data(), filled);
+    auto [wrote, next] =
+        co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) && fill(reply, b));
+    if (!wrote) {
+      fail(503, "cannot cache " + digest_.str() + ": " + wrote.error().detail);
+      co_return;
     }
-    if (end)
-      break;
+    written += filled;
+    ctx_.stats.upstream_bytes += filled;
+    publish(written);
+    std::swap(a, b);
+    ec = next.first;
+    filled = next.second;
+  }
+  if (ec) {
+    fail(502, "reading " + digest_.str() + " from upstream " + ctx_.client->endpoint().host + ": " +
+                  ec.message());
+    co_return;
   }
   if (written != total) {
     fail(502, "upstream sent " + std::to_string(written) + " of " + std::to_string(total) +
