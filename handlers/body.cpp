@@ -1,5 +1,7 @@
 #include "handlers/body.h"
 
+#include "server/fill.h"
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/system/errc.hpp>
 
@@ -11,21 +13,7 @@ namespace {
 
 using namespace boost::asio::experimental::awaitable_operators;
 
-// Fills `buf` from the body; returns the bytes read (less than buf.size() only at the end) or
-// an error when the client broke off.
-boost::asio::awaitable<std::pair<boost::system::error_code, size_t>> fill(
-    server::Request& req, std::span<std::byte> buf) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    auto [ec, n] = co_await req.body->read_some(buf.subspan(got));
-    if (ec)
-      co_return std::pair{ec, got};
-    if (n == 0)
-      break;
-    got += n;
-  }
-  co_return std::pair{boost::system::error_code{}, got};
-}
+using server::fill;
 
 }  // namespace
 
@@ -35,13 +23,13 @@ boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& 
   std::unique_ptr<std::byte[]> a(new std::byte[piece]);
   std::unique_ptr<std::byte[]> b(new std::byte[piece]);
   uint64_t written = 0;
-  auto [ec, filled] = co_await fill(req, {a.get(), piece});
+  auto [ec, filled] = co_await fill(*req.body, std::span<std::byte>(a.get(), piece));
   while (filled > 0) {
     std::span<const std::byte> chunk(a.get(), filled);
     // Write this piece on the pool while the next one arrives.
     auto [wrote, next] = co_await (api.offload.run([&writer, chunk] {
       return writer.write(chunk);
-    }) && fill(req, {b.get(), piece}));
+    }) && fill(*req.body, std::span<std::byte>(b.get(), piece)));
     if (!wrote)
       co_return wrote.error();
     written += filled;

@@ -1,6 +1,7 @@
 #include "proxy/blob_fetch.h"
 
 #include "proxy/cache.h"
+#include "server/fill.h"
 #include "upstream/client.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -30,21 +31,7 @@ constexpr size_t kPiece = 1 << 20;
 
 using namespace boost::asio::experimental::awaitable_operators;
 
-// Fills `buf` from the reply's body: the bytes read (fewer than buf.size() only at its end), or
-// an error when the upstream broke off or went silent.
-asio::awaitable<std::pair<boost::system::error_code, size_t>> fill(upstream::Reply& reply,
-                                                                   std::span<std::byte> buf) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    auto [ec, n] = co_await reply.read_some(buf.subspan(got));
-    if (ec)
-      co_return std::pair{ec, got};
-    if (n == 0)
-      break;
-    got += n;
-  }
-  co_return std::pair{boost::system::error_code{}, got};
-}
+using server::fill;
 
 }  // namespace
 
@@ -179,7 +166,7 @@ asio::awaitable<void> BlobFetch::download() {
   // Each piece is written (and hashed) on the pool while the next one arrives.
   std::vector<std::byte> a(kPiece), b(kPiece);
   uint64_t written = 0;
-  auto [ec, filled] = co_await fill(reply, a);
+  auto [ec, filled] = co_await fill(reply, std::span<std::byte>(a));
   while (!ec && filled > 0) {
     if (written + filled > total) {
       fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
@@ -187,8 +174,8 @@ asio::awaitable<void> BlobFetch::download() {
     }
     content::Writer& w = *writer;
     std::span<const std::byte> chunk(a.data(), filled);
-    auto [wrote, next] =
-        co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) && fill(reply, b));
+    auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
+                                   fill(reply, std::span<std::byte>(b)));
     if (!wrote) {
       fail(503, "cannot cache " + digest_.str() + ": " + wrote.error().detail);
       co_return;
