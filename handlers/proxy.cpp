@@ -71,10 +71,15 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
   upstream::Client& client = *t.upstream->client;
   const std::string* tag = std::get_if<std::string>(&ref);
 
+  const std::string accept = accept_of(req);
   Response local = cached_manifest(api, req, t.ns, ref);
   std::optional<Response> cached;
-  if (local.status == 200)
+  // A cached manifest of a type this client does not take (it named others) is not an answer
+  // for it: the upstream is asked for one it does take, as if nothing were cached.
+  if (local.status == 200 &&
+      accept.find(media_type_of(local.header("content-type"))) != std::string::npos) {
     cached = std::move(local);
+  }
   auto hit = [&]() {
     stats.hits++;
     if (auto d = content::Digest::parse(cached->header("docker-content-digest")))
@@ -86,7 +91,7 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
 
   const std::string path =
       "/v2/" + t.remote + "/manifests/" + (tag ? *tag : std::get<content::Digest>(ref).str());
-  const upstream::Headers headers{{"accept", accept_of(req)}};
+  const upstream::Headers headers{{"accept", accept}};
   if (cached) {
     // A tag cached a while ago: the upstream says whether it still names the same manifest.
     stats.revalidations++;

@@ -126,6 +126,28 @@ TEST(ProxyCache, RepeatedAcceptHeadersAreMergedForTheUpstream) {
   EXPECT_NE(reply.find(digest), std::string::npos);
 }
 
+TEST(ProxyCache, ACachedManifestOfATypeTheClientRefusesIsNotServedToIt) {
+  UpstreamRegistry reg;
+  const std::string digest = reg.push_image("team/app", "v1", {"oci only"});
+  TestServer server({}, with_cache({endpoint("up.test", reg)}));
+  HttpClient c(server.port());
+  auto r = c.request("GET", "/v2/up.test/team/app/manifests/v1");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("content-type"), "application/vnd.oci.image.manifest.v1+json");
+  // A client that takes Docker schema2 only: the upstream has nothing for it (Distribution says
+  // so), and the cached OCI manifest is not pushed on it.
+  r = c.request("GET", "/v2/up.test/team/app/manifests/v1", {},
+                {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+  EXPECT_EQ(r.status, 404u) << r.body;
+  EXPECT_EQ(reg.count_requests("GET", "/manifests/v1"), 2u);
+  // A client that takes it still gets it from the cache.
+  r = c.request("GET", "/v2/up.test/team/app/manifests/v1", {},
+                {{"Accept", "application/vnd.oci.image.manifest.v1+json"}});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("docker-content-digest"), digest);
+  EXPECT_EQ(reg.count_requests("GET", "/manifests/v1"), 2u);
+}
+
 TEST(ProxyCache, TagsAreRevalidatedWithHeadAndRefetchedOnlyWhenChanged) {
   UpstreamRegistry reg;
   const std::string first = reg.push_image("team/app", "v1", {"one"});
