@@ -55,34 +55,37 @@ Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> re
   return serve_file(req, std::move(file), digest, content_type);
 }
 
+Response blob_head(const content::Digest& digest, uint64_t size) {
+  Response res = described(200, digest, kOctetStream);
+  res.content_length = size;
+  return res;
+}
+
+Response stored_blob(Api& api, const Request& req, const metadata::Scope& scope,
+                     const content::Digest& digest) {
+  // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
+  if (req.method == "HEAD") {
+    auto info = api.storage.content().info(scope, digest);
+    if (!info)
+      return from_error(info.error(), Resource::blob);
+    return blob_head(digest, static_cast<uint64_t>(info->size));
+  }
+  auto reader = api.storage.content().reader(scope, digest);
+  if (!reader)
+    return from_error(reader.error(), Resource::blob);
+  if ((*reader)->native_handle() < 0)
+    return oci_error(500, "UNKNOWN", "blob has no file");
+  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
+                       kOctetStream);
+}
+
 boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
   if (auto target = proxy_target(api, req, blob->name))
     co_return co_await proxied_blob(api, req, *target, blob->digest);
-  // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
-  auto reader = api.storage.content().reader(blob->scope(), blob->digest);
-  if (!reader)
-    co_return from_error(reader.error(), Resource::blob);
-  if ((*reader)->native_handle() < 0)
-    co_return oci_error(500, "UNKNOWN", "blob has no file");
-  co_return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), blob->digest,
-                          kOctetStream);
-}
-
-boost::asio::awaitable<Response> head_blob(Api& api, Request& req) {
-  auto blob = blob_target(req);
-  if (!blob)
-    co_return blob.error();
-  if (auto target = proxy_target(api, req, blob->name))
-    co_return co_await proxied_blob(api, req, *target, blob->digest);
-  auto info = api.storage.content().info(blob->scope(), blob->digest);
-  if (!info)
-    co_return from_error(info.error(), Resource::blob);
-  Response res = described(200, blob->digest, kOctetStream);
-  res.content_length = static_cast<uint64_t>(info->size);
-  co_return res;
+  co_return stored_blob(api, req, blob->scope(), blob->digest);
 }
 
 boost::asio::awaitable<Response> delete_blob(Api& api, Request& req) {

@@ -2,6 +2,7 @@
 //
 //   GET    /v2/<name>/blobs/<digest>    the bytes (sendfile), a single Range → 206, else 416
 //   HEAD   /v2/<name>/blobs/<digest>    Content-Length and Docker-Content-Digest only
+//   (GET and HEAD through the pull-through cache for the repositories it answers)
 //   DELETE /v2/<name>/blobs/<digest>    removes it from the repository (202); GC frees the bytes
 #pragma once
 
@@ -10,13 +11,19 @@
 
 namespace cairn::handlers {
 
+// GET and HEAD (HEAD answers the same headers without the bytes).
 boost::asio::awaitable<server::Response> get_blob(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> head_blob(Api& api, server::Request& req);
 boost::asio::awaitable<server::Response> delete_blob(Api& api, server::Request& req);
 
-// Builds the answer to GET of content `reader` (whole, or the request's Range), with
-// Docker-Content-Digest, Content-Type and Accept-Ranges. Shared by blob and manifest reads.
-// GET of a whole file (`whole`: offset 0, the content's length) or of the range the request's
+// The answer to GET or HEAD (req.method) of committed blob `digest` of `scope`: 200, 206 or 416
+// with the bytes, HEAD's headers, or an error (404 BLOB_UNKNOWN).
+server::Response stored_blob(Api& api, const server::Request& req, const metadata::Scope& scope,
+                             const content::Digest& digest);
+// HEAD's answer for a blob of `size` bytes: Docker-Content-Digest, Content-Type, Accept-Ranges
+// and Content-Length.
+server::Response blob_head(const content::Digest& digest, uint64_t size);
+// Builds the answer to GET, with Docker-Content-Digest, Content-Type and Accept-Ranges, of a
+// whole file (`whole`: offset 0, the content's length) or of the range the request's
 // Range header names: 200, 206 with Content-Range, or 416.
 server::Response serve_file(const server::Request& req, server::FileRange whole,
                             const content::Digest& digest, std::string_view content_type);

@@ -149,32 +149,18 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
   co_return cached_manifest(api, req, t.ns, Reference(digest));
 }
 
-Response blob_head(const content::Digest& digest, uint64_t size) {
-  Response res;
-  res.set("docker-content-digest", digest.str());
-  res.set("content-type", "application/octet-stream");
-  res.set("accept-ranges", "bytes");
-  res.content_length = size;
-  return res;
-}
-
 // The answer from the store when the cache namespace has the blob (or an error reading it);
 // nullopt when it does not.
 std::optional<Response> blob_from_store(Api& api, const Request& req, const proxy::Target& t,
                                         const content::Digest& digest) {
-  const metadata::Scope scope{t.ns, {}};
-  auto reader = api.storage.content().reader(scope, digest);
-  if (!reader) {
-    if (reader.error() != Errc::not_found)
-      return from_error(reader.error(), Resource::blob);
+  Response res = stored_blob(api, req, {t.ns, {}}, digest);
+  if (res.status == 404)
     return std::nullopt;
+  if (res.status < 400) {
+    t.upstream->stats.hits++;
+    api.cache->touch(t.ns, digest);
   }
-  t.upstream->stats.hits++;
-  api.cache->touch(t.ns, digest);
-  if (req.method == "HEAD")
-    return blob_head(digest, static_cast<uint64_t>((*reader)->size()));
-  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
-                       "application/octet-stream");
+  return res;
 }
 
 // A blob on its way: answered from the fetch's ingest as it grows.

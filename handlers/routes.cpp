@@ -57,7 +57,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("PUT", "/v2/{name...}/blobs/uploads/{ref}", bind(finish_upload));
   router.add("DELETE", "/v2/{name...}/blobs/uploads/{ref}", bind(cancel_upload));
   router.add("GET", "/v2/{name...}/blobs/{digest}", bind(get_blob));
-  router.add("HEAD", "/v2/{name...}/blobs/{digest}", bind(head_blob));
+  router.add("HEAD", "/v2/{name...}/blobs/{digest}", bind(get_blob));
   router.add("DELETE", "/v2/{name...}/blobs/{digest}", bind(delete_blob));
   router.add("PUT", "/v2/{name...}/manifests/{reference}", bind(put_manifest));
   router.add("GET", "/v2/{name...}/manifests/{reference}", bind(get_manifest));

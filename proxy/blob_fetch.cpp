@@ -103,6 +103,13 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
   } catch (const std::exception& e) {
     f.fail(502, std::string("fetch failed: ") + e.what());
   }
+  if (f.writer_) {
+    // Closing an uncommitted ingest writes its files: not on an I/O thread.
+    co_await f.ctx_.offload.run([&f] {
+      f.writer_.reset();
+      return 0;
+    });
+  }
   if (f.progress().state == State::failed)
     f.ctx_.stats.errors++;
   if (f.ctx_.on_finished)
@@ -130,7 +137,6 @@ asio::awaitable<void> BlobFetch::download() {
   const uint64_t total = *reply.content_length;
   const metadata::Scope scope{ns_, {}};
   const std::string ref = "proxy-" + std::string(digest_.hex());
-  std::unique_ptr<content::Writer> writer;
   auto opened = co_await ctx_.offload.run([&]() -> Result<void> {
     content::WriterOptions opts{ref, static_cast<int64_t>(total), digest_, true};
     auto w = ctx_.storage.content().writer(scope, opts);
@@ -138,7 +144,7 @@ asio::awaitable<void> BlobFetch::download() {
       return w.error();
     if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
       return r.error();
-    writer = std::move(*w);
+    writer_ = std::move(*w);
     return {};
   });
   if (!opened) {
@@ -151,8 +157,8 @@ asio::awaitable<void> BlobFetch::download() {
     co_return;
   }
   // A descriptor of our own on the data file (the writer's is write-only).
-  const std::string proc = "/proc/self/fd/" + std::to_string(writer->native_handle());
-  read_fd_ = writer->native_handle() < 0 ? -1 : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string proc = "/proc/self/fd/" + std::to_string(writer_->native_handle());
+  read_fd_ = writer_->native_handle() < 0 ? -1 : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
   if (read_fd_ < 0) {
     fail(500, "cannot reopen the ingest of " + digest_.str());
     co_return;
@@ -172,7 +178,7 @@ asio::awaitable<void> BlobFetch::download() {
       fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
       co_return;
     }
-    content::Writer& w = *writer;
+    content::Writer& w = *writer_;
     std::span<const std::byte> chunk(a.data(), filled);
     auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
                                    fill(reply, std::span<std::byte>(b)));
@@ -198,9 +204,9 @@ asio::awaitable<void> BlobFetch::download() {
     co_return;
   }
   auto committed = co_await ctx_.offload.run([&]() -> Result<void> {
-    auto r = writer->commit(static_cast<int64_t>(total), digest_);
+    auto r = writer_->commit(static_cast<int64_t>(total), digest_);
     if (!r && r.error() != Errc::already_exists) {
-      writer.reset();
+      writer_.reset();
       (void)ctx_.storage.content().abort(scope, ref);  // nothing of it is kept
       return r.error();
     }

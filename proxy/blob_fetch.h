@@ -90,6 +90,7 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
   std::string ns_;
   content::Digest digest_;
   int read_fd_ = -1;
+  std::unique_ptr<content::Writer> writer_;  // the ingest, while the download runs
 
   mutable std::mutex mu_;
   Progress p_;

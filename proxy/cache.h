@@ -133,7 +133,6 @@ class Cache {
 
   std::mutex evict_mu_;
   std::atomic<bool> eviction_pending_{false};
-  std::atomic<int> evictions_running_{0};
 };
 
 }  // namespace cairn::proxy
