@@ -6,6 +6,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/test_server.h"
+#include "upstream/url.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,18 +25,7 @@ using nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string escape(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return upstream::url_encode(in);
 }
 
 json body_of(const HttpResult& r) {

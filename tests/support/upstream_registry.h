@@ -22,12 +22,12 @@
 // std::runtime_error on failure (tests: let it fail the test).
 #pragma once
 
+#include "storage/content/digest.h"
 #include "tests/support/temp_dir.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <strings.h>
@@ -90,39 +90,19 @@ inline int run_command(
 
 // "sha256:<hex>" of a string / of a file's bytes (streamed).
 inline std::string sha256_digest(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return content::digest_of(bytes, content::Algorithm::sha256).str();
 }
 inline std::string sha256_file_digest(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw std::runtime_error("cannot read " + file.string());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  content::Hasher hasher(content::Algorithm::sha256);
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(in.gcount()));
+    hasher.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return hasher.digest().str();
 }
 
 // A port that was free a moment ago on 127.0.0.1 (bind port 0, read it, close).
