@@ -48,6 +48,8 @@ struct Request {
   std::optional<uint64_t> content_length;  // when the client sent one
   bool chunked = false;                    // Transfer-Encoding: chunked
   std::string request_id;                  // unique per request, for logs and errors
+  bool tls = false;                        // arrived over TLS
+  std::string tls_client_user;             // CN of a verified client certificate (mutual TLS)
   BodyReader* body = nullptr;              // never null while a handler runs
 
   // Path parameters set by the router (e.g. {"name", "library/alpine"}).
