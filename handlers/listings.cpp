@@ -2,6 +2,7 @@
 
 #include "handlers/errors.h"
 #include "handlers/params.h"
+#include "storage/metadata/names.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,8 +19,8 @@ using Lister = std::function<Result<metadata::NamePage>(std::string_view last, s
 Response page(const Paging& paging, std::string_view path, std::string_view key,
               nlohmann::json body, const Lister& list) {
   metadata::NamePage names;
-  if (!paging.n || *paging.n > 0) {
-    auto listed = list(paging.last, paging.n.value_or(metadata::kNoLimit));
+  if (paging.n > 0) {
+    auto listed = list(paging.last, paging.n);
     if (!listed)
       return from_error(listed.error(), Resource::repository);
     names = std::move(*listed);
@@ -28,9 +29,8 @@ Response page(const Paging& paging, std::string_view path, std::string_view key,
   Response res;
   res.body = body.dump();
   res.set("content-type", "application/json");
-  if (names.more && !names.names.empty() && paging.n) {
-    res.set("link", next_link(path, *paging.n, names.names.back()));
-  }
+  if (names.more && !names.names.empty())
+    res.set("link", next_link(path, paging.n, names.names.back()));
   return res;
 }
 
@@ -40,9 +40,11 @@ boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  auto paging_ = paging(req);
+  auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
+  if (!paging_->last.empty() && !metadata::is_valid_tag(paging_->last))
+    co_return oci_error(400, "TAG_INVALID", "last is not a valid tag: " + paging_->last);
   auto exists = api.storage.namespaces().exists(*name);
   if (!exists)
     co_return from_error(exists.error(), Resource::repository);
@@ -54,12 +56,19 @@ boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
 }
 
 boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
-  auto paging_ = paging(req);
+  auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
-  co_return page(
-      *paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
-      [&](std::string_view last, size_t n) { return api.storage.namespaces().list(last, n); });
+  if (!paging_->last.empty() && !metadata::is_valid_repository_name(paging_->last)) {
+    co_return oci_error(400, "NAME_INVALID",
+                        "last is not a valid repository name: " + paging_->last);
+  }
+  // Only namespaces holding content: a bare upload or a lease makes no repository.
+  co_return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
+                 [&](std::string_view last, size_t n) {
+                   return api.storage.namespaces().list(last, n,
+                                                        metadata::NamespaceStore::Holding::content);
+                 });
 }
 
 }  // namespace cairn::handlers
