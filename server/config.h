@@ -25,12 +25,18 @@ struct Config {
   size_t max_connections = 10'000;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds io_timeout{60'000};
+  uint64_t min_body_rate = 16 * 1024;  // bytes/s a request body must average (0: no minimum)
   std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
   // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
   // byte budget of cached content (0: unlimited).
   std::vector<upstream::Endpoint> upstreams;
   std::string default_upstream;
   uint64_t cache_max_bytes = 0;
+  // TLS: HTTPS on the listen address when tls_cert is set (with tls_key); tls_client_ca asks for
+  // client certificates and verifies them (mutual TLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",
