@@ -65,7 +65,7 @@ TEST(ServerHardening, SmallTrailerIsAccepted) {
 // header are never parsed as a second request.
 TEST(ServerHardening, AmbiguousFramingIs400AndClose) {
   TestServer srv;
-  const std::string smuggled = "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string smuggled = "GET /v2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   for (std::string framing :
        {"Transfer-Encoding: xchunked", "Transfer-Encoding: chunked, identity",
         "Transfer-Encoding: gzip, chunked", "Transfer-Encoding: chunked, chunked",
