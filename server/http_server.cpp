@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include "server/message_framing.h"
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
@@ -208,51 +210,6 @@ std::string utc_now_rfc3339() {
   return buf;
 }
 
-// Header names travel lowercase inside cairn; on the wire they take their usual spelling
-// ("docker-upload-uuid" → "Docker-Upload-UUID"), which some clients print verbatim.
-std::string canonical_header(std::string_view name) {
-  std::string out;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t dash = name.find('-', start);
-    std::string_view word =
-        name.substr(start, dash == std::string_view::npos ? dash : dash - start);
-    if (!out.empty())
-      out += '-';
-    if (word == "uuid" || word == "oci" || word == "www" || word == "md5") {
-      for (char c : word)
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    } else if (!word.empty()) {
-      out += static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
-      out.append(word.substr(1));
-    }
-    if (dash == std::string_view::npos)
-      break;
-    start = dash + 1;
-  }
-  return out;
-}
-
-// RFC 9112 §3.2.2: a server accepts the absolute form ("http://host:port/v2/?n=1") and routes
-// by its path and query, as if the origin form ("/v2/?n=1") had been sent.
-std::string_view origin_form(std::string_view target) {
-  if (target.empty() || target[0] == '/')
-    return target;
-  size_t colon = target.find("://");
-  if (colon == std::string_view::npos || colon == 0 ||
-      !std::isalpha(static_cast<unsigned char>(target[0])))
-    return target;
-  for (char c : target.substr(0, colon)) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
-      return target;
-  }
-  std::string_view rest = target.substr(colon + 3);
-  size_t path = rest.find_first_of("/?#");
-  if (path == std::string_view::npos)
-    return "/";
-  return rest.substr(path);
-}
-
 Request make_request(const http::request_parser<http::buffer_body>& parser, std::string id) {
   const auto& msg = parser.get();
   Request req;
@@ -283,36 +240,14 @@ Request make_request(const http::request_parser<http::buffer_body>& parser, std:
   return req;
 }
 
-// RFC 9112 §6.1, §6.3: a request whose framing two parsers could read differently is refused
-// (400, then the connection closes) rather than guessed at: Transfer-Encoding together with
-// Content-Length, or any transfer coding but a single final "chunked" (cairn decodes no other,
-// and one that does not end in "chunked" leaves the body's end unknown: request smuggling).
-bool ambiguous_framing(const http::request_parser<http::buffer_body>& parser) {
+// The request's framing is refused (see ambiguous_framing).
+bool framing_refused(const http::request_parser<http::buffer_body>& parser) {
   const auto& msg = parser.get();
-  auto te = msg.equal_range(http::field::transfer_encoding);
-  if (te.first == te.second)
-    return false;
-  if (msg.count(http::field::content_length) > 0)
-    return true;
-  int codings = 0;
-  bool chunked_last = false;
-  for (auto it = te.first; it != te.second; ++it) {
-    std::string_view list = it->value();
-    while (!list.empty()) {
-      size_t comma = list.find(',');
-      std::string_view item = list.substr(0, comma);
-      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-        item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-        item.remove_suffix(1);
-      if (item.empty())
-        continue;  // list syntax allows empty elements
-      ++codings;
-      chunked_last = beast::iequals(item, "chunked");
-    }
-  }
-  return !(codings == 1 && chunked_last && parser.chunked());
+  std::vector<std::string_view> te;
+  for (auto [it, end] = msg.equal_range(http::field::transfer_encoding); it != end; ++it)
+    te.push_back(it->value());
+  return ambiguous_framing(te, msg.count(http::field::content_length) > 0) ||
+         (!te.empty() && !parser.chunked());
 }
 
 // Closes the connection when the session ends, however it ends (an exception included), and
@@ -614,7 +549,7 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection<S
       }
       break;
     }
-    if (ambiguous_framing(parser)) {
+    if (framing_refused(parser)) {
       co_await refuse_request(*conn, 400);
       unread_input = true;
       break;
