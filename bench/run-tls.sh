@@ -8,7 +8,8 @@
 # Knobs [defaults]: BLOB_MIB [256] REPS [3] BUILD_DIR [build] SKIP_BUILD [0]
 #
 # curl runs on the same machine: its own TLS work is in the HTTPS figures (as a real client's
-# would be on a shared host). Pushes are one POST ?digest= with the whole blob (Content-Length);
+# would be on a shared host). Pushes are one POST ?digest= with the whole blob (curl
+# --data-binary: Content-Length);
 # pulls are a GET of that blob to /dev/null. Each repetition pushes a new random blob to a new
 # repository. Every process started here is stopped by its PID on exit.
 set -uo pipefail
@@ -75,7 +76,7 @@ for rep in $(seq "$REPS"); do
   for scheme in plain tls; do
     base=$PLAIN; [ "$scheme" = tls ] && base=$TLS
     t=$("${CURL[@]}" -o /dev/null -w '%{time_total}' -X POST -H 'Content-Type: application/octet-stream' \
-      --upload-file "$blob" "$base/v2/bench/r$rep/blobs/uploads/?digest=$digest") || die "push $scheme"
+      --data-binary "@$blob" "$base/v2/bench/r$rep/blobs/uploads/?digest=$digest") || die "push $scheme"
     push[$scheme]+="$t "
     t=$("${CURL[@]}" -o /dev/null -w '%{time_total}' "$base/v2/bench/r$rep/blobs/$digest") \
       || die "pull $scheme"
