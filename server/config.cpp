@@ -327,12 +327,13 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             its bytes                                  [shared]
   --access-log DEST         - (stdout) | off | a file path             [-]
   --max-connections N       concurrent connections                     [10000]
-  --idle-timeout DURATION   keep-alive idle limit, e.g. 60s            [60s]
+  --idle-timeout DURATION   wait for the first byte of each request
+                            (the keep-alive idle limit), e.g. 60s      [60s]
   --io-timeout DURATION     limit for each body read or write step     [60s]
   --min-body-rate N         bytes/s a request body must average: the
                             time spent waiting for it may reach
                             io-timeout + 1s per N bytes received, then
-                            the connection closes; 0 = no minimum     [16K]
+                            the connection closes; 0 = no minimum      [16K]
   --gc-grace DURATION       blobs younger than this are kept by garbage
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);

@@ -1,5 +1,7 @@
 // The server over TLS: protocol versions, ALPN, blobs pushed and pulled byte-exact (sendfile
 // cannot serve them there), mutual TLS, and reloading the certificate.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "tests/support/fake_upstream.h"
 #include "tests/support/https_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/test_server.h"
@@ -144,6 +146,33 @@ TEST(ServerTls, BlobsPushAndPullByteExact) {
     EXPECT_TRUE(part.body == data.substr(1000, 3000000 - 1000 + 1)) << part.body.size();
   }
   EXPECT_EQ(c.connections(), 1);  // all of it on one kept-alive connection
+}
+
+// A cold pull through the cache is served while the fetch goes on (the response follows the
+// fetch's FileFeed) in pieces over TLS; a fetch that stalls cuts the TLS response short.
+TEST(ServerTls, CacheFetchIsFollowedOverTls) {
+  FakeUpstream fake;
+  const std::string data = blob_bytes(3 << 20, 9);
+  const std::string digest = fake.add_blob("team/app", data);
+  const std::string stalled = fake.add_blob("team/app", blob_bytes(1 << 20, 10));
+  fake.set_behaviour("/v2/team/app/blobs/" + stalled, Behaviour{.stall_after = 64u << 10});
+  handlers::ServiceOptions service;
+  upstream::Endpoint ep;
+  ep.host = "up.test";
+  ep.url = fake.url();
+  service.cache.upstreams = {ep};
+  service.cache.client.io_timeout = std::chrono::milliseconds(1000);
+  service.start_gc_scheduler = false;
+  TestPki pki;
+  TestServer srv(tls_options(pki.server()), service);
+  HttpsClient c(srv.port(), trusting(pki));
+  for (int pass = 0; pass < 2; ++pass) {  // cold (following the fetch), then from the cache
+    auto r = c.request("GET", "/v2/up.test/team/app/blobs/" + digest);
+    ASSERT_EQ(r.status, 200u) << pass;
+    EXPECT_TRUE(r.body == data) << pass << ": " << r.body.size() << " bytes";
+  }
+  HttpsClient cut(srv.port(), trusting(pki));
+  EXPECT_ANY_THROW(cut.request("GET", "/v2/up.test/team/app/blobs/" + stalled));
 }
 
 TEST(ServerTls, MutualTlsNamesTheClient) {
