@@ -189,6 +189,11 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
       return "--" + key + " wants a duration such as 30s";
     (key == "idle-timeout" ? c.idle_timeout : c.io_timeout) =
         std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  } else if (key == "min-body-rate") {
+    auto b = parse_bytes(value);
+    if (!b)
+      return "--min-body-rate wants bytes per second such as 16K (0: no minimum)";
+    c.min_body_rate = *b;
   } else if (key == "gc-grace") {
     auto d = parse_duration(value);
     if (!d)
@@ -218,6 +223,10 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!b)
       return "--cache-max-bytes wants a byte count such as 10G (0: unlimited)";
     c.cache_max_bytes = *b;
+  } else if (key == "tls-cert" || key == "tls-key" || key == "tls-client-ca") {
+    if (value.empty())
+      return "--" + key + " needs a file";
+    (key == "tls-cert" ? c.tls_cert : key == "tls-key" ? c.tls_key : c.tls_client_ca) = value;
   } else {
     return "unknown option --" + key;
   }
@@ -301,6 +310,14 @@ bool parse_flags(const std::vector<std::string>& args, Config& config, std::stri
 bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error) {
   if (!parse_flags(args, config, error))
     return false;
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    error = "--tls-cert and --tls-key go together";
+    return false;
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    error = "--tls-client-ca needs --tls-cert and --tls-key";
+    return false;
+  }
   if (!config.default_upstream.empty()) {
     bool known = false;
     for (const auto& u : config.upstreams)
@@ -329,8 +346,13 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             its bytes                                  [shared]
   --access-log DEST         - (stdout) | off | a file path             [-]
   --max-connections N       concurrent connections                     [10000]
-  --idle-timeout DURATION   keep-alive idle limit, e.g. 60s            [60s]
+  --idle-timeout DURATION   wait for the first byte of each request
+                            (the keep-alive idle limit), e.g. 60s      [60s]
   --io-timeout DURATION     limit for each body read or write step     [60s]
+  --min-body-rate N         bytes/s a request body must average: the
+                            time spent waiting for it may reach
+                            io-timeout + 1s per N bytes received, then
+                            the connection closes; 0 = no minimum      [16K]
   --gc-grace DURATION       blobs younger than this are kept by garbage
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);
@@ -353,6 +375,15 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             one gets 429 TOOMANYREQUESTS; 0 = no limit [10000]
   --max-uploads-per-repository N
                             the same, in one repository                [1000]
+
+TLS (HTTPS on the --listen address; SIGHUP reloads the certificate and key):
+  --tls-cert FILE           PEM certificate chain (server first)
+  --tls-key FILE            PEM private key of that certificate
+  --tls-client-ca FILE      PEM CA bundle: ask clients for certificates and
+                            verify them (mutual TLS); the certificate's CN
+                            is the user name; clients without one connect
+                            anonymously
+
   --config FILE             JSON file with any of the options above
 )";
 }

@@ -25,6 +25,7 @@ struct Config {
   size_t max_connections = 10'000;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds io_timeout{60'000};
+  uint64_t min_body_rate = 16 * 1024;  // bytes/s a request body must average (0: no minimum)
   std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
   // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
   // byte budget of cached content (0: unlimited).
@@ -35,6 +36,11 @@ struct Config {
   uint64_t max_manifest_bytes = 4 << 20;
   size_t max_uploads = 10'000;                // upload sessions open at once (0: unlimited)
   size_t max_uploads_per_repository = 1'000;  // ... in one repository (0: unlimited)
+  // TLS: HTTPS on the listen address when tls_cert is set (with tls_key); tls_client_ca asks for
+  // client certificates and verifies them (mutual TLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",

@@ -1,6 +1,10 @@
 #include "server/http_server.h"
 
+#include "server/message_framing.h"
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -28,19 +32,35 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+using TcpStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// Beast keeps each header field's name and value lengths in 16 bits and throws length_error
+// beyond: the read buffer (which holds a whole header, or a chunk header, or a whole trailer
+// part) is kept below that, so every header-like field is bounded before Beast sees it; the
+// header limit stays under the buffer so an oversized header is a 431, not a buffer overflow.
+constexpr size_t kReadBufferMax = 64 * 1024;
+constexpr size_t kHeaderLimitMax = kReadBufferMax - 1024;
+
 // Streams the body of the request whose header `parser` has read.
 //
 // A body framed by Content-Length (every upload a registry client sends) bypasses the parser:
 // the bytes that arrived with the header are taken from `buffer`, the rest is read from the
-// socket straight into the caller's buffer, in reads as large as that buffer. Only chunked
+// stream straight into the caller's buffer, in reads as large as that buffer. Only chunked
 // bodies go through Beast's parser (which would otherwise read in pieces as small as the
 // header buffer and copy each one).
+//
+// Each read waits at most the I/O timeout, and all of them together at most the I/O timeout
+// plus one second per `min_rate` bytes received: a client trickling its body is cut off.
+template <class Stream>
 class BeastBodyReader final : public BodyReader {
  public:
-  BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  BeastBodyReader(Stream& stream, beast::flat_buffer& buffer,
                   http::request_parser<http::buffer_body>& parser,
-                  std::chrono::milliseconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {
+                  std::chrono::milliseconds timeout, uint64_t min_rate)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), min_rate_(min_rate) {
     if (!parser_.chunked())
       remaining_ = parser_.content_length().value_or(0);
   }
@@ -56,14 +76,21 @@ class BeastBodyReader final : public BodyReader {
       auto& body = parser_.get().body();
       body.data = out.data();
       body.size = out.size();
-      stream_.expires_after(timeout_);
-      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, use_tuple);
+      if (!arm_timer())
+        co_return fail(beast::error::timeout);
+      auto started = std::chrono::steady_clock::now();
+      error_code ec;
+      try {
+        auto [e, n] = co_await http::async_read_some(stream_, buffer_, parser_, use_tuple);
+        ec = e;
+      } catch (const std::exception&) {  // Beast refusing a field it cannot hold
+        ec = http::error::bad_chunk;
+      }
+      waited_ += std::chrono::steady_clock::now() - started;
       if (ec == http::error::need_buffer)
         ec = {};
-      if (ec) {
-        failed_ = true;
-        co_return std::pair{framing_error(ec), size_t{0}};
-      }
+      if (ec)
+        co_return fail(framing_error(ec));
       size_t got = out.size() - parser_.get().body().size;
       if (got > 0) {
         consumed_ += got;
@@ -87,17 +114,38 @@ class BeastBodyReader final : public BodyReader {
       got = asio::buffer_copy(asio::buffer(out.data(), want), buffer_.data());
       buffer_.consume(got);
     } else {
-      stream_.expires_after(timeout_);
+      if (!arm_timer())
+        co_return fail(beast::error::timeout);
+      auto started = std::chrono::steady_clock::now();
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(out.data(), want), use_tuple);
-      if (ec) {
-        failed_ = true;
-        co_return std::pair{ec, size_t{0}};
-      }
+      waited_ += std::chrono::steady_clock::now() - started;
+      if (ec)
+        co_return fail(ec);
       got = n;
     }
     remaining_ -= got;
     consumed_ += got;
     co_return std::pair{error_code{}, got};
+  }
+
+  // Sets the deadline of the next read: the I/O timeout, or less when the rate allowance is
+  // nearly spent. False when it is spent.
+  bool arm_timer() {
+    auto limit = std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout_);
+    if (min_rate_ > 0) {
+      auto allowance = limit + std::chrono::milliseconds(consumed_ / min_rate_ * 1000 +
+                                                         consumed_ % min_rate_ * 1000 / min_rate_);
+      if (waited_ >= allowance)
+        return false;
+      limit = std::min(limit, allowance - waited_);
+    }
+    beast::get_lowest_layer(stream_).expires_after(limit);
+    return true;
+  }
+
+  std::pair<error_code, size_t> fail(error_code ec) {
+    failed_ = true;
+    return {ec, 0};
   }
 
   // A chunked body that breaks the framing is the client's fault, which handlers answer with a
@@ -110,18 +158,42 @@ class BeastBodyReader final : public BodyReader {
     return ec;
   }
 
-  beast::tcp_stream& stream_;
+  Stream& stream_;
   beast::flat_buffer& buffer_;
   http::request_parser<http::buffer_body>& parser_;
   std::chrono::milliseconds timeout_;
+  uint64_t min_rate_;
   uint64_t remaining_ = 0;  // Content-Length framing: body bytes not yet read
   uint64_t consumed_ = 0;
+  std::chrono::steady_clock::duration waited_{};  // spent waiting for body bytes
   bool failed_ = false;
 };
 
-struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+// What the server knows of every open connection, whatever its stream: enough to close the
+// idle ones when stopping.
+struct ConnectionBase {
+  virtual ~ConnectionBase() = default;
+  virtual asio::any_io_executor executor() = 0;
+  // Cancels the pending read of a connection waiting for its next request. On its strand.
+  virtual void cancel_if_idle() = 0;
+};
+
+template <class Stream>
+struct Connection final : ConnectionBase {
+  explicit Connection(tcp::socket socket) requires(!kIsTls<Stream>) : stream(std::move(socket)) {}
+  Connection(tcp::socket socket,
+             std::shared_ptr<asio::ssl::context> context) requires(kIsTls<Stream>)
+      : tls_context(std::move(context)), stream(std::move(socket), *tls_context) {}
+
+  asio::any_io_executor executor() override { return stream.get_executor(); }
+  void cancel_if_idle() override {
+    if (!busy)
+      beast::get_lowest_layer(stream).cancel();
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream); }
+
+  std::shared_ptr<asio::ssl::context> tls_context;  // the pair this connection was made with
+  Stream stream;
   bool busy = false;  // a request is in flight (guarded by the connection's strand)
 };
 
@@ -138,37 +210,16 @@ std::string utc_now_rfc3339() {
   return buf;
 }
 
-// Header names travel lowercase inside cairn; on the wire they take their usual spelling
-// ("docker-upload-uuid" → "Docker-Upload-UUID"), which some clients print verbatim.
-std::string canonical_header(std::string_view name) {
-  std::string out;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t dash = name.find('-', start);
-    std::string_view word =
-        name.substr(start, dash == std::string_view::npos ? dash : dash - start);
-    if (!out.empty())
-      out += '-';
-    if (word == "uuid" || word == "oci" || word == "www" || word == "md5") {
-      for (char c : word)
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    } else if (!word.empty()) {
-      out += static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
-      out.append(word.substr(1));
-    }
-    if (dash == std::string_view::npos)
-      break;
-    start = dash + 1;
-  }
-  return out;
-}
-
 Request make_request(const http::request_parser<http::buffer_body>& parser, std::string id) {
   const auto& msg = parser.get();
   Request req;
   req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  std::string_view target = msg.target();
+  std::string_view target = origin_form(msg.target());
+  if (target.starts_with('?'))
+    req.target = "/" + std::string(target);  // "http://h?q" has an empty path: "/?q"
+  else
+    req.target = std::string(target);
+  target = req.target;
   size_t q = target.find('?');
   // A path that does not decode (a stray '%', or an encoded NUL) is routed as sent: '%' belongs
   // to no name, tag or digest grammar, so the handler's checks refuse it with a 4xx.
@@ -189,6 +240,26 @@ Request make_request(const http::request_parser<http::buffer_body>& parser, std:
   return req;
 }
 
+// The request's framing is refused (see ambiguous_framing).
+bool framing_refused(const http::request_parser<http::buffer_body>& parser) {
+  const auto& msg = parser.get();
+  std::vector<std::string_view> te;
+  for (auto [it, end] = msg.equal_range(http::field::transfer_encoding); it != end; ++it)
+    te.push_back(it->value());
+  return ambiguous_framing(te, msg.count(http::field::content_length) > 0) ||
+         (!te.empty() && !parser.chunked());
+}
+
+// Closes the connection when the session ends, however it ends (an exception included), and
+// takes it off the server's list, so a graceful stop never waits for a connection that is gone.
+template <class Fn>
+struct OnExit {
+  Fn fn;
+  ~OnExit() { fn(); }
+};
+template <class Fn>
+OnExit(Fn) -> OnExit<Fn>;
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -201,22 +272,39 @@ struct HttpServer::Impl {
         shutdown_timer(ioc) {
     std::random_device rd;
     id_prefix = std::to_string(rd() % 100000);
+    header_limit = std::min(opts.max_header_bytes, kHeaderLimitMax);
   }
 
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> run_session(std::shared_ptr<Connection> conn);
-  asio::awaitable<std::pair<bool, uint64_t>> write_response(Connection& conn, const Request& req,
-                                                            Response& res, bool keep_alive);
-  asio::awaitable<bool> send_file(Connection& conn, const FileRange& file);
-  asio::awaitable<void> linger(Connection& conn);
-  asio::awaitable<void> refuse(std::shared_ptr<Connection> conn);
+  template <class Stream>
+  void start_session(tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> run_session(std::shared_ptr<Connection<Stream>> conn);
+  template <class Stream>
+  asio::awaitable<std::pair<bool, uint64_t>> write_response(Connection<Stream>& conn,
+                                                            const Request& req, Response& res,
+                                                            bool keep_alive);
+  template <class Stream>
+  asio::awaitable<void> refuse_request(Connection<Stream>& conn, unsigned status);
+  asio::awaitable<bool> send_file(Connection<TcpStream>& conn, const FileRange& file);
+  asio::awaitable<bool> send_file(Connection<TlsStream>& conn, const FileRange& file);
+  asio::awaitable<void> linger(beast::tcp_stream& stream);
+  asio::awaitable<void> refuse(std::shared_ptr<Connection<TcpStream>> conn);
+  void wait_signal();
   void begin_stop();
-  void connection_closed(const std::shared_ptr<Connection>& conn);
+  void connection_closed(const std::shared_ptr<ConnectionBase>& conn);
   void log(const Request& req, unsigned status, uint64_t in, uint64_t out,
            std::chrono::steady_clock::time_point start);
+  void log_error(const std::string& text);
+  std::string load_tls();
+  std::shared_ptr<asio::ssl::context> current_tls() {
+    std::lock_guard lock(tls_mu);
+    return tls_context;
+  }
 
   ServerOptions opts;
   const Router& router;
+  size_t header_limit;
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -225,8 +313,10 @@ struct HttpServer::Impl {
   std::atomic<uint64_t> next_id{1};
   std::string id_prefix;
   std::mutex conns_mu;
-  std::unordered_set<std::shared_ptr<Connection>> conns;
+  std::unordered_set<std::shared_ptr<ConnectionBase>> conns;
   std::mutex log_mu;
+  std::mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls_context;  // null: plain HTTP
 };
 
 HttpServer::HttpServer(ServerOptions options, const Router& router) {
@@ -237,6 +327,10 @@ HttpServer::HttpServer(ServerOptions options, const Router& router) {
     options.threads = std::max(1u, std::thread::hardware_concurrency());
   impl_ = std::make_unique<Impl>(std::move(options), router);
   auto& im = *impl_;
+  if (im.opts.tls.enabled()) {
+    if (auto error = im.load_tls(); !error.empty())
+      throw TlsSetupError(error);
+  }
   tcp::endpoint ep(asio::ip::make_address(im.opts.host), im.opts.port);
   im.acceptor.open(ep.protocol());
   im.acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -255,22 +349,73 @@ void HttpServer::run() {
   if (im.opts.handle_signals) {
     im.signals.add(SIGINT);
     im.signals.add(SIGTERM);
-    im.signals.async_wait([&im](error_code ec, int) {
-      if (!ec)
-        im.begin_stop();
-    });
+    if (im.opts.tls.enabled())
+      im.signals.add(SIGHUP);
+    im.wait_signal();
   }
-  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  asio::co_spawn(im.ioc, im.accept_loop(), [&im](std::exception_ptr e) {
+    if (e)
+      im.log_error("the listener failed; stopping");
+    if (e)
+      im.begin_stop();
+  });
+  // No exception is meant to reach here (sessions end in their completion handler); one that
+  // does costs the operation that threw it, not the process.
+  auto run_io = [&im] {
+    for (;;) {
+      try {
+        im.ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        im.log_error(std::string("unexpected exception on an I/O thread: ") + e.what());
+      }
+    }
+  };
   std::vector<std::thread> threads;
   for (int i = 1; i < im.opts.threads; ++i)
-    threads.emplace_back([&im] { im.ioc.run(); });
-  im.ioc.run();
+    threads.emplace_back(run_io);
+  run_io();
   for (auto& t : threads)
     t.join();
 }
 
 void HttpServer::stop() {
   asio::post(impl_->ioc, [im = impl_.get()] { im->begin_stop(); });
+}
+
+std::string HttpServer::reload_tls() {
+  if (!impl_->opts.tls.enabled())
+    return "TLS is off";
+  std::string error = impl_->load_tls();
+  impl_->log_error(error.empty() ? "TLS certificate and key reloaded"
+                                 : "TLS reload failed, the old certificate stays: " + error);
+  return error;
+}
+
+std::string HttpServer::Impl::load_tls() {
+  std::string error;
+  SslCtxPtr raw = make_server_tls_context(opts.tls, error);
+  if (!raw)
+    return error;
+  auto context = std::make_shared<asio::ssl::context>(raw.release());  // takes ownership
+  std::lock_guard lock(tls_mu);
+  tls_context = std::move(context);
+  return "";
+}
+
+void HttpServer::Impl::wait_signal() {
+  signals.async_wait([this](error_code ec, int signo) {
+    if (ec)
+      return;
+    if (signo == SIGHUP) {
+      std::string error = load_tls();
+      log_error(error.empty() ? "SIGHUP: TLS certificate and key reloaded"
+                              : "SIGHUP: TLS reload failed, the old certificate stays: " + error);
+      wait_signal();
+      return;
+    }
+    begin_stop();
+  });
 }
 
 void HttpServer::Impl::begin_stop() {
@@ -280,12 +425,8 @@ void HttpServer::Impl::begin_stop() {
   acceptor.close(ec);
   signals.cancel(ec);
   std::lock_guard lock(conns_mu);
-  for (const auto& conn : conns) {
-    asio::post(conn->stream.get_executor(), [conn] {
-      if (!conn->busy)
-        conn->stream.cancel();
-    });
-  }
+  for (const auto& conn : conns)
+    asio::post(conn->executor(), [conn] { conn->cancel_if_idle(); });
   if (conns.empty()) {
     ioc.stop();
     return;
@@ -297,7 +438,7 @@ void HttpServer::Impl::begin_stop() {
   });
 }
 
-void HttpServer::Impl::connection_closed(const std::shared_ptr<Connection>& conn) {
+void HttpServer::Impl::connection_closed(const std::shared_ptr<ConnectionBase>& conn) {
   std::lock_guard lock(conns_mu);
   conns.erase(conn);
   if (stopping && conns.empty()) {
@@ -316,69 +457,116 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
         break;
       continue;  // e.g. EMFILE: try again
     }
-    auto conn = std::make_shared<Connection>(std::move(socket));
-    bool full = false;
-    {
-      std::lock_guard lock(conns_mu);
-      if (stopping)
-        continue;  // closes the socket
-      full = conns.size() >= opts.max_connections;
-      if (!full)
-        conns.insert(conn);
-    }
-    if (full) {
-      asio::co_spawn(conn->stream.get_executor(), refuse(conn), asio::detached);
-      continue;
-    }
     error_code ignore;
-    conn->stream.socket().set_option(tcp::no_delay(true), ignore);
-    asio::co_spawn(conn->stream.get_executor(), run_session(conn), asio::detached);
+    socket.set_option(tcp::no_delay(true), ignore);
+    if (opts.tls.enabled())
+      start_session<TlsStream>(std::move(socket));
+    else
+      start_session<TcpStream>(std::move(socket));
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> conn) {
-  beast::flat_buffer buffer;
-  bool first = true;
+template <class Stream>
+void HttpServer::Impl::start_session(tcp::socket socket) {
+  std::shared_ptr<Connection<Stream>> conn;
+  if constexpr (kIsTls<Stream>)
+    conn = std::make_shared<Connection<Stream>>(std::move(socket), current_tls());
+  else
+    conn = std::make_shared<Connection<Stream>>(std::move(socket));
+  bool full = false;
+  {
+    std::lock_guard lock(conns_mu);
+    if (stopping)
+      return;  // closes the socket
+    full = conns.size() >= opts.max_connections;
+    if (!full)
+      conns.insert(conn);
+  }
+  if (full) {
+    // Told why (503) over plain HTTP; over TLS a handshake is not worth its cost then.
+    if constexpr (!kIsTls<Stream>)
+      asio::co_spawn(conn->stream.get_executor(), refuse(conn), asio::detached);
+    return;
+  }
+  asio::co_spawn(conn->stream.get_executor(), run_session(conn), [this](std::exception_ptr e) {
+    if (!e)
+      return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log_error(std::string("connection closed after an unexpected exception: ") + x.what());
+    } catch (...) {
+      log_error("connection closed after an unexpected exception");
+    }
+  });
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection<Stream>> conn) {
+  OnExit unregister{[this, conn] {
+    error_code ignore;
+    conn->lowest().socket().close(ignore);
+    connection_closed(conn);
+  }};
+  auto& lowest = conn->lowest();
+  bool tls_ok = false;
+  std::string tls_user;
+  if constexpr (kIsTls<Stream>) {
+    lowest.expires_after(std::min(opts.idle_timeout, opts.header_timeout));
+    auto [ec] = co_await conn->stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (ec)
+      co_return;
+    tls_ok = true;
+    tls_user = verified_client_cn(conn->stream.native_handle());
+  }
+  beast::flat_buffer buffer(kReadBufferMax);
   bool unread_input = false;  // the connection ends before the client finished sending
   while (!stopping) {
+    // The first byte of a request must come within the idle timeout, the whole header within
+    // the header timeout.
+    if (buffer.size() == 0) {
+      lowest.expires_after(opts.idle_timeout);
+      auto [ec, n] = co_await conn->stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec)
+        break;
+      buffer.commit(n);
+    }
     http::request_parser<http::buffer_body> parser;
-    parser.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
+    parser.header_limit(static_cast<uint32_t>(header_limit));
     parser.body_limit(boost::none);
-    // Wait for the first byte up to the idle timeout, then bound the whole header.
-    conn->stream.expires_after(first ? opts.header_timeout : opts.idle_timeout);
-    first = false;
+    lowest.expires_after(opts.header_timeout);
     auto [ec, n] = co_await http::async_read_header(conn->stream, buffer, parser, use_tuple);
     if (ec) {
       unsigned status = 0;
-      if (ec == http::error::header_limit)
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
         status = 431;
       else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message)
         status = 400;
       if (status != 0) {
-        http::response<http::string_body> res{static_cast<http::status>(status), 11};
-        res.set(http::field::content_type, "text/plain");
-        res.body() = status == 431 ? "request header too large\n" : "malformed request\n";
-        res.keep_alive(false);
-        res.prepare_payload();
-        conn->stream.expires_after(opts.io_timeout);
-        co_await http::async_write(conn->stream, res, use_tuple);
+        co_await refuse_request(*conn, status);
         unread_input = true;  // the rest of the header, and whatever follows it
       }
+      break;
+    }
+    if (framing_refused(parser)) {
+      co_await refuse_request(*conn, 400);
+      unread_input = true;
       break;
     }
     conn->busy = true;
     auto start = std::chrono::steady_clock::now();
     Request req = make_request(parser, id_prefix + "-" + std::to_string(next_id++));
-    BeastBodyReader body(conn->stream, buffer, parser, opts.io_timeout);
+    req.tls = tls_ok;
+    req.tls_client_user = tls_user;
+    BeastBodyReader<Stream> body(conn->stream, buffer, parser, opts.io_timeout, opts.min_body_rate);
     req.body = &body;
     Response res;
     try {
       res = co_await router.dispatch(req);
     } catch (const std::exception& e) {
       res = opts.on_exception ? opts.on_exception(req, e.what()) : Response{500, {}, "", {}, {}};
-      std::lock_guard lock(log_mu);
-      std::cerr << "request " << req.request_id << " failed: " << e.what() << "\n";
+      log_error("request " + req.request_id + " failed: " + e.what());
     }
     // A body the handler left unread: drain a little so the connection stays usable, else close.
     if (!body.failed() && !body.done()) {
@@ -399,20 +587,36 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection> 
     if (!ok || !keep_alive)
       break;
   }
+  if constexpr (kIsTls<Stream>) {
+    if (!unread_input && !stopping) {  // close_notify, so the client knows the end is the end
+      lowest.expires_after(std::min(opts.io_timeout, std::chrono::milliseconds(1'000)));
+      co_await conn->stream.async_shutdown(use_tuple);
+    }
+  }
   error_code ignore;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ignore);
   if (unread_input && !stopping)
-    co_await linger(*conn);
-  conn->stream.close();
-  connection_closed(conn);
+    co_await linger(lowest);
 }
 
-asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(Connection& conn,
-                                                                            const Request& req,
-                                                                            Response& res,
-                                                                            bool keep_alive) {
+// Answers a request that is not read (a header too large or malformed, ambiguous framing) and
+// ends the connection.
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::refuse_request(Connection<Stream>& conn, unsigned status) {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "text/plain");
+  res.body() = status == 431 ? "request header too large\n" : "malformed request\n";
+  res.keep_alive(false);
+  res.prepare_payload();
+  conn.lowest().expires_after(opts.io_timeout);
+  co_await http::async_write(conn.stream, res, use_tuple);
+}
+
+template <class Stream>
+asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(
+    Connection<Stream>& conn, const Request& req, Response& res, bool keep_alive) {
   bool head = req.method == "HEAD";
-  conn.stream.expires_after(opts.io_timeout);
+  conn.lowest().expires_after(opts.io_timeout);
   auto fill = [&](auto& msg) {
     for (auto& [k, v] : res.headers)
       msg.insert(canonical_header(k), v);
@@ -454,14 +658,15 @@ asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(Conn
 // instead of the answer. So when a connection ends before the client finished sending, the
 // sending side is shut (done by the caller) and what still arrives is read and dropped until the
 // client closes, for a bounded time and amount (a "lingering close", as nginx and Apache do).
-asio::awaitable<void> HttpServer::Impl::linger(Connection& conn) {
+// Under TLS the dropped bytes are read undecrypted, from the socket.
+asio::awaitable<void> HttpServer::Impl::linger(beast::tcp_stream& stream) {
   constexpr uint64_t kMaxBytes = 64u << 20;
   constexpr std::chrono::milliseconds kMaxTime{5'000};
-  conn.stream.expires_after(std::min(opts.io_timeout, kMaxTime));  // one deadline for all reads
+  stream.expires_after(std::min(opts.io_timeout, kMaxTime));  // one deadline for all reads
   std::array<char, 16384> sink;
   uint64_t dropped = 0;
   while (dropped < kMaxBytes && !stopping) {
-    auto [ec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), use_tuple);
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
     if (ec)
       break;
     dropped += n;
@@ -470,7 +675,7 @@ asio::awaitable<void> HttpServer::Impl::linger(Connection& conn) {
 
 // A connection over the limit is told why (503, Retry-After) rather than hung up on, with the
 // same lingering close as any connection whose request is left unread.
-asio::awaitable<void> HttpServer::Impl::refuse(std::shared_ptr<Connection> conn) {
+asio::awaitable<void> HttpServer::Impl::refuse(std::shared_ptr<Connection<TcpStream>> conn) {
   static constexpr std::string_view kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
       "Connection: close\r\n\r\n";
@@ -479,11 +684,12 @@ asio::awaitable<void> HttpServer::Impl::refuse(std::shared_ptr<Connection> conn)
   error_code ignore;
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
   if (!ec)
-    co_await linger(*conn);
+    co_await linger(conn->stream);
   conn->stream.close();
 }
 
-asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRange& file) {
+asio::awaitable<bool> HttpServer::Impl::send_file(Connection<TcpStream>& conn,
+                                                  const FileRange& file) {
   auto& socket = conn.stream.socket();
   error_code ec;
   socket.native_non_blocking(true, ec);
@@ -536,6 +742,54 @@ asio::awaitable<bool> HttpServer::Impl::send_file(Connection& conn, const FileRa
   co_return true;
 }
 
+// Under TLS the bytes must pass through OpenSSL: the range is read in bounded pieces (pread on
+// this thread, from the page cache that the read-ahead keeps filled, as sendfile would) and
+// each piece written before the next is read, following a feed like the plain path.
+asio::awaitable<bool> HttpServer::Impl::send_file(Connection<TlsStream>& conn,
+                                                  const FileRange& file) {
+  constexpr size_t kPiece = 256 << 10;
+  constexpr uint64_t kReadAhead = 32 << 20;
+  auto piece = std::make_unique<char[]>(kPiece);
+  uint64_t offset = file.offset;
+  const uint64_t end = file.offset + file.length;
+  uint64_t advised = offset;
+  uint64_t final_bytes = file.feed ? 0 : end;
+  while (offset < end) {
+    if (offset >= final_bytes) {
+      auto [fec, have] = co_await file.feed->wait_beyond(offset);
+      if (fec)
+        co_return false;
+      final_bytes = have;
+      continue;
+    }
+    if (!file.feed && advised < end && advised - offset < kReadAhead / 2) {
+      uint64_t len = std::min(kReadAhead, end - advised);
+      ::posix_fadvise(file.fd, static_cast<off_t>(advised), static_cast<off_t>(len),
+                      POSIX_FADV_WILLNEED);
+      advised += len;
+    }
+    const size_t step =
+        static_cast<size_t>(std::min<uint64_t>({end - offset, kPiece, final_bytes - offset}));
+    ssize_t n = ::pread(file.fd, piece.get(), step, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      co_return false;  // an I/O error, or the file is shorter than promised
+    conn.lowest().expires_after(opts.io_timeout);
+    auto [ec, written] = co_await asio::async_write(
+        conn.stream, asio::buffer(piece.get(), static_cast<size_t>(n)), use_tuple);
+    if (ec)
+      co_return false;
+    offset += static_cast<uint64_t>(n);
+  }
+  co_return true;
+}
+
+void HttpServer::Impl::log_error(const std::string& text) {
+  std::lock_guard lock(log_mu);
+  std::cerr << "cairn: " << text << "\n";
+}
+
 void HttpServer::Impl::log(const Request& req, unsigned status, uint64_t in, uint64_t out,
                            std::chrono::steady_clock::time_point start) {
   if (opts.access_log == nullptr)
@@ -546,6 +800,8 @@ void HttpServer::Impl::log(const Request& req, unsigned status, uint64_t in, uin
                          {"method", req.method},      {"target", req.target},
                          {"status", status},          {"bytes_in", in},
                          {"bytes_out", out},          {"ms", std::round(ms * 1000) / 1000}};
+  if (!req.tls_client_user.empty())
+    line["tls_user"] = req.tls_client_user;
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard lock(log_mu);
   *opts.access_log << text << '\n';

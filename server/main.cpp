@@ -45,6 +45,7 @@ int serve(const std::vector<std::string>& args) {
   opts.max_connections = config.max_connections;
   opts.idle_timeout = config.idle_timeout;
   opts.io_timeout = config.io_timeout;
+  opts.min_body_rate = config.min_body_rate;
   opts.handle_signals = true;
   opts.on_exception = cairn::handlers::internal_error;
   if (config.access_log == "-") {
@@ -57,9 +58,21 @@ int serve(const std::vector<std::string>& args) {
     }
     opts.access_log = log_file.get();
   }
-  cairn::server::HttpServer server(opts, (*service)->router());
-  std::cerr << "cairn: serving " << config.root << " on " << config.host << ":" << server.port()
-            << "\n";
+  // TLS (SIGHUP, handled by the server, reloads the certificate and key).
+  opts.tls.cert = config.tls_cert;
+  opts.tls.key = config.tls_key;
+  opts.tls.client_ca = config.tls_client_ca;
+  std::unique_ptr<cairn::server::HttpServer> server_ptr;
+  try {
+    server_ptr = std::make_unique<cairn::server::HttpServer>(opts, (*service)->router());
+  } catch (const cairn::server::TlsSetupError& e) {
+    std::cerr << "cairn: " << e.what() << "\n";
+    return 2;
+  }
+  auto& server = *server_ptr;
+  std::cerr << "cairn: serving " << config.root << " on "
+            << (config.tls_cert.empty() ? "http://" : "https://") << config.host << ":"
+            << server.port() << "\n";
   server.run();
   // The offload pool's threads hold executors of the server's io_context: join them (by closing
   // the service) before the server and its io_context go.

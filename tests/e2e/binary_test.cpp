@@ -1,7 +1,9 @@
 // The `cairn` executable itself: --help, flag errors, serving, and a graceful stop on SIGTERM
 // and SIGINT with exit status 0.
 #include "tests/support/http_client.h"
+#include "tests/support/https_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tls.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +13,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -63,6 +66,68 @@ TEST(Binary, HelpAndBadFlags) {
   EXPECT_EQ(std::system(CAIRN_EXE " --help > /dev/null"), 0);
   EXPECT_NE(std::system(CAIRN_EXE " serve --listen nonsense 2> /dev/null"), 0);
   EXPECT_NE(std::system(CAIRN_EXE " frobnicate 2> /dev/null"), 0);
+}
+
+// TLS files that cannot be used stop the server at start with exit status 2 and a message.
+TEST(Binary, BadTlsFilesExitTwo) {
+  TestPki pki;
+  auto good = pki.server();
+  auto other = pki.server("other");
+  TempDir root;
+  const std::string serve = std::string(CAIRN_EXE) + " serve --root " + root.path().string() +
+                            " --listen 127.0.0.1:" + std::to_string(free_port());
+  auto exit_of = [](const std::string& cmd) {
+    int st = std::system((cmd + " 2> /dev/null").c_str());
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  EXPECT_EQ(exit_of(serve + " --tls-cert " + (pki.dir() / "missing.pem").string() + " --tls-key " +
+                    good.key.string()),
+            2);
+  EXPECT_EQ(
+      exit_of(serve + " --tls-cert " + good.cert.string() + " --tls-key " + other.key.string()), 2);
+  EXPECT_EQ(exit_of(serve + " --tls-cert " + good.cert.string()), 2);
+}
+
+// HTTPS from the executable; SIGHUP swaps in a new certificate without dropping a connection.
+TEST(Binary, ServesTlsAndReloadsOnSighup) {
+  TestPki pki;
+  auto live = pki.server("live", "cairn-a");
+  TempDir root;
+  const uint16_t port = free_port();
+  pid_t pid = spawn({CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",
+                     "127.0.0.1:" + std::to_string(port), "--access-log", "off", "--tls-cert",
+                     live.cert.string(), "--tls-key", live.key.string()});
+  TlsClientOptions o;
+  o.ca_file = pki.ca().string();
+  HttpsClient old(port, o);
+  bool ready = false;
+  for (int i = 0; i < 400 && !ready; ++i) {
+    ready = !old.connect();
+    if (!ready)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(old.request("GET", "/v2/").status, 200u);
+  EXPECT_EQ(old.server_cn(), "cairn-a");
+
+  auto next = pki.server("next", "cairn-b");
+  std::filesystem::copy_file(next.cert, live.cert,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(next.key, live.key, std::filesystem::copy_options::overwrite_existing);
+  ::kill(pid, SIGHUP);
+  std::string cn;
+  for (int i = 0; i < 400 && cn != "cairn-b"; ++i) {  // the reload is asynchronous
+    HttpsClient fresh(port, o);
+    if (!fresh.connect())
+      cn = fresh.server_cn();
+    if (cn != "cairn-b")
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(cn, "cairn-b");
+  EXPECT_EQ(old.request("GET", "/v2/").status, 200u);
+  EXPECT_EQ(old.connections(), 1);
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 0);
 }
 
 class Signals : public ::testing::TestWithParam<int> {};

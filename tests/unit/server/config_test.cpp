@@ -116,6 +116,39 @@ TEST(Config, BadUpstreamsAreClearErrors) {
   }
 }
 
+TEST(Config, TlsFlagsAndKeys) {
+  cairn::testing::TempDir dir;
+  auto path = dir / "c.json";
+  std::ofstream(path) << R"({"tls-cert": "/etc/c.pem", "tls-key": "/etc/k.pem"})";
+  Config c;
+  std::string err;
+  ASSERT_TRUE(
+      parse_serve_args({"--config", path.string(), "--tls-client-ca", "/etc/ca.pem"}, c, err))
+      << err;
+  EXPECT_EQ(c.tls_cert, "/etc/c.pem");
+  EXPECT_EQ(c.tls_key, "/etc/k.pem");
+  EXPECT_EQ(c.tls_client_ca, "/etc/ca.pem");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--tls-cert", "c.pem"},
+                                               {"--tls-key", "k.pem"},
+                                               {"--tls-client-ca", "ca.pem"},
+                                               {"--tls-cert", "", "--tls-key", "k.pem"}}) {
+    Config bad;
+    EXPECT_FALSE(parse_serve_args(args, bad, err)) << args[0];
+    EXPECT_NE(err.find("--tls-"), std::string::npos) << err;
+  }
+}
+
+TEST(Config, MinBodyRate) {
+  Config c;
+  std::string err;
+  EXPECT_EQ(c.min_body_rate, 16u * 1024);
+  ASSERT_TRUE(parse_serve_args({"--min-body-rate", "1M"}, c, err)) << err;
+  EXPECT_EQ(c.min_body_rate, 1u << 20);
+  ASSERT_TRUE(parse_serve_args({"--min-body-rate", "0"}, c, err)) << err;
+  EXPECT_EQ(c.min_body_rate, 0u);
+  EXPECT_FALSE(parse_serve_args({"--min-body-rate", "fast"}, c, err));
+}
+
 TEST(Config, ByteCounts) {
   EXPECT_EQ(parse_bytes("0"), 0u);
   EXPECT_EQ(parse_bytes("512"), 512u);
