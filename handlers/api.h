@@ -16,6 +16,7 @@ class Cache;
 namespace cairn::handlers {
 
 class UploadSessions;
+class Auth;
 
 struct ApiOptions {
   // The largest manifest a PUT may send (larger: 413 SIZE_INVALID).
@@ -32,6 +33,7 @@ struct Api {
   UploadSessions& uploads;
   ApiOptions options;
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
+  Auth* auth = nullptr;           // authentication and access policy; null when auth is off
 };
 
 }  // namespace cairn::handlers

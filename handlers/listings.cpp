@@ -1,5 +1,6 @@
 #include "handlers/listings.h"
 
+#include "handlers/auth.h"
 #include "handlers/errors.h"
 #include "handlers/params.h"
 
@@ -57,9 +58,30 @@ boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
   auto paging_ = paging(req);
   if (!paging_)
     co_return paging_.error();
-  co_return page(
-      *paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
-      [&](std::string_view last, size_t n) { return api.storage.namespaces().list(last, n); });
+  if (api.auth == nullptr) {
+    co_return page(
+        *paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
+        [&](std::string_view last, size_t n) { return api.storage.namespaces().list(last, n); });
+  }
+  // Only the repositories the caller may pull (handlers/auth.h), n of them per page.
+  co_return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
+                 [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
+                   metadata::NamePage out;
+                   std::string after(last);
+                   while (true) {
+                     auto listed = api.storage.namespaces().list(after, n);
+                     if (!listed)
+                       return listed.error();
+                     for (auto& repo : listed->names) {
+                       if (out.names.size() < n && may_list(api, req, repo))
+                         out.names.push_back(repo);
+                     }
+                     out.more = listed->more || out.names.size() >= n;
+                     if (!listed->more || listed->names.empty() || out.names.size() >= n)
+                       return out;
+                     after = listed->names.back();
+                   }
+                 });
 }
 
 }  // namespace cairn::handlers

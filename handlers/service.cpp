@@ -14,6 +14,8 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->uploads_ =
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
   s->api_ = std::make_unique<Api>(Api{*s->storage_, *s->offload_, *s->uploads_, options.api});
+  s->auth_ = std::move(options.auth);
+  s->api_->auth = s->auth_.get();
   if (!options.cache.upstreams.empty()) {
     s->cache_ =
         std::make_unique<proxy::Cache>(*s->storage_, *s->offload_, std::move(options.cache));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/auth.h"
 #include "handlers/upload_sessions.h"
 #include "proxy/cache.h"
 #include "server/offload.h"
@@ -22,6 +23,7 @@ struct ServiceOptions {
   size_t offload_threads = 4;
   bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
   proxy::CacheOptions cache;       // no upstreams: no pull-through cache
+  std::shared_ptr<Auth> auth;      // null: auth off (anyone may do anything)
 };
 
 class Service {
@@ -43,6 +45,7 @@ class Service {
   std::unique_ptr<proxy::Cache> cache_;  // after the pool: its tasks use it
   std::unique_ptr<server::Offloader> offload_;
   std::unique_ptr<UploadSessions> uploads_;
+  std::shared_ptr<Auth> auth_;
   std::unique_ptr<Api> api_;
   server::Router router_;
 };
