@@ -306,8 +306,9 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
   if (g->token) {
     if (claim_allows(g->access, name, action))
       co_return std::nullopt;
-    // cairn's own token: when the policy refuses the user anyway, a new token cannot help.
-    if (g->own_token && !auth::has(policy_.actions(g->who(), name), action))
+    // cairn's own token for a user the policy refuses anyway: a new token cannot help. (An
+    // anonymous token is told to authenticate.)
+    if (g->own_token && g->user && !auth::has(policy_.actions(g->who(), name), action))
       co_return access_error("DENIED", "access to " + std::string(name) + " denied");
     co_return challenge(req, scope, "insufficient_scope", "the token does not grant this access");
   }

@@ -73,11 +73,13 @@ boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
                      if (!listed)
                        return listed.error();
                      for (auto& repo : listed->names) {
-                       if (out.names.size() < n && may_list(api, req, repo))
+                       const bool room = n == metadata::kNoLimit || out.names.size() < n;
+                       if (room && may_list(api, req, repo))
                          out.names.push_back(repo);
                      }
-                     out.more = listed->more || out.names.size() >= n;
-                     if (!listed->more || listed->names.empty() || out.names.size() >= n)
+                     const bool full = n != metadata::kNoLimit && out.names.size() >= n;
+                     out.more = listed->more || full;
+                     if (!listed->more || listed->names.empty() || full)
                        return out;
                      after = listed->names.back();
                    }

@@ -37,10 +37,10 @@ TEST(Config, AuthFlagsAndFileKeys) {
                              "token-service": "registry.example"})";
   Config c;
   std::string err;
-  ASSERT_TRUE(parse_serve_args({"--config", file, "--token-key", "/k.pem", "--token-issuer=me",
-                                "--token-realm", "https://auth.example/token",
-                                "--token-public-key", "/jwks.json"},
-                               c, err))
+  ASSERT_TRUE(parse_serve_args(
+      {"--config", file, "--token-key", "/k.pem", "--token-issuer=me", "--token-realm",
+       "https://auth.example/token", "--token-public-key", "/jwks.json"},
+      c, err))
       << err;
   EXPECT_EQ(c.htpasswd, "/etc/cairn/users");
   EXPECT_EQ(c.access_policy, "/p.json");
