@@ -317,6 +317,37 @@ TEST_F(Auth, AdminRoutes) {
   EXPECT_EQ(c_.request("POST", "/_admin/gc", "", basic("root", "rootpw")).status, 200u);
 }
 
+TEST(AuthCache, PullThroughNamesObeyThePolicyAsTheClientWroteThem) {
+  handlers::ServiceOptions service;
+  upstream::Endpoint ep;
+  ep.host = "docker.io";
+  ep.url = "http://127.0.0.1:9";  // nothing listens: an allowed request fails upstream (5xx)
+  service.cache.upstreams = {ep};
+  AuthServer srv(AuthServer::default_options(), service);
+  HttpClient c(srv.port());
+  // ?ns= (containerd's mirrors): the name is the client's, library/alpine.
+  auto r = c.request("GET", "/v2/library/alpine/manifests/latest?ns=docker.io", "",
+                     basic("alice", "s3cret"));
+  EXPECT_EQ(r.status, 403u) << r.body;
+  r = c.request("GET", "/v2/library/alpine/manifests/latest?ns=docker.io", "",
+                basic("bob", "hunter2"));
+  EXPECT_NE(r.status, 403u);
+  EXPECT_NE(r.status, 401u);
+  // A host as the first component: the name includes it.
+  r = c.request("GET", "/v2/docker.io/library/alpine/manifests/latest");
+  EXPECT_EQ(r.status, 401u);
+  EXPECT_NE(r.header("www-authenticate").find("scope=\"repository:docker.io/library/alpine:pull\""),
+            std::string::npos)
+      << r.header("www-authenticate");
+  EXPECT_EQ(c.request("GET", "/v2/docker.io/library/alpine/manifests/latest", "",
+                      basic("alice", "s3cret"))
+                .status,
+            403u);
+  // The cache's figures are an admin route.
+  EXPECT_EQ(c.request("GET", "/_admin/cache", "", basic("bob", "hunter2")).status, 403u);
+  EXPECT_EQ(c.request("GET", "/_admin/cache", "", basic("root", "rootpw")).status, 200u);
+}
+
 TEST(AuthDefaults, WithoutAPolicyUsersDoEverythingAndAnonymousNothing) {
   handlers::AuthOptions o;
   o.htpasswd = "default";

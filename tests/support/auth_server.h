@@ -77,7 +77,7 @@ class AuthServer {
  public:
   // The default set-up: users alice, bob, root, carol with kTestPolicy.
   AuthServer() : AuthServer(default_options()) {}
-  explicit AuthServer(handlers::AuthOptions options) {
+  explicit AuthServer(handlers::AuthOptions options, handlers::ServiceOptions service = {}) {
     if (options.htpasswd == "default")
       options.htpasswd = write_htpasswd(
           files_,
@@ -89,7 +89,6 @@ class AuthServer {
     auto auth = handlers::Auth::open(options);
     if (!auth)
       ADD_FAILURE() << auth.error().detail;
-    handlers::ServiceOptions service;
     service.auth = std::move(*auth);
     service.start_gc_scheduler = false;
     server_ = std::make_unique<TestServer>(server::ServerOptions{}, std::move(service));
