@@ -105,7 +105,7 @@ class Auth {
 
  private:
   Auth() = default;
-  // Basic credentials: the user, or nullopt when they are wrong. Runs bcrypt on the pool.
+  // True when the pair is in the htpasswd file: from the cache, else bcrypt on the pool.
   boost::asio::awaitable<bool> check_password(server::Offloader& offload, const std::string& user,
                                               const std::string& password);
   server::Response challenge(const server::Request& req, std::string_view scope,
