@@ -15,6 +15,7 @@ class Cache;
 
 namespace cairn::handlers {
 
+class UploadLimits;
 class UploadSessions;
 class Auth;
 
@@ -25,12 +26,25 @@ struct ApiOptions {
   size_t upload_piece_bytes = 1 << 20;
   // The largest JSON body an extension endpoint accepts.
   size_t max_json_bytes = 1 << 20;
+  // The most entries one listing answers (tags, catalog, _content, leases); a client's larger
+  // ?n= is clamped to it, and the Link header leads to the next page.
+  size_t max_page = 1000;
+  // The most entries (manifests) an index or manifest list may have.
+  size_t max_index_entries = 10'000;
+  // How long one request's storage scan (a filtered listing) may run before it is cut off with
+  // 503: a filter that matches nothing must not walk a huge namespace for ever.
+  std::chrono::milliseconds scan_deadline{10'000};
+  // Upload sessions (ingests) open at once per repository and in all (0: unlimited); past
+  // either a new one is refused with 429 TOOMANYREQUESTS.
+  size_t max_uploads_per_repository = 1000;
+  size_t max_uploads = 10'000;
 };
 
 struct Api {
   Storage& storage;
   server::Offloader& offload;
   UploadSessions& uploads;
+  UploadLimits& upload_limits;
   ApiOptions options;
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
   Auth* auth = nullptr;           // authentication and access policy; null when auth is off

@@ -44,26 +44,29 @@ boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  auto paging_ = paging(req);
+  auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
   std::vector<std::string> filters = req.query_values("filter");
-  const size_t limit = paging_->n.value_or(0);
   nlohmann::json blobs = nlohmann::json::array();
-  std::string last_listed;
+  std::string last_visited;  // in digest order: where the next page starts
   bool more = false;
+  // A filter that matches little makes the walk visit many records for each it lists: the walk
+  // stops at the deadline, and the page it has is answered with a Link that resumes after the
+  // last record visited, so a huge namespace never holds a pool thread for long.
+  const auto deadline = std::chrono::steady_clock::now() + api.options.scan_deadline;
   auto walked = co_await api.offload.run([&] {
     return api.storage.content().walk(
         {*name, {}},
         [&](const content::Info& info) {
           if (!paging_->last.empty() && info.digest.str() <= paging_->last)
             return true;
-          if (paging_->n && blobs.size() >= limit) {
+          if (blobs.size() >= paging_->n || std::chrono::steady_clock::now() > deadline) {
             more = true;
             return false;
           }
           blobs.push_back(info_json(info));
-          last_listed = info.digest.str();
+          last_visited = info.digest.str();
           return true;
         },
         filters);
@@ -71,9 +74,8 @@ boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
   if (!walked)
     co_return from_error(walked.error(), Resource::other);
   Response res = json_response({{"blobs", std::move(blobs)}});
-  if (more && paging_->n && *paging_->n > 0) {
-    res.set("link", next_link("/v2/" + *name + "/_content/blobs", *paging_->n, last_listed));
-  }
+  if (more && !last_visited.empty())
+    res.set("link", next_link("/v2/" + *name + "/_content/blobs", paging_->n, last_visited));
   co_return res;
 }
 
@@ -112,21 +114,37 @@ boost::asio::awaitable<Response> list_ingests(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
+  auto paging_ = paging(req, api.options.max_page);
+  if (!paging_)
+    co_return paging_.error();
   metadata::Scope scope{*name, {}};
   nlohmann::json ingests = nlohmann::json::array();
+  std::string last_listed;
+  bool more = false;
+  // In ref order; the upload limit per repository bounds how many there are to read.
   auto listed = co_await api.offload.run([&]() -> Result<void> {
     auto all = api.storage.content().list_statuses(scope);
     if (!all)
       return all.error();
     for (const auto& st : *all) {
+      if (!paging_->last.empty() && st.ref <= paging_->last)
+        continue;
+      if (ingests.size() >= paging_->n) {
+        more = true;
+        break;
+      }
       auto expiry = api.storage.content().ingest_expiry(scope, st.ref);
       ingests.push_back(status_json(st, expiry ? *expiry : std::nullopt));
+      last_listed = st.ref;
     }
     return {};
   });
   if (!listed)
     co_return from_error(listed.error(), Resource::ingest);
-  co_return json_response({{"ingests", std::move(ingests)}});
+  Response res = json_response({{"ingests", std::move(ingests)}});
+  if (more && !last_listed.empty())
+    res.set("link", next_link("/v2/" + *name + "/_content/ingests", paging_->n, last_listed));
+  co_return res;
 }
 
 boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {

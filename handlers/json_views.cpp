@@ -2,6 +2,7 @@
 
 #include "handlers/body.h"
 #include "handlers/errors.h"
+#include "storage/common/json.h"
 #include "storage/metadata/rfc3339.h"
 
 namespace cairn::handlers {
@@ -72,7 +73,7 @@ boost::asio::awaitable<Checked<nlohmann::json>> json_body(Api& api, server::Requ
   }
   if (text->empty())
     co_return Checked<json>(in_place_value, json::object());
-  json j = json::parse(*text, nullptr, false);
+  json j = parse_json(*text);
   if (j.is_discarded() || !j.is_object()) {
     co_return Checked<json>(in_place_error,
                             oci_error(400, "BODY_INVALID", "the body must be a JSON object"));

@@ -3,6 +3,7 @@
 #include "handlers/auth.h"
 #include "handlers/errors.h"
 #include "handlers/params.h"
+#include "storage/metadata/names.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,8 +20,8 @@ using Lister = std::function<Result<metadata::NamePage>(std::string_view last, s
 Response page(const Paging& paging, std::string_view path, std::string_view key,
               nlohmann::json body, const Lister& list) {
   metadata::NamePage names;
-  if (!paging.n || *paging.n > 0) {
-    auto listed = list(paging.last, paging.n.value_or(metadata::kNoLimit));
+  if (paging.n > 0) {
+    auto listed = list(paging.last, paging.n);
     if (!listed)
       return from_error(listed.error(), Resource::repository);
     names = std::move(*listed);
@@ -29,9 +30,8 @@ Response page(const Paging& paging, std::string_view path, std::string_view key,
   Response res;
   res.body = body.dump();
   res.set("content-type", "application/json");
-  if (names.more && !names.names.empty() && paging.n) {
-    res.set("link", next_link(path, *paging.n, names.names.back()));
-  }
+  if (names.more && !names.names.empty())
+    res.set("link", next_link(path, paging.n, names.names.back()));
   return res;
 }
 
@@ -41,9 +41,11 @@ boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  auto paging_ = paging(req);
+  auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
+  if (!paging_->last.empty() && !metadata::is_valid_tag(paging_->last))
+    co_return oci_error(400, "TAG_INVALID", "last is not a valid tag: " + paging_->last);
   auto exists = api.storage.namespaces().exists(*name);
   if (!exists)
     co_return from_error(exists.error(), Resource::repository);
@@ -55,21 +57,24 @@ boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
 }
 
 boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
-  auto paging_ = paging(req);
+  auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
-  if (api.auth == nullptr) {
-    co_return page(
-        *paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
-        [&](std::string_view last, size_t n) { return api.storage.namespaces().list(last, n); });
+  if (!paging_->last.empty() && !metadata::is_valid_repository_name(paging_->last)) {
+    co_return oci_error(400, "NAME_INVALID",
+                        "last is not a valid repository name: " + paging_->last);
   }
-  // Only the repositories the caller may pull (handlers/auth.h), n of them per page.
+  // Only namespaces holding content (a bare upload or a lease makes no repository) and, with
+  // authentication on, only those the caller may pull (handlers/auth.h), n of them per page.
+  constexpr auto kHolding = metadata::NamespaceStore::Holding::content;
   co_return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
                  [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
+                   if (api.auth == nullptr)
+                     return api.storage.namespaces().list(last, n, kHolding);
                    metadata::NamePage out;
                    std::string after(last);
                    while (true) {
-                     auto listed = api.storage.namespaces().list(after, n);
+                     auto listed = api.storage.namespaces().list(after, n, kHolding);
                      if (!listed)
                        return listed.error();
                      for (auto& repo : listed->names) {

@@ -1,5 +1,7 @@
 #include "handlers/manifest_parser.h"
 
+#include "storage/common/json.h"
+
 #include <nlohmann/json.hpp>
 
 namespace cairn::handlers {
@@ -23,8 +25,13 @@ Error invalid(std::string detail) {
   return fail(Errc::invalid_argument, std::move(detail));
 }
 
-// Checks a descriptor object and returns its digest.
-Result<metadata::Digest> descriptor(const json& d, std::string_view where) {
+struct Described {
+  metadata::Digest digest;
+  int64_t size = 0;
+};
+
+// Checks a descriptor object and returns its digest and size.
+Result<Described> descriptor(const json& d, std::string_view where) {
   if (!d.is_object())
     return invalid(std::string(where) + " is not a descriptor object");
   auto digest = d.find("digest");
@@ -42,7 +49,7 @@ Result<metadata::Digest> descriptor(const json& d, std::string_view where) {
   if (type != d.end() && !type->is_string()) {
     return invalid(std::string(where) + ": mediaType must be a string");
   }
-  return *parsed;
+  return Described{*parsed, size->get<int64_t>()};
 }
 
 Result<metadata::Annotations> annotations_of(const json& j) {
@@ -62,10 +69,13 @@ Result<metadata::Annotations> annotations_of(const json& j) {
 
 }  // namespace
 
-Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded())
-    return invalid("manifest is not valid JSON");
+Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type,
+                                      size_t max_entries) {
+  json j = parse_json(body);
+  if (j.is_discarded()) {
+    return invalid("manifest is not valid JSON of at most " + std::to_string(kMaxJsonDepth) +
+                   " nested levels");
+  }
   if (!j.is_object())
     return invalid("manifest is not a JSON object");
   auto version = j.find("schemaVersion");
@@ -98,13 +108,17 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
     auto list = j.find("manifests");
     if (list == j.end() || !list->is_array())
       return invalid("manifests must be an array");
+    if (list->size() > max_entries) {
+      return invalid("an index may list at most " + std::to_string(max_entries) +
+                     " manifests; this one lists " + std::to_string(list->size()));
+    }
     for (size_t i = 0; i < list->size(); ++i) {
       auto d = descriptor((*list)[i], "manifests[" + std::to_string(i) + "]");
       if (!d)
         return d.error();
-      m.children.push_back({metadata::ChildKind::manifest, *d});
+      m.children.push_back({metadata::ChildKind::manifest, d->digest});
+      m.required.push_back({m.children.back(), d->size});
     }
-    m.required = m.children;
   } else {
     auto config = j.find("config");
     if (config == j.end())
@@ -112,8 +126,8 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
     auto c = descriptor(*config, "config");
     if (!c)
       return c.error();
-    m.children.push_back({metadata::ChildKind::config, *c});
-    m.required.push_back(m.children.back());
+    m.children.push_back({metadata::ChildKind::config, c->digest});
+    m.required.push_back({m.children.back(), c->size});
     if (auto t = config->find("mediaType"); t != config->end())
       m.artifact_type = t->get<std::string>();
     auto layers = j.find("layers");
@@ -125,10 +139,10 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
         auto d = descriptor(l, "layers[" + std::to_string(i) + "]");
         if (!d)
           return d.error();
-        m.children.push_back({metadata::ChildKind::layer, *d});
+        m.children.push_back({metadata::ChildKind::layer, d->digest});
         bool foreign = l.contains("urls") && l["urls"].is_array() && !l["urls"].empty();
         if (!foreign)
-          m.required.push_back(m.children.back());
+          m.required.push_back({m.children.back(), d->size});
       }
     } else if (m.media_type != kOciManifest) {
       return invalid("layers is required");
@@ -143,8 +157,8 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
     auto d = descriptor(*s, "subject");
     if (!d)
       return d.error();
-    m.subject = *d;
-    m.children.push_back({metadata::ChildKind::subject, *d});
+    m.subject = d->digest;
+    m.children.push_back({metadata::ChildKind::subject, d->digest});
   }
   auto ann = annotations_of(j);
   if (!ann)

@@ -28,14 +28,20 @@ struct ParsedManifest {
   // the subject. Layers with external `urls` (Docker foreign layers) are left out of
   // `required`: the registry need not hold them.
   std::vector<metadata::ManifestChild> children;
-  std::vector<metadata::ManifestChild> required;
+  struct Required {
+    metadata::ManifestChild child;
+    int64_t size = 0;  // the descriptor's size, which the stored content must have
+  };
+  std::vector<Required> required;
   std::optional<metadata::Digest> subject;
   std::string artifact_type;  // artifactType, else (image manifests) the config's media type
   metadata::Annotations annotations;
 };
 
-// Parses `body` sent with `content_type` (may be empty). Errors: invalid_argument with a detail
-// for the client (MANIFEST_INVALID).
-Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type);
+// Parses `body` sent with `content_type` (may be empty); an index may list at most
+// `max_entries` manifests, and no JSON may nest deeper than kMaxJsonDepth. Errors:
+// invalid_argument with a detail for the client (MANIFEST_INVALID).
+Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type,
+                                      size_t max_entries = 10'000);
 
 }  // namespace cairn::handlers

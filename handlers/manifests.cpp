@@ -24,7 +24,12 @@ Checked<Reference> reference_param(const Request& req) {
     return Reference(*d);
   }
   if (auto ok = metadata::validate_tag(ref); !ok) {
-    return oci_error(400, "TAG_INVALID", ok.error().detail);
+    // A PUT names a tag to create: a bad one is the client's error. A read or delete asks for
+    // something that cannot exist: unknown, as the conformance suite expects.
+    if (req.method == "PUT")
+      return oci_error(400, "TAG_INVALID", ok.error().detail);
+    return oci_error(404, "MANIFEST_UNKNOWN",
+                     "no manifest " + ref.substr(0, 200) + ": " + ok.error().detail);
   }
   return Reference(ref);
 }
@@ -69,25 +74,40 @@ Result<void> store_bytes(Api& api, const metadata::Scope& scope, const content::
   return {};
 }
 
-// Checks that what the manifest needs is in the repository; the first missing one otherwise.
-Result<std::optional<content::Digest>> first_missing(Api& api, const metadata::Scope& scope,
-                                                     const ParsedManifest& m) {
-  for (const auto& child : m.required) {
+// Checks that what the manifest needs is in the repository with the size its descriptor
+// states: the answer for the first that is not (400 MANIFEST_BLOB_UNKNOWN, or MANIFEST_INVALID
+// for a wrong size), nullopt when all are.
+Result<std::optional<Response>> check_required(Api& api, const metadata::Scope& scope,
+                                               const ParsedManifest& m) {
+  for (const auto& [child, size] : m.required) {
+    std::optional<int64_t> stored;
     if (child.kind == metadata::ChildKind::manifest) {
       auto rec = api.storage.manifests().get(scope.ns, child.digest);
       if (rec)
-        continue;
-      if (rec.error() != Errc::not_found)
+        stored = rec->size;
+      else if (rec.error() != Errc::not_found)
         return rec.error();
-      // An index may list a manifest pushed as a plain blob.
+      // else: an index may list a manifest pushed as a plain blob.
     }
-    auto present = api.storage.content().exists(scope, child.digest);
-    if (!present)
-      return present.error();
-    if (!*present)
-      return std::optional<content::Digest>(child.digest);
+    if (!stored) {
+      auto info = api.storage.content().info(scope, child.digest);
+      if (!info && info.error() != Errc::not_found)
+        return info.error();
+      if (!info) {
+        return std::optional<Response>(oci_error(400, "MANIFEST_BLOB_UNKNOWN",
+                                                 "not in the repository: " + child.digest.str()));
+      }
+      stored = info->size;
+    }
+    if (*stored != size) {
+      return std::optional<Response>(
+          oci_error(400, "MANIFEST_INVALID",
+                    std::string(metadata::child_kind_name(child.kind)) + " " + child.digest.str() +
+                        " has " + std::to_string(*stored) + " bytes, not the " +
+                        std::to_string(size) + " its descriptor states"));
+    }
   }
-  return std::optional<content::Digest>();
+  return std::optional<Response>();
 }
 
 }  // namespace
@@ -132,7 +152,7 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   if (!body) {
     co_return oci_error(413, "SIZE_INVALID", "manifest exceeds " + std::to_string(max) + " bytes");
   }
-  auto parsed = parse_manifest(*body, req.header("content-type"));
+  auto parsed = parse_manifest(*body, req.header("content-type"), api.options.max_index_entries);
   if (!parsed)
     co_return oci_error(400, "MANIFEST_INVALID", parsed.error().detail);
 
@@ -143,22 +163,21 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
     co_return oci_error(400, "DIGEST_INVALID", "the manifest's digest is " + digest.str());
   }
 
-  std::optional<content::Digest> missing;
+  std::optional<Response> refused;
   auto stored = co_await api.offload.run([&]() -> Result<void> {
-    auto gap = first_missing(api, *scope, *parsed);
-    if (!gap)
-      return gap.error();
-    if (*gap) {
-      missing = *gap;
+    auto checked = check_required(api, *scope, *parsed);
+    if (!checked)
+      return checked.error();
+    if (*checked) {
+      refused = std::move(*checked);
       return {};
     }
     return record_manifest(api, *scope, digest, *body, *parsed, std::get_if<std::string>(&ref));
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
-  if (missing) {
-    co_return oci_error(400, "MANIFEST_BLOB_UNKNOWN", "not in the repository: " + missing->str());
-  }
+  if (refused)
+    co_return std::move(*refused);
   Response res;
   res.status = 201;
   res.set("location", "/v2/" + name + "/manifests/" + digest.str());

@@ -19,7 +19,8 @@ boost::asio::awaitable<server::Response> delete_manifest(Api& api, server::Reque
 
 // A manifest reference: a digest (it holds ':') or a tag.
 using Reference = std::variant<content::Digest, std::string>;
-// The route's {reference} (400 DIGEST_INVALID or TAG_INVALID when malformed).
+// The route's {reference}: 400 DIGEST_INVALID for a malformed digest; for a malformed tag
+// 400 TAG_INVALID on a PUT, 404 MANIFEST_UNKNOWN on a read or delete (it cannot exist).
 Checked<Reference> reference_param(const server::Request& req);
 // The route's {name} and {reference}: what every manifest route starts with.
 struct ManifestTarget {

@@ -5,6 +5,7 @@
 #include "storage/metadata/names.h"
 #include "upstream/url.h"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -78,15 +79,16 @@ Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const st
   return scope;
 }
 
-Checked<Paging> paging(const server::Request& req) {
+Checked<Paging> paging(const server::Request& req, size_t max_page) {
   Paging p;
+  p.n = max_page;
   if (auto n = req.query_value("n")) {
+    const bool digits = !n->empty() && n->find_first_not_of("0123456789") == std::string::npos;
+    if (!digits)
+      return oci_error(400, "PAGINATION_NUMBER_INVALID", "n must be a non-negative number");
     size_t value = 0;
     auto [ptr, ec] = std::from_chars(n->data(), n->data() + n->size(), value);
-    if (ec != std::errc() || ptr != n->data() + n->size() || n->empty()) {
-      return oci_error(400, "PAGINATION_NUMBER_INVALID", "n must be a non-negative number");
-    }
-    p.n = value;
+    p.n = ec == std::errc() ? std::min(value, max_page) : max_page;  // too large: clamped
   }
   if (auto last = req.query_value("last"))
     p.last = *last;

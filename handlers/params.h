@@ -53,11 +53,13 @@ inline constexpr std::string_view kLeaseHeader = "x-cairn-lease";
 Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name);
 
 struct Paging {
-  std::optional<size_t> n;  // absent: no limit
+  size_t n = 0;  // the page size: ?n= clamped to the API's max_page, which is also the default
   std::string last;
 };
-// ?n= and ?last= (400 on a malformed n).
-Checked<Paging> paging(const server::Request& req);
+// ?n= and ?last=: 400 PAGINATION_NUMBER_INVALID on an n that is not a non-negative decimal. A
+// larger n than `max_page` (or none) gives max_page: every listing is bounded, and the Link
+// header leads on.
+Checked<Paging> paging(const server::Request& req, size_t max_page);
 // `Link: <path?n=N&last=LAST>; rel="next"` for the page after `last`.
 std::string next_link(std::string_view path, size_t n, std::string_view last);
 

@@ -13,6 +13,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A decimal position of any length, saturated at UINT64_MAX: "bytes=0-18446744073709551615" is a
+// valid range (its end past the content means "to the end") and "bytes=99999999999999999999-"
+// starts past any content (416), where refusing the long number would serve everything.
+std::optional<uint64_t> position(std::string_view s) {
+  if (s.empty())
+    return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    unsigned d = static_cast<unsigned>(c - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  return v;
+}
+
 std::optional<uint64_t> number(std::string_view s) {
   if (s.empty() || s.size() > 19)
     return std::nullopt;
@@ -45,7 +61,7 @@ RangeRequest parse_range(std::string_view header, uint64_t size) {
   std::string_view a = trim(spec.substr(0, dash));
   std::string_view b = trim(spec.substr(dash + 1));
   if (a.empty()) {  // suffix: the last n bytes
-    auto n = number(b);
+    auto n = position(b);
     if (!n) {
       out.outcome = RangeOutcome::malformed;
       return out;
@@ -59,8 +75,8 @@ RangeRequest parse_range(std::string_view header, uint64_t size) {
     out.range = {size - len, size - 1};
     return out;
   }
-  auto first = number(a);
-  std::optional<uint64_t> last = b.empty() ? std::optional<uint64_t>(UINT64_MAX) : number(b);
+  auto first = position(a);
+  std::optional<uint64_t> last = b.empty() ? std::optional<uint64_t>(UINT64_MAX) : position(b);
   if (!first || !last || *last < *first) {
     out.outcome = RangeOutcome::malformed;
     return out;

@@ -13,7 +13,11 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->offload_ = std::make_unique<server::Offloader>(options.offload_threads);
   s->uploads_ =
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
-  s->api_ = std::make_unique<Api>(Api{*s->storage_, *s->offload_, *s->uploads_, options.api});
+  s->upload_limits_ =
+      std::make_unique<UploadLimits>(s->storage_->content(), options.api.max_uploads_per_repository,
+                                     options.api.max_uploads, s->storage_->clock());
+  s->api_ = std::make_unique<Api>(
+      Api{*s->storage_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
   s->auth_ = std::move(options.auth);
   s->api_->auth = s->auth_.get();
   if (!options.cache.upstreams.empty()) {

@@ -5,6 +5,7 @@
 
 #include "handlers/api.h"
 #include "handlers/auth.h"
+#include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
 #include "proxy/cache.h"
 #include "server/offload.h"
@@ -45,6 +46,7 @@ class Service {
   std::unique_ptr<proxy::Cache> cache_;  // after the pool: its tasks use it
   std::unique_ptr<server::Offloader> offload_;
   std::unique_ptr<UploadSessions> uploads_;
+  std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;
   std::unique_ptr<Api> api_;
   server::Router router_;

@@ -5,6 +5,7 @@
 #include "handlers/errors.h"
 #include "handlers/params.h"
 #include "handlers/range.h"
+#include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
 #include "storage/content/local_store.h"
 #include "storage/metadata/names.h"
@@ -110,25 +111,37 @@ std::optional<Response> check_chunk(const Request& req, std::string_view name, s
   return std::nullopt;
 }
 
-// Streams the body into the writer, then commits it as `digest`. Parks the writer again when
-// the commit fails in a way the client can recover from.
-boost::asio::awaitable<Response> write_and_commit(Api& api, Request& req,
-                                                  const metadata::Scope& scope,
-                                                  const std::string& id,
-                                                  std::unique_ptr<content::Writer> writer,
-                                                  const content::Digest& digest) {
+// What becomes of an upload whose body or commit failed.
+enum class OnFailure {
+  park,   // a session the client knows (PUT): it may resume from the offset kept
+  abort,  // a one-shot POST ?digest=: the client never learnt its id, so nothing can resume it
+};
+
+// Streams the body into the writer, then commits it as `digest`; on failure parks or aborts
+// the upload as `on_failure` says.
+boost::asio::awaitable<Response> write_and_commit(
+    Api& api, Request& req, const metadata::Scope& scope, const std::string& id,
+    std::unique_ptr<content::Writer> writer, const content::Digest& digest, OnFailure on_failure) {
+  auto fail = [&](const Error& error) -> boost::asio::awaitable<Response> {
+    if (on_failure == OnFailure::park) {
+      co_await park(api, scope, id, std::move(writer));
+    } else {
+      co_await api.offload.run([&] {
+        writer.reset();  // releases the ref, so the abort can take it
+        (void)api.storage.content().abort(scope, id);
+      });
+    }
+    co_return from_error(error, Resource::upload);
+  };
   auto wrote = co_await stream_body(api, req, *writer);
-  if (!wrote) {
-    co_await park(api, scope, id, std::move(writer));
-    co_return from_error(wrote.error(), Resource::upload);
-  }
+  if (!wrote)
+    co_return co_await fail(wrote.error());
   auto committed = co_await api.offload.run([&] { return writer->commit(0, digest); });
   if (committed || committed.error() == Errc::already_exists) {
     co_await api.offload.run([&] { writer.reset(); });
     co_return blob_created(scope.ns, digest);
   }
-  co_await park(api, scope, id, std::move(writer));
-  co_return from_error(committed.error(), Resource::upload);
+  co_return co_await fail(committed.error());
 }
 
 }  // namespace
@@ -173,8 +186,27 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
   content::WriterOptions opts{id, 0, may_share_blobs(api, req) ? *digest : std::nullopt};
   if (*digest && req.content_length)
     opts.total = static_cast<int64_t>(*req.content_length);
-  auto writer =
-      co_await api.offload.run([&] { return api.storage.content().writer(*scope, opts); });
+  std::string refused;
+  auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
+    auto opened = api.storage.content().writer(*scope, opts);
+    if (!opened)
+      return opened;  // known content (already_exists) opens nothing, so needs no room
+    auto admitted = api.upload_limits.admit(scope->ns);
+    if (!admitted || !admitted->empty()) {
+      opened->reset();
+      (void)api.storage.content().abort(*scope, id);
+      if (!admitted)
+        return admitted.error();
+      refused = std::move(*admitted);
+      return fail(Errc::unavailable, refused);
+    }
+    return opened;
+  });
+  if (!refused.empty()) {
+    Response res = oci_error(429, "TOOMANYREQUESTS", refused);
+    res.set("retry-after", "1");
+    co_return res;
+  }
   if (!writer) {
     if (*digest && writer.error() == Errc::already_exists) {  // monolithic push of known content
       co_await discard_body(req);
@@ -183,7 +215,8 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
     co_return from_error(writer.error(), Resource::upload);
   }
   if (*digest) {
-    co_return co_await write_and_commit(api, req, *scope, id, std::move(*writer), **digest);
+    co_return co_await write_and_commit(api, req, *scope, id, std::move(*writer), **digest,
+                                        OnFailure::abort);
   }
   co_await discard_body(req);
   co_await park(api, *scope, id, std::move(*writer));
@@ -250,7 +283,8 @@ boost::asio::awaitable<Response> finish_upload(Api& api, Request& req) {
       co_return *bad;
     }
   }
-  co_return co_await write_and_commit(api, req, *scope, *id, std::move(*writer), **digest);
+  co_return co_await write_and_commit(api, req, *scope, *id, std::move(*writer), **digest,
+                                      OnFailure::park);
 }
 
 boost::asio::awaitable<Response> upload_progress(Api& api, Request& req) {

@@ -120,6 +120,16 @@ std::string upstream_from_json(Config& c, const nlohmann::json& j) {
       ep.insecure = value.get<bool>();
       continue;
     }
+    if (key == "token-hosts") {
+      if (!value.is_array())
+        return "upstream \"token-hosts\" is an array of host names";
+      for (const auto& h : value) {
+        if (!h.is_string() || h.get<std::string>().empty())
+          return "upstream \"token-hosts\" is an array of host names";
+        ep.token_hosts.push_back(h.get<std::string>());
+      }
+      continue;
+    }
     if (!value.is_string())
       return "upstream \"" + key + "\" must be a string";
     const auto text = value.get<std::string>();
@@ -184,6 +194,15 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!d)
       return "--gc-grace wants a duration such as 1h or 0s";
     c.gc_grace = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  } else if (key == "max-manifest-bytes") {
+    auto b = parse_bytes(value);
+    if (!b || *b == 0 || *b > (uint64_t{1} << 30))
+      return "--max-manifest-bytes wants a byte count from 1 to 1G, such as 4M";
+    c.max_manifest_bytes = *b;
+  } else if (key == "max-uploads" || key == "max-uploads-per-repository") {
+    if (!as_int(0, 100'000'000, n))
+      return "--" + key + " wants a number (0: unlimited)";
+    (key == "max-uploads" ? c.max_uploads : c.max_uploads_per_repository) = static_cast<size_t>(n);
   } else if (key == "upstream") {
     const size_t eq = value.find('=');
     if (eq == std::string::npos)
@@ -342,6 +361,12 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             content (podman/skopeo/Docker mirrors)
   --cache-max-bytes N       budget of cached content, e.g. 20G; the least
                             recently pulled is evicted; 0 = unlimited  [0]
+  --max-manifest-bytes N    largest manifest a PUT may send (larger:
+                            413 SIZE_INVALID, not read)                [4M]
+  --max-uploads N           upload sessions open at once; past it a new
+                            one gets 429 TOOMANYREQUESTS; 0 = no limit [10000]
+  --max-uploads-per-repository N
+                            the same, in one repository                [1000]
 
 Authentication and access (off unless --htpasswd, --access-policy or --token-realm is given):
   --htpasswd FILE           users and bcrypt hashes, as `htpasswd -B` writes them; clients send

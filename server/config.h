@@ -31,6 +31,10 @@ struct Config {
   std::vector<upstream::Endpoint> upstreams;
   std::string default_upstream;
   uint64_t cache_max_bytes = 0;
+  // Limits on what clients send.
+  uint64_t max_manifest_bytes = 4 << 20;
+  size_t max_uploads = 10'000;                // upload sessions open at once (0: unlimited)
+  size_t max_uploads_per_repository = 1'000;  // ... in one repository (0: unlimited)
 
   // Authentication and access (handlers/auth.h). Auth is on with any of htpasswd,
   // access_policy, token_realm/token_public_key.

@@ -90,10 +90,12 @@ std::vector<std::string> Request::query_values(std::string_view key) const {
     auto k = percent_decode(part.substr(0, eq), true);
     if (!k || *k != key)
       continue;
-    auto v = eq == std::string_view::npos ? std::optional<std::string>("")
-                                          : percent_decode(part.substr(eq + 1), true);
-    if (v)
-      out.push_back(std::move(*v));
+    std::string_view raw = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+    // A value that does not decode (a stray '%', an encoded NUL) is kept as sent, never dropped:
+    // dropped, "?digest=%00" would read as no digest at all. '%' belongs to no grammar a value
+    // is checked against (digest, name, tag, number), so the handler refuses it with a 4xx.
+    auto v = percent_decode(raw, true);
+    out.push_back(v ? std::move(*v) : std::string(raw));
   }
   return out;
 }

@@ -69,7 +69,8 @@ struct Request {
   std::vector<std::string_view> header_values(std::string_view name) const;
   // The router's path parameter `name`, or empty.
   std::string_view param(std::string_view name) const;
-  // Every value of query parameter `key`, percent-decoded, in order.
+  // Every value of query parameter `key`, percent-decoded, in order; a value that does not
+  // decode (malformed escape, encoded NUL) is returned as sent, so that checks refuse it.
   std::vector<std::string> query_values(std::string_view key) const;
   // The first value of query parameter `key`, if present.
   std::optional<std::string> query_value(std::string_view key) const;

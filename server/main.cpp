@@ -51,6 +51,9 @@ int serve(const std::vector<std::string>& args) {
   service_options.cache.default_upstream = config.default_upstream;
   service_options.cache.max_bytes = config.cache_max_bytes;
   service_options.cache.client.io_timeout = config.io_timeout;
+  service_options.api.max_manifest_bytes = static_cast<size_t>(config.max_manifest_bytes);
+  service_options.api.max_uploads = config.max_uploads;
+  service_options.api.max_uploads_per_repository = config.max_uploads_per_repository;
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";

@@ -1,5 +1,7 @@
 #include "upstream/auth.h"
 
+#include "storage/common/json.h"
+
 #include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
@@ -83,7 +85,7 @@ std::string basic_authorization(std::string_view user, std::string_view password
 }
 
 Result<Token> parse_token_response(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = parse_json(body);
   if (j.is_discarded() || !j.is_object())
     return fail(Errc::invalid_argument, "token response is not a JSON object");
   Token t;

@@ -15,6 +15,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -171,6 +172,7 @@ struct Client::Impl {
       const std::string& method, const Url& url, const Headers& headers,
       const std::optional<std::string>& authorization);
   asio::awaitable<Result<Token>> fetch_token(const Challenge& ch, const std::string& repository);
+  bool realm_trusted(const Url& realm) const;
   std::optional<std::string> authorization_for(const std::string& repository);
 };
 
@@ -507,6 +509,18 @@ asio::awaitable<void> drain(Reply& reply) {
 
 }  // namespace
 
+// The upstream's credentials go to a token realm only on the upstream's own host or on one the
+// configuration names: a challenge is the upstream's word, and a compromised or hostile upstream
+// must not be able to point them at a host of its choosing.
+bool Client::Impl::realm_trusted(const Url& realm) const {
+  if (realm.host == base.host)
+    return true;
+  if (base.host == "registry-1.docker.io" && realm.host == "auth.docker.io")
+    return true;
+  return std::find(endpoint.token_hosts.begin(), endpoint.token_hosts.end(), realm.host) !=
+         endpoint.token_hosts.end();
+}
+
 asio::awaitable<Result<Token>> Client::Impl::fetch_token(const Challenge& ch,
                                                          const std::string& repository) {
   const std::string realm = ch.param("realm");
@@ -530,7 +544,7 @@ asio::awaitable<Result<Token>> Client::Impl::fetch_token(const Challenge& ch,
   if (!query.empty())
     url->target += (url->target.find('?') == std::string::npos ? "?" : "&") + query;
   std::optional<std::string> authz;
-  if (!endpoint.username.empty())
+  if (!endpoint.username.empty() && realm_trusted(*url))
     authz = basic_authorization(endpoint.username, endpoint.password);
   const std::string method = "GET";
   const Headers headers = {{"accept", "application/json"}};

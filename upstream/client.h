@@ -46,7 +46,11 @@ struct Endpoint {
   std::string url;       // "https://registry-1.docker.io" or "http://127.0.0.1:5001" (no path)
   std::string username;  // basic credentials (also sent to the token realm); empty: none
   std::string password;
-  std::string ca_file;    // PEM bundle to verify the upstream with; empty: the system's
+  std::string ca_file;  // PEM bundle to verify the upstream with; empty: the system's
+  // Hosts besides the upstream's own to which its credentials may go as a bearer token realm
+  // (Docker Hub's auth.docker.io is trusted for registry-1.docker.io without being named). A
+  // challenge naming any other realm host gets an anonymous token request.
+  std::vector<std::string> token_hosts;
   bool insecure = false;  // do not verify the upstream's certificate
   std::chrono::nanoseconds revalidate = std::chrono::minutes(1);  // tag revalidation interval
 };

@@ -1,8 +1,10 @@
 #include "storage/content/filter.h"
 
+#include <re2/re2.h>
+
 #include <charconv>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string_view>
 
 namespace cairn::content {
@@ -17,12 +19,14 @@ struct Term {
   std::string label_key;  // for Field::label
   Op op = Op::present;
   std::string value;
-  std::optional<int64_t> size_value;  // for size == / !=
-  std::optional<std::regex> re;       // for ~=
+  std::optional<int64_t> size_value;   // for size == / !=
+  std::shared_ptr<const re2::RE2> re;  // for ~= (immutable, so shared by copies)
 };
 
-// The longest filter string accepted; keeps std::regex away from pathological inputs.
+// The longest filter string accepted.
 constexpr size_t kMaxFilterSize = 4096;
+// The memory one compiled ~= expression may use (RE2's own default is 8 MiB).
+constexpr int64_t kMaxRegexMemory = 1 << 20;
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -113,12 +117,16 @@ class Parser {
     term.value = std::move(*value);
 
     if (term.op == Op::matches) {
-      // std::regex reports a bad pattern only by throwing; this is the one place it can.
-      try {
-        term.re.emplace(term.value, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return error_at(value_pos, std::string("invalid regular expression: ") + e.what());
-      }
+      // RE2, as containerd's filters use Go's regexp: matching is linear in the value's length
+      // whatever the pattern, so no expression a client sends can make a scan backtrack for
+      // ever ("(a+)+$" against a long value took std::regex exponential time).
+      re2::RE2::Options opts;
+      opts.set_log_errors(false);
+      opts.set_max_mem(kMaxRegexMemory);
+      auto re = std::make_shared<const re2::RE2>(term.value, opts);
+      if (!re->ok())
+        return error_at(value_pos, "invalid regular expression: " + re->error());
+      term.re = std::move(re);
     } else if (term.field == Field::size) {
       int64_t n = 0;
       const char* b = term.value.data();
@@ -228,7 +236,7 @@ bool match_term(const Term& t, const Info& info) {
       // containerd's rule: an absent field differs from every value.
       return !present || value != t.value;
     case Op::matches:
-      return present && std::regex_search(value, *t.re);
+      return present && re2::RE2::PartialMatch(value, *t.re);
   }
   return false;
 }

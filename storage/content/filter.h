@@ -5,7 +5,8 @@
 //   filter     ::= fieldpath [op value]          -- without op: the field is present
 //   fieldpath  ::= field ("." field)*            -- "digest", "size", "labels.<key>"
 //   field      ::= name | quoted                 -- quoted: "..." with \" and \\ escapes
-//   op         ::= "==" | "!=" | "~="            -- "~=" is an ECMAScript regex search
+//   op         ::= "==" | "!=" | "~="            -- "~=" is a regex search (RE2 syntax, as
+//                                                   Go's regexp in containerd)
 //   value      ::= name | quoted
 // Several filter strings passed together are ORed, as containerd does.
 //   digest==sha256:…   labels."k"==v   labels.k   labels."a.b"!=x   labels.k~=^v[0-9]+$

@@ -9,7 +9,8 @@
 
 namespace cairn::content {
 
-// Checks every label's key plus value against kMaxLabelSize and that keys are non-empty.
+// Checks every label's key plus value against kMaxLabelSize, all of them together against
+// kMaxLabelsSize, that keys are non-empty without control characters, and values without NUL.
 // Errors: invalid_argument.
 Result<void> validate_labels(const Labels& labels);
 

@@ -32,8 +32,10 @@ namespace cairn::content {
 
 using Labels = std::map<std::string, std::string, std::less<>>;
 
-// The largest key plus value a single label may have, in bytes.
+// The largest key plus value a single label may have, in bytes (containerd's bound).
 inline constexpr size_t kMaxLabelSize = 4096;
+// The most bytes (keys plus values) all labels of one object may have together.
+inline constexpr size_t kMaxLabelsSize = 64 * 1024;
 
 // What is known of a committed blob.
 struct Info {

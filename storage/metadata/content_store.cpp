@@ -7,6 +7,9 @@
 #include "storage/metadata/names.h"
 #include "storage/metadata/records.h"
 
+#include <leveldb/iterator.h>
+
+#include <algorithm>
 #include <mutex>
 
 namespace cairn::metadata {
@@ -344,6 +347,42 @@ Result<std::optional<Timestamp>> ContentStore::ingest_expiry(const Scope& scope,
   if (!rec)
     return rec.error();
   return rec->expire_at;
+}
+
+Result<size_t> ContentStore::count_ingests(std::string_view ns, size_t limit) const {
+  size_t n = 0;
+  auto count_in = [&](std::string_view one) {
+    return db_.scan(keys::ingest_prefix(one), {},
+                    [&](std::string_view, std::string_view) { return ++n < limit; });
+  };
+  if (limit == 0)
+    return size_t{0};
+  if (!ns.empty()) {
+    if (auto r = validate_repository_name(ns); !r)
+      return r.error();
+    if (auto r = count_in(ns); !r)
+      return r.error();
+    return std::min(n, limit);
+  }
+  // Every namespace: from the first key of each, count its ingests, then seek past it.
+  const std::string prefix = keys::schema_prefix();
+  auto it = db_.new_iterator();
+  it->Seek(prefix);
+  while (it->Valid() && n < limit) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(prefix))
+      break;
+    auto one = keys::namespace_of(key);
+    if (!one)
+      return fail(Errc::internal, "malformed metadata key");
+    std::string name(*one);
+    if (auto r = count_in(name); !r)
+      return r.error();
+    it->Seek(keys::namespace_end(name));
+  }
+  if (!it->status().ok())
+    return fail(Errc::io, "count ingests: " + it->status().ToString());
+  return std::min(n, limit);
 }
 
 Result<std::vector<content::Status>> ContentStore::list_statuses(const Scope& scope) {

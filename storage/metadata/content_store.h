@@ -112,6 +112,11 @@ class ContentStore {
   // Errors: invalid_argument, io, internal.
   Result<std::vector<content::Status>> list_statuses(const Scope& scope);
 
+  // How many ingest records namespace `ns` holds, or every namespace together when `ns` is
+  // empty; counting stops at `limit` (so the cost is bounded by it plus, for all namespaces,
+  // one seek per namespace). Errors: invalid_argument (bad name), io, internal.
+  Result<size_t> count_ingests(std::string_view ns, size_t limit) const;
+
   // Aborts ingest `ref`: its bytes and its record. Errors: not_found, unavailable (a writer
   // holds it), invalid_argument, io.
   Result<void> abort(const Scope& scope, std::string_view ref);

@@ -17,7 +17,7 @@ std::string_view view(const leveldb::Slice& s) {
 
 }  // namespace
 
-Result<NamePage> NamespaceStore::list(std::string_view last, size_t n) const {
+Result<NamePage> NamespaceStore::list(std::string_view last, size_t n, Holding holding) const {
   if (!last.empty()) {
     if (auto r = validate_repository_name(last); !r)
       return r.error();
@@ -34,11 +34,21 @@ Result<NamePage> NamespaceStore::list(std::string_view last, size_t n) const {
     auto ns = keys::namespace_of(key);
     if (!ns)
       return fail(Errc::internal, "malformed metadata key");
+    std::string name(*ns);
+    if (holding == Holding::content) {
+      auto holds = holds_content(name);
+      if (!holds)
+        return holds.error();
+      if (!*holds) {
+        it->Seek(keys::namespace_end(name));
+        continue;
+      }
+    }
     if (n != kNoLimit && page.names.size() == n) {
       page.more = true;
       break;
     }
-    page.names.emplace_back(*ns);
+    page.names.push_back(std::move(name));
     it->Seek(keys::namespace_end(page.names.back()));
   }
   if (!it->status().ok())
@@ -57,6 +67,24 @@ Result<bool> NamespaceStore::exists(std::string_view ns) const {
   if (!r)
     return r.error();
   return found;
+}
+
+Result<bool> NamespaceStore::holds_content(std::string_view ns) const {
+  if (auto r = validate_repository_name(ns); !r)
+    return r.error();
+  for (const std::string& prefix :
+       {keys::blob_prefix(ns), keys::manifest_prefix(ns), keys::tag_prefix(ns)}) {
+    bool found = false;
+    auto r = db_.scan(prefix, {}, [&](std::string_view, std::string_view) {
+      found = true;
+      return false;
+    });
+    if (!r)
+      return r.error();
+    if (found)
+      return true;
+  }
+  return false;
 }
 
 Result<content::Labels> NamespaceStore::labels(std::string_view ns) const {

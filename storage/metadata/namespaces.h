@@ -23,12 +23,21 @@ class NamespaceStore {
  public:
   explicit NamespaceStore(Database& db) : db_(db) {}
 
+  // Which namespaces a listing names: every one, or only those holding content (a blob, manifest
+  // or tag record: what the OCI catalog calls a repository; an upload in progress, a lease or
+  // labels alone do not make one).
+  enum class Holding { anything, content };
+
   // Up to `n` namespace names (kNoLimit: all) greater than `last` (empty: from the start), in
-  // lexical order. Errors: invalid_argument (`last` is not a repository name), io.
-  Result<NamePage> list(std::string_view last = {}, size_t n = kNoLimit) const;
+  // lexical order. With Holding::content a namespace costs up to three more seeks.
+  // Errors: invalid_argument (`last` is not a repository name), io.
+  Result<NamePage> list(std::string_view last = {}, size_t n = kNoLimit,
+                        Holding holding = Holding::anything) const;
 
   // Whether `ns` holds any key. Errors: invalid_argument (bad name), io.
   Result<bool> exists(std::string_view ns) const;
+  // Whether `ns` holds a blob, manifest or tag record. Errors: invalid_argument, io.
+  Result<bool> holds_content(std::string_view ns) const;
 
   // The labels of `ns` (empty when it has none). Errors: not_found (no such namespace),
   // invalid_argument, io, internal (corrupt record).

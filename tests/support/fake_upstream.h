@@ -49,6 +49,7 @@ struct FakeUpstreamOptions {
   std::string token_user;  // non-empty: /token demands these basic credentials
   std::string token_password;
   int expires_in = 300;    // seconds, in the token answer
+  std::string realm_host;  // non-empty: the challenge's realm names this host (same port)
   std::string forward_to;  // non-empty: a registry URL to forward authorised GET/HEAD to
   upstream::Endpoint forward_endpoint;  // its trust and credentials (url set from forward_to)
 };
@@ -221,7 +222,10 @@ class FakeUpstream {
       server::Response res;
       res.status = 401;
       std::string repo = repo_of(req.path);
-      std::string challenge = "Bearer realm=\"" + url() + "/token\",service=\"fake\"";
+      std::string realm = options_.realm_host.empty()
+                              ? url()
+                              : "http://" + options_.realm_host + ":" + std::to_string(port());
+      std::string challenge = "Bearer realm=\"" + realm + "/token\",service=\"fake\"";
       if (!repo.empty())
         challenge += ",scope=\"repository:" + repo + ":pull\"";
       res.set("www-authenticate", challenge);

@@ -389,6 +389,35 @@ TEST(UpstreamFakeClient, BearerTokenWithBasicCredentialsAtTheRealm) {
   EXPECT_EQ(seen.back().authorization, "Bearer tok-1");
 }
 
+// A challenge is the upstream's word: its realm may name any host. The upstream's credentials go
+// only to its own host or to one the configuration names; elsewhere the token is asked for
+// anonymously (here refused, since this realm wants credentials).
+TEST(UpstreamFakeClient, CredentialsGoOnlyToTrustedRealmHosts) {
+  FakeUpstream fake(FakeUpstreamOptions{.require_token = true,
+                                        .token_user = "bob",
+                                        .token_password = "pw",
+                                        .realm_host = "localhost"});
+  std::string blob = fake.add_blob("lib/r", "trusted realm");
+  asio::io_context ioc;
+  auto e = endpoint(fake.url());
+  e.username = "bob";
+  e.password = "pw";
+  {
+    Client client(e);
+    auto got = request(ioc, client, "GET", "/v2/lib/r/blobs/" + blob, "lib/r");
+    EXPECT_NE(got.error.find(": 401"), std::string::npos) << got.error;
+    for (const auto& s : fake.seen())
+      EXPECT_EQ(s.authorization.find("Basic"), std::string::npos) << s.path;
+  }
+  e.token_hosts = {"localhost"};
+  Client client(e);
+  auto got = request(ioc, client, "GET", "/v2/lib/r/blobs/" + blob, "lib/r");
+  EXPECT_EQ(got.body, "trusted realm") << got.error;
+  auto seen = fake.seen();
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[seen.size() - 2].authorization, upstream::basic_authorization("bob", "pw"));
+}
+
 TEST(UpstreamFakeClient, BearerFrontForARealRegistry) {
   UpstreamRegistry reg;
   std::string manifest = reg.push_image("front/img", "latest", {"front layer"});

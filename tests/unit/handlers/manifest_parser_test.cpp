@@ -25,8 +25,32 @@ TEST(ManifestParser, OciImageManifest) {
   ASSERT_EQ(m->children.size(), 2u);
   EXPECT_EQ(m->children[0].kind, metadata::ChildKind::config);
   EXPECT_EQ(m->children[1].kind, metadata::ChildKind::layer);
-  EXPECT_EQ(m->required.size(), 2u);
+  ASSERT_EQ(m->required.size(), 2u);
+  EXPECT_EQ(m->required[0].size, 10);  // the descriptors' sizes, checked against the store
+  EXPECT_EQ(m->required[1].size, 20);
   EXPECT_EQ(m->artifact_type, "application/vnd.oci.image.config.v1+json");
+}
+
+TEST(ManifestParser, IndexEntriesAndNestingAreBounded) {
+  std::string entries;
+  for (int i = 0; i < 4; ++i) {
+    entries += std::string(i ? "," : "") +
+               R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kD1 +
+               R"(","size":5})";
+  }
+  std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",)"
+                      R"("manifests":[)" +
+                      entries + "]}";
+  EXPECT_TRUE(parse_manifest(index, "", 4));
+  auto m = parse_manifest(index, "", 3);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().detail.find("at most 3 manifests"), std::string::npos) << m.error().detail;
+  std::string deep =
+      image(R"("mediaType":"application/vnd.oci.image.manifest.v1+json",)",
+            R"(,"annotations":{"a":)" + std::string(100, '[') + "1" + std::string(100, ']') + "}");
+  m = parse_manifest(deep, "");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().detail.find("nested levels"), std::string::npos) << m.error().detail;
 }
 
 TEST(ManifestParser, MediaTypeFromBodyOrShape) {

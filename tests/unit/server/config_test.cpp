@@ -104,7 +104,7 @@ TEST(Config, UpstreamsFromTheFile) {
   auto path = dir / "cairn.json";
   std::ofstream(path) << R"({"upstreams": [
       {"host": "ghcr.io", "url": "https://ghcr.io", "username": "u", "password": "p",
-       "ca-file": "/etc/ca.pem", "revalidate": "5m"},
+       "ca-file": "/etc/ca.pem", "revalidate": "5m", "token-hosts": ["auth.ghcr.test"]},
       {"host": "lab.test", "url": "https://lab.test:8443", "insecure": true}],
     "default-upstream": "ghcr.io", "cache-max-bytes": "100MiB"})";
   Config c;
@@ -115,7 +115,9 @@ TEST(Config, UpstreamsFromTheFile) {
   EXPECT_EQ(c.upstreams[0].password, "p");
   EXPECT_EQ(c.upstreams[0].ca_file, "/etc/ca.pem");
   EXPECT_EQ(c.upstreams[0].revalidate, std::chrono::minutes(5));
+  EXPECT_EQ(c.upstreams[0].token_hosts, (std::vector<std::string>{"auth.ghcr.test"}));
   EXPECT_TRUE(c.upstreams[1].insecure);
+  EXPECT_TRUE(c.upstreams[1].token_hosts.empty());
   EXPECT_EQ(c.default_upstream, "ghcr.io");
   EXPECT_EQ(c.cache_max_bytes, 100ull << 20);
 }
@@ -163,6 +165,28 @@ TEST(Config, Durations) {
     EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
   }
   EXPECT_EQ(parse_duration("876000h"), std::chrono::hours(876000));  // 100 years: the limit
+}
+
+TEST(Config, ClientLimits) {
+  Config c;
+  EXPECT_EQ(c.max_manifest_bytes, 4u << 20);
+  std::string err;
+  ASSERT_TRUE(parse_serve_args(
+      {"--max-manifest-bytes", "1M", "--max-uploads", "50", "--max-uploads-per-repository", "0"}, c,
+      err))
+      << err;
+  EXPECT_EQ(c.max_manifest_bytes, 1u << 20);
+  EXPECT_EQ(c.max_uploads, 50u);
+  EXPECT_EQ(c.max_uploads_per_repository, 0u);
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--max-manifest-bytes", "0"},
+                                             {"--max-manifest-bytes", "2G"},
+                                             {"--max-uploads", "-1"},
+                                             {"--max-uploads-per-repository", "x"}}) {
+    Config bad;
+    EXPECT_FALSE(parse_serve_args(args, bad, err)) << args[0] << " " << args[1];
+    EXPECT_NE(err.find(args[0]), std::string::npos) << err;
+  }
 }
 
 }  // namespace

@@ -127,5 +127,27 @@ TEST(Filter, EmptyMatchesAll) {
   EXPECT_FALSE(moved.match(sample()));
 }
 
+// A pattern that makes a backtracking matcher take exponential time ("(a+)+$" against 40 'a's
+// and a '!': 2^40 ways to split the run). std::regex never finished (a probe held every core
+// with 8 such requests); RE2 matches in time linear in the value, so the answer is immediate.
+TEST(Filter, CatastrophicPatternIsLinear) {
+  std::vector<std::string> filters = {"labels.x~=\"(a+)+$\""};
+  auto f = Filter::parse(filters);
+  ASSERT_TRUE(f.has_value()) << f.error().detail;
+  Info info;
+  info.labels = {{"x", std::string(40, 'a') + "!"}};
+  EXPECT_FALSE(f->match(info));
+  info.labels = {{"x", std::string(40, 'a')}};
+  EXPECT_TRUE(f->match(info));
+}
+
+// Go's regexp syntax (RE2): no backreferences, which are what makes matching non-linear.
+TEST(Filter, BackreferencesAreRefused) {
+  std::vector<std::string> filters = {"labels.x~=\"(a)\\\\1\""};
+  auto f = Filter::parse(filters);
+  ASSERT_FALSE(f.has_value());
+  EXPECT_NE(f.error().detail.find("invalid regular expression"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cairn::content
