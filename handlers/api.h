@@ -17,6 +17,7 @@ namespace cairn::handlers {
 
 class UploadLimits;
 class UploadSessions;
+class Auth;
 
 struct ApiOptions {
   // The largest manifest a PUT may send (larger: 413 SIZE_INVALID).
@@ -46,6 +47,7 @@ struct Api {
   UploadLimits& upload_limits;
   ApiOptions options;
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
+  Auth* auth = nullptr;           // authentication and access policy; null when auth is off
 };
 
 }  // namespace cairn::handlers

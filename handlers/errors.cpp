@@ -40,6 +40,16 @@ constexpr Mapping kTable[] = {
     {Errc::internal, Resource::other, 500, "UNKNOWN"},
 };
 
+// Access errors come from the guard, not from storage: code → status.
+struct AccessMapping {
+  std::string_view code;
+  unsigned status;
+};
+constexpr AccessMapping kAccessTable[] = {
+    {"UNAUTHORIZED", 401},
+    {"DENIED", 403},
+};
+
 }  // namespace
 
 server::Response oci_error(unsigned status, std::string_view code, std::string_view message) {
@@ -59,6 +69,14 @@ server::Response from_error(const Error& error, Resource resource) {
     }
   }
   return oci_error(500, "UNKNOWN", "internal error");
+}
+
+server::Response access_error(std::string_view code, std::string_view message) {
+  for (const AccessMapping& m : kAccessTable) {
+    if (m.code == code)
+      return oci_error(m.status, m.code, message);
+  }
+  return oci_error(403, "DENIED", message);
 }
 
 server::Response route_not_found(const server::Request&) {

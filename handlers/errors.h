@@ -23,6 +23,10 @@ server::Response oci_error(unsigned status, std::string_view code, std::string_v
 // The OCI error for a storage error, by (error code, resource).
 server::Response from_error(const Error& error, Resource resource);
 
+// The access errors of the guard (handlers/auth.h), by code: "UNAUTHORIZED" (401: no valid
+// credentials) or "DENIED" (403: authenticated, not allowed). Statuses come from the table.
+server::Response access_error(std::string_view code, std::string_view message);
+
 // 404 for a path that no route matches.
 server::Response route_not_found(const server::Request& req);
 // 405 for a known path with a method it does not take.

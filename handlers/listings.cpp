@@ -1,5 +1,6 @@
 #include "handlers/listings.h"
 
+#include "handlers/auth.h"
 #include "handlers/errors.h"
 #include "handlers/params.h"
 #include "storage/metadata/names.h"
@@ -63,11 +64,30 @@ boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
     co_return oci_error(400, "NAME_INVALID",
                         "last is not a valid repository name: " + paging_->last);
   }
-  // Only namespaces holding content: a bare upload or a lease makes no repository.
+  // Only namespaces holding content (a bare upload or a lease makes no repository) and, with
+  // authentication on, only those the caller may pull (handlers/auth.h), n of them per page.
+  constexpr auto kHolding = metadata::NamespaceStore::Holding::content;
   co_return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
-                 [&](std::string_view last, size_t n) {
-                   return api.storage.namespaces().list(last, n,
-                                                        metadata::NamespaceStore::Holding::content);
+                 [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
+                   if (api.auth == nullptr)
+                     return api.storage.namespaces().list(last, n, kHolding);
+                   metadata::NamePage out;
+                   std::string after(last);
+                   while (true) {
+                     auto listed = api.storage.namespaces().list(after, n, kHolding);
+                     if (!listed)
+                       return listed.error();
+                     for (auto& repo : listed->names) {
+                       const bool room = n == metadata::kNoLimit || out.names.size() < n;
+                       if (room && may_list(api, req, repo))
+                         out.names.push_back(repo);
+                     }
+                     const bool full = n != metadata::kNoLimit && out.names.size() >= n;
+                     out.more = listed->more || full;
+                     if (!listed->more || listed->names.empty() || full)
+                       return out;
+                     after = listed->names.back();
+                   }
                  });
 }
 

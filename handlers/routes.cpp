@@ -1,5 +1,6 @@
 #include "handlers/routes.h"
 
+#include "handlers/auth.h"
 #include "handlers/base.h"
 #include "handlers/blobs.h"
 #include "handlers/content.h"
@@ -15,6 +16,7 @@
 namespace cairn::handlers {
 namespace {
 
+using server::Access;
 using server::Request;
 using server::Response;
 using ApiHandler = boost::asio::awaitable<Response> (*)(Api&, Request&);
@@ -23,48 +25,64 @@ using ApiHandler = boost::asio::awaitable<Response> (*)(Api&, Request&);
 
 void add_routes(server::Router& router, Api& api) {
   auto bind = [&api](ApiHandler h) { return [&api, h](Request& req) { return h(api, req); }; };
+  // Each route declares what it requires (server::Access): the guard (handlers/auth.h) checks
+  // it before the handler runs. pull: reads; push: writes (uploads, manifests, labels, leases);
+  // remove: DELETE of blobs and manifests; admin: /_admin; open: no credentials needed.
   // Order matters only where patterns overlap: the more specific first.
-  router.add("GET", "/v2/", api_version);
-  router.add("HEAD", "/v2/", api_version);
-  router.add("GET", "/healthz", healthz);
+  router.add("GET", "/v2/", Access::pull, api_version);
+  router.add("HEAD", "/v2/", Access::pull, api_version);
+  router.add("GET", "/healthz", Access::open, healthz);
+  // The token endpoint of the Docker token protocol: GET with Basic credentials (or none),
+  // POST with a form (containerd).
+  router.add("GET", "/_token", Access::open, bind(issue_token));
+  router.add("POST", "/_token", Access::open, bind(issue_token));
 
-  router.add("GET", "/v2/_catalog", bind(list_repositories));
+  router.add("GET", "/v2/_catalog", Access::pull, bind(list_repositories));
 
   // Extensions: their fixed words start with '_', which no repository name component can, so
   // they never shadow an OCI route (listed first all the same).
-  router.add("GET", "/v2/{name...}/_content/blobs", bind(list_blob_infos));
-  router.add("GET", "/v2/{name...}/_content/blobs/{digest}", bind(get_blob_info));
-  router.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", bind(patch_blob_info));
-  router.add("GET", "/v2/{name...}/_content/ingests", bind(list_ingests));
-  router.add("GET", "/v2/{name...}/_content/ingests/{ref}", bind(get_ingest));
-  router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", bind(cancel_upload));
-  router.add("GET", "/v2/{name...}/_labels", bind(get_namespace_labels));
-  router.add("PATCH", "/v2/{name...}/_labels", bind(patch_namespace_labels));
-  router.add("POST", "/v2/{name...}/_leases", bind(create_lease));
-  router.add("GET", "/v2/{name...}/_leases", bind(list_leases));
-  router.add("GET", "/v2/{name...}/_leases/{id}", bind(get_lease));
-  router.add("DELETE", "/v2/{name...}/_leases/{id}", bind(delete_lease));
-  router.add("GET", "/v2/{name...}/_leases/{id}/resources", bind(list_lease_resources));
-  router.add("POST", "/v2/{name...}/_leases/{id}/resources", bind(add_lease_resource));
-  router.add("DELETE", "/v2/{name...}/_leases/{id}/resources", bind(remove_lease_resource));
-  router.add("POST", "/_admin/gc", bind(run_gc));
-  router.add("GET", "/_admin/gc", bind(last_gc));
-  router.add("GET", "/_admin/cache", bind(cache_figures));
+  router.add("GET", "/v2/{name...}/_content/blobs", Access::pull, bind(list_blob_infos));
+  router.add("GET", "/v2/{name...}/_content/blobs/{digest}", Access::pull, bind(get_blob_info));
+  router.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", Access::push, bind(patch_blob_info));
+  router.add("GET", "/v2/{name...}/_content/ingests", Access::pull, bind(list_ingests));
+  router.add("GET", "/v2/{name...}/_content/ingests/{ref}", Access::pull, bind(get_ingest));
+  router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", Access::push, bind(cancel_upload));
+  router.add("GET", "/v2/{name...}/_labels", Access::pull, bind(get_namespace_labels));
+  router.add("PATCH", "/v2/{name...}/_labels", Access::push, bind(patch_namespace_labels));
+  router.add("POST", "/v2/{name...}/_leases", Access::push, bind(create_lease));
+  router.add("GET", "/v2/{name...}/_leases", Access::pull, bind(list_leases));
+  router.add("GET", "/v2/{name...}/_leases/{id}", Access::pull, bind(get_lease));
+  router.add("DELETE", "/v2/{name...}/_leases/{id}", Access::push, bind(delete_lease));
+  router.add("GET", "/v2/{name...}/_leases/{id}/resources", Access::pull,
+             bind(list_lease_resources));
+  router.add("POST", "/v2/{name...}/_leases/{id}/resources", Access::push,
+             bind(add_lease_resource));
+  router.add("DELETE", "/v2/{name...}/_leases/{id}/resources", Access::push,
+             bind(remove_lease_resource));
+  router.add("POST", "/_admin/gc", Access::admin, bind(run_gc));
+  router.add("GET", "/_admin/gc", Access::admin, bind(last_gc));
+  router.add("GET", "/_admin/cache", Access::admin, bind(cache_figures));
 
-  router.add("POST", "/v2/{name...}/blobs/uploads/", bind(start_upload));
-  router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", bind(upload_progress));
-  router.add("PATCH", "/v2/{name...}/blobs/uploads/{ref}", bind(patch_upload));
-  router.add("PUT", "/v2/{name...}/blobs/uploads/{ref}", bind(finish_upload));
-  router.add("DELETE", "/v2/{name...}/blobs/uploads/{ref}", bind(cancel_upload));
-  router.add("GET", "/v2/{name...}/blobs/{digest}", bind(get_blob));
-  router.add("HEAD", "/v2/{name...}/blobs/{digest}", bind(get_blob));
-  router.add("DELETE", "/v2/{name...}/blobs/{digest}", bind(delete_blob));
-  router.add("PUT", "/v2/{name...}/manifests/{reference}", bind(put_manifest));
-  router.add("GET", "/v2/{name...}/manifests/{reference}", bind(get_manifest));
-  router.add("HEAD", "/v2/{name...}/manifests/{reference}", bind(get_manifest));
-  router.add("DELETE", "/v2/{name...}/manifests/{reference}", bind(delete_manifest));
-  router.add("GET", "/v2/{name...}/tags/list", bind(list_tags));
-  router.add("GET", "/v2/{name...}/referrers/{digest}", bind(list_referrers));
+  router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push, bind(start_upload));
+  router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(upload_progress));
+  router.add("PATCH", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(patch_upload));
+  router.add("PUT", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(finish_upload));
+  router.add("DELETE", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(cancel_upload));
+  router.add("GET", "/v2/{name...}/blobs/{digest}", Access::pull, bind(get_blob));
+  router.add("HEAD", "/v2/{name...}/blobs/{digest}", Access::pull, bind(get_blob));
+  router.add("DELETE", "/v2/{name...}/blobs/{digest}", Access::remove, bind(delete_blob));
+  router.add("PUT", "/v2/{name...}/manifests/{reference}", Access::push, bind(put_manifest));
+  router.add("GET", "/v2/{name...}/manifests/{reference}", Access::pull, bind(get_manifest));
+  router.add("HEAD", "/v2/{name...}/manifests/{reference}", Access::pull, bind(get_manifest));
+  router.add("DELETE", "/v2/{name...}/manifests/{reference}", Access::remove,
+             bind(delete_manifest));
+  router.add("GET", "/v2/{name...}/tags/list", Access::pull, bind(list_tags));
+  router.add("GET", "/v2/{name...}/referrers/{digest}", Access::pull, bind(list_referrers));
+
+  if (api.auth != nullptr) {
+    router.set_guard(
+        [&api](Request& req, Access access) { return api.auth->guard(api.offload, req, access); });
+  }
 
   router.set_not_found(
       [](Request& req) -> boost::asio::awaitable<Response> { co_return route_not_found(req); });

@@ -18,6 +18,8 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
                                      options.api.max_uploads, s->storage_->clock());
   s->api_ = std::make_unique<Api>(
       Api{*s->storage_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
+  s->auth_ = std::move(options.auth);
+  s->api_->auth = s->auth_.get();
   if (!options.cache.upstreams.empty()) {
     s->cache_ =
         std::make_unique<proxy::Cache>(*s->storage_, *s->offload_, std::move(options.cache));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/auth.h"
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
 #include "proxy/cache.h"
@@ -23,6 +24,7 @@ struct ServiceOptions {
   size_t offload_threads = 4;
   bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
   proxy::CacheOptions cache;       // no upstreams: no pull-through cache
+  std::shared_ptr<Auth> auth;      // null: auth off (anyone may do anything)
 };
 
 class Service {
@@ -45,6 +47,7 @@ class Service {
   std::unique_ptr<server::Offloader> offload_;
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;
+  std::shared_ptr<Auth> auth_;
   std::unique_ptr<Api> api_;
   server::Router router_;
 };

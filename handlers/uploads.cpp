@@ -1,5 +1,6 @@
 #include "handlers/uploads.h"
 
+#include "handlers/auth.h"
 #include "handlers/body.h"
 #include "handlers/errors.h"
 #include "handlers/params.h"
@@ -164,19 +165,25 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
     if (!from.empty() && !metadata::is_valid_repository_name(from)) {
       co_return oci_error(400, "NAME_INVALID", "invalid repository name in from");
     }
-    auto mounted = co_await api.offload.run(
-        [&] { return api.storage.content().mount(*scope, **mount, from); });
-    if (mounted) {
-      co_await discard_body(req);
-      co_return blob_created(*name, **mount);
+    // Access (handlers/auth.h): pull on `from`; a blob the caller may not pull is never
+    // mounted: the upload falls back to a session that demands the bytes.
+    if (co_await may_mount(api, req, **mount, from)) {
+      auto mounted = co_await api.offload.run(
+          [&] { return api.storage.content().mount(*scope, **mount, from); });
+      if (mounted) {
+        co_await discard_body(req);
+        co_return blob_created(*name, **mount);
+      }
+      if (mounted.error() != Errc::not_found)
+        co_return from_error(mounted.error(), Resource::blob);
     }
-    if (mounted.error() != Errc::not_found)
-      co_return from_error(mounted.error(), Resource::blob);
     // Not mountable: fall back to a plain upload session, as the spec asks.
   }
 
   std::string id = new_upload_id();
-  content::WriterOptions opts{id, 0, *digest};
+  // The expected digest lets storage link a blob it knows elsewhere without its bytes: only
+  // for a caller who may see every blob (handlers/auth.h); others have their bytes checked.
+  content::WriterOptions opts{id, 0, may_share_blobs(api, req) ? *digest : std::nullopt};
   if (*digest && req.content_length)
     opts.total = static_cast<int64_t>(*req.content_length);
   std::string refused;

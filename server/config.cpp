@@ -227,6 +227,20 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (value.empty())
       return "--" + key + " needs a file";
     (key == "tls-cert" ? c.tls_cert : key == "tls-key" ? c.tls_key : c.tls_client_ca) = value;
+  } else if (key == "htpasswd" || key == "access-policy" || key == "token-key" ||
+             key == "token-issuer" || key == "token-service" || key == "token-realm" ||
+             key == "token-public-key") {
+    // Authentication and access: files and names, read and checked at start-up.
+    if (value.empty())
+      return "--" + key + " needs a value";
+    std::string Config::*field = key == "htpasswd"        ? &Config::htpasswd
+                                 : key == "access-policy" ? &Config::access_policy
+                                 : key == "token-key"     ? &Config::token_key
+                                 : key == "token-issuer"  ? &Config::token_issuer
+                                 : key == "token-service" ? &Config::token_service
+                                 : key == "token-realm"   ? &Config::token_realm
+                                                          : &Config::token_public_key;
+    c.*field = value;
   } else {
     return "unknown option --" + key;
   }
@@ -383,6 +397,21 @@ TLS (HTTPS on the --listen address; SIGHUP reloads the certificate and key):
                             verify them (mutual TLS); the certificate's CN
                             is the user name; clients without one connect
                             anonymously
+
+Authentication and access (off unless --htpasswd, --access-policy or --token-realm is given):
+  --htpasswd FILE           users and bcrypt hashes, as `htpasswd -B` writes them; clients send
+                            Basic credentials or get a token from /_token
+  --access-policy FILE      JSON rules: who may pull, push, delete where, and the admins (see
+                            the README); without it every user in --htpasswd may do everything
+                            and anonymous callers nothing
+  --token-key FILE          the EC P-256 key /_token signs with (ES256); generated and written
+                            there (mode 0600) when the file is absent            [in memory]
+  --token-issuer NAME       the tokens' issuer (iss)                             [cairn]
+  --token-service NAME      the service named in challenges and tokens' aud      [cairn]
+  --token-realm URL         an external token server: challenges send clients there and
+                            cairn only verifies its tokens (needs --token-public-key)
+  --token-public-key FILE   the external token server's keys: PEM public keys, certificates,
+                            or a JWKS document
 
   --config FILE             JSON file with any of the options above
 )";

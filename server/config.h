@@ -41,6 +41,16 @@ struct Config {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+
+  // Authentication and access (handlers/auth.h). Auth is on with any of htpasswd,
+  // access_policy, token_realm/token_public_key.
+  std::string htpasswd;          // --htpasswd FILE: bcrypt users
+  std::string access_policy;     // --access-policy FILE: JSON rules
+  std::string token_key;         // --token-key FILE: ES256 signing key (created when absent)
+  std::string token_issuer;      // --token-issuer NAME ("" → "cairn")
+  std::string token_service;     // --token-service NAME ("" → "cairn")
+  std::string token_realm;       // --token-realm URL: an external token server
+  std::string token_public_key;  // --token-public-key FILE: its keys (PEM or JWKS)
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",

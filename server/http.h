@@ -39,6 +39,13 @@ class BodyReader {
   virtual uint64_t consumed() const = 0;
 };
 
+// What the router's guard established about the caller (see Router::set_guard). server/ only
+// carries it; the guard's owner defines and reads it (handlers/auth.h).
+class Caller {
+ public:
+  virtual ~Caller() = default;
+};
+
 struct Request {
   std::string method;                      // "GET", "HEAD", ...
   std::string target;                      // as sent: path and query
@@ -51,6 +58,7 @@ struct Request {
   bool tls = false;                        // arrived over TLS
   std::string tls_client_user;             // CN of a verified client certificate (mutual TLS)
   BodyReader* body = nullptr;              // never null while a handler runs
+  std::shared_ptr<const Caller> caller;    // set by the router's guard, when there is one
 
   // Path parameters set by the router (e.g. {"name", "library/alpine"}).
   std::vector<std::pair<std::string, std::string>> params;

@@ -19,6 +19,29 @@ int serve(const std::vector<std::string>& args) {
     return 2;
   }
   cairn::handlers::ServiceOptions service_options;
+  // Authentication and access: every file is read and checked now (bad hash kind, bad policy,
+  // unreadable key: exit 2 before serving anything).
+  cairn::handlers::AuthOptions auth_options;
+  auth_options.htpasswd = config.htpasswd;
+  auth_options.policy = config.access_policy;
+  auth_options.token_key = config.token_key;
+  auth_options.token_issuer = config.token_issuer;
+  auth_options.token_service = config.token_service;
+  auth_options.token_realm = config.token_realm;
+  auth_options.token_public_key = config.token_public_key;
+  if (auth_options.enabled()) {
+    auto auth = cairn::handlers::Auth::open(auth_options);
+    if (!auth) {
+      std::cerr << "cairn: " << auth.error().detail << "\n";
+      return 2;
+    }
+    service_options.auth = std::move(*auth);
+  } else if (!config.token_key.empty() || !config.token_issuer.empty() ||
+             !config.token_service.empty()) {
+    std::cerr << "cairn: --token-key, --token-issuer and --token-service need --htpasswd or "
+                 "--access-policy\n";
+    return 2;
+  }
   service_options.root = config.root;
   service_options.storage.sharing = config.content_sharing == "isolated"
                                         ? cairn::metadata::SharingPolicy::isolated

@@ -24,8 +24,24 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string_view pattern, Handler handler) {
-  Route r{std::move(method), std::string(pattern), {}, std::move(handler)};
+std::string_view access_name(Access a) {
+  switch (a) {
+    case Access::open:
+      return "open";
+    case Access::pull:
+      return "pull";
+    case Access::push:
+      return "push";
+    case Access::remove:
+      return "delete";
+    case Access::admin:
+      return "admin";
+  }
+  return "?";
+}
+
+void Router::add(std::string method, std::string_view pattern, Access access, Handler handler) {
+  Route r{std::move(method), std::string(pattern), {}, access, std::move(handler)};
   bool has_rest = false;
   for (std::string_view part : split_path(pattern)) {
     if (part.size() >= 2 && part.front() == '{' && part.back() == '}') {
@@ -106,6 +122,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     owner = &r.pattern;
     if (r.method == method) {
       m.handler = &r.handler;
+      m.access = r.access;
       m.params = std::move(params);
       m.allowed.clear();
       return m;
@@ -121,6 +138,11 @@ boost::asio::awaitable<Response> Router::dispatch(Request& req) const {
   Match m = match(req.method, req.path);
   if (m.handler != nullptr) {
     req.params = std::move(m.params);
+    if (guard_) {
+      std::optional<Response> denied = co_await guard_(req, m.access);
+      if (denied)
+        co_return std::move(*denied);
+    }
     co_return co_await (*m.handler)(req);
   }
   if (!m.allowed.empty()) {
@@ -140,7 +162,7 @@ boost::asio::awaitable<Response> Router::dispatch(Request& req) const {
 std::vector<Router::RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   for (const Route& r : routes_)
-    out.push_back({r.method, r.pattern});
+    out.push_back({r.method, r.pattern, r.access});
   return out;
 }
 

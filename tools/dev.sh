@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libleveldb-dev libre2-dev libssl-dev
           nlohmann-json3-dev libgtest-dev libbenchmark-dev curl skopeo buildah podman
-          containerd docker-registry apache2-utils openssl)
+          containerd docker-registry apache2-utils openssl libcrypt-dev)
 
 install_missing() {
   local missing=() p

@@ -30,6 +30,29 @@ TEST(Config, FlagsBothForms) {
   EXPECT_EQ(c.threads, 3);
 }
 
+TEST(Config, AuthFlagsAndFileKeys) {
+  cairn::testing::TempDir dir;
+  auto file = (dir / "c.json").string();
+  std::ofstream(file) << R"({"htpasswd": "/etc/cairn/users", "access-policy": "/p.json",
+                             "token-service": "registry.example"})";
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args(
+      {"--config", file, "--token-key", "/k.pem", "--token-issuer=me", "--token-realm",
+       "https://auth.example/token", "--token-public-key", "/jwks.json"},
+      c, err))
+      << err;
+  EXPECT_EQ(c.htpasswd, "/etc/cairn/users");
+  EXPECT_EQ(c.access_policy, "/p.json");
+  EXPECT_EQ(c.token_service, "registry.example");
+  EXPECT_EQ(c.token_key, "/k.pem");
+  EXPECT_EQ(c.token_issuer, "me");
+  EXPECT_EQ(c.token_realm, "https://auth.example/token");
+  EXPECT_EQ(c.token_public_key, "/jwks.json");
+  EXPECT_FALSE(parse_serve_args({"--htpasswd="}, c, err));
+  EXPECT_NE(err.find("--htpasswd needs a value"), std::string::npos) << err;
+}
+
 TEST(Config, BadFlagsAreClearErrors) {
   for (std::vector<std::string> args :
        std::vector<std::vector<std::string>>{{"--listen", "nohost"},

@@ -1,6 +1,9 @@
 #include "server/router.h"
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 namespace cairn::server {
 namespace {
@@ -22,10 +25,10 @@ class RouterTest : public ::testing::TestWithParam<Case> {
     for (const char* p : {"/v2/", "/v2/_catalog", "/v2/{name...}/blobs/uploads/",
                           "/v2/{name...}/blobs/uploads/{ref}", "/v2/{name...}/blobs/{digest}",
                           "/v2/{name...}/manifests/{reference}", "/v2/{name...}/tags/list"}) {
-      router_.add("GET", p, noop);
+      router_.add("GET", p, Access::pull, noop);
       patterns_.push_back(p);
     }
-    router_.add("POST", "/v2/{name...}/blobs/uploads/", noop);
+    router_.add("POST", "/v2/{name...}/blobs/uploads/", Access::push, noop);
   }
   Router router_;
   std::vector<std::string> patterns_;
@@ -74,9 +77,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Router, FirstMatchingPatternOwnsThePath) {
   Router r;
-  r.add("GET", "/v2/{name...}/_content/blobs/{digest}", noop);
-  r.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", noop);
-  r.add("DELETE", "/v2/{name...}/blobs/{digest}", noop);
+  r.add("GET", "/v2/{name...}/_content/blobs/{digest}", Access::pull, noop);
+  r.add("PATCH", "/v2/{name...}/_content/blobs/{digest}", Access::pull, noop);
+  r.add("DELETE", "/v2/{name...}/blobs/{digest}", Access::pull, noop);
   // DELETE matches the looser OCI pattern too (name "a/_content"), but the extension owns it.
   auto m = r.match("DELETE", "/v2/a/_content/blobs/sha256:x");
   EXPECT_EQ(m.handler, nullptr);
@@ -86,17 +89,82 @@ TEST(Router, FirstMatchingPatternOwnsThePath) {
 
 TEST(Router, RejectsTwoRestParameters) {
   Router r;
-  EXPECT_THROW(r.add("GET", "/{a...}/x/{b...}", noop), std::invalid_argument);
+  EXPECT_THROW(r.add("GET", "/{a...}/x/{b...}", Access::pull, noop), std::invalid_argument);
 }
 
 TEST(Router, ListsRoutesInOrder) {
   Router r;
-  r.add("GET", "/v2/", noop);
-  r.add("HEAD", "/v2/", noop);
+  r.add("GET", "/v2/", Access::pull, noop);
+  r.add("HEAD", "/v2/", Access::pull, noop);
   auto routes = r.routes();
   ASSERT_EQ(routes.size(), 2u);
   EXPECT_EQ(routes[1].method, "HEAD");
   EXPECT_EQ(routes[1].pattern, "/v2/");
+}
+
+TEST(Router, RoutesCarryTheirAccess) {
+  Router r;
+  r.add("GET", "/v2/{name...}/blobs/{digest}", Access::pull, noop);
+  r.add("DELETE", "/v2/{name...}/blobs/{digest}", Access::remove, noop);
+  r.add("POST", "/_admin/gc", Access::admin, noop);
+  EXPECT_EQ(r.match("DELETE", "/v2/a/blobs/x").access, Access::remove);
+  EXPECT_EQ(r.match("GET", "/v2/a/blobs/x").access, Access::pull);
+  EXPECT_EQ(r.routes()[2].access, Access::admin);
+  EXPECT_EQ(access_name(Access::remove), "delete");
+}
+
+// Runs one request through `r` and returns the response.
+Response run_dispatch(const Router& r, Request& req) {
+  boost::asio::io_context io;
+  Response out;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { out = co_await r.dispatch(req); },
+      boost::asio::detached);
+  io.run();
+  return out;
+}
+
+TEST(Router, GuardRunsAfterMatchingAndBeforeTheHandler) {
+  Router r;
+  int handled = 0;
+  r.add("PUT", "/v2/{name...}/manifests/{reference}", Access::push,
+        [&](Request&) -> boost::asio::awaitable<Response> {
+          ++handled;
+          co_return Response{};
+        });
+  std::vector<std::pair<std::string, Access>> seen;
+  r.set_guard([&](Request& req, Access a) -> boost::asio::awaitable<std::optional<Response>> {
+    seen.emplace_back(std::string(req.param("name")), a);
+    if (req.param("name") == "locked") {
+      Response no;
+      no.status = 403;
+      co_return no;
+    }
+    co_return std::nullopt;
+  });
+  r.set_not_found([](Request&) -> boost::asio::awaitable<Response> {
+    Response res;
+    res.status = 404;
+    co_return res;
+  });
+  auto request = [](std::string method, std::string path) {
+    Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    return req;
+  };
+  Request ok = request("PUT", "/v2/team/app/manifests/v1");
+  EXPECT_EQ(run_dispatch(r, ok).status, 200u);
+  EXPECT_EQ(handled, 1);
+  Request locked = request("PUT", "/v2/locked/manifests/v1");
+  EXPECT_EQ(run_dispatch(r, locked).status, 403u);
+  EXPECT_EQ(handled, 1);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<std::string, Access>{"team/app", Access::push}));
+  // Unmatched paths go to the fallback without the guard.
+  Request none = request("GET", "/nope");
+  EXPECT_EQ(run_dispatch(r, none).status, 404u);
+  EXPECT_EQ(seen.size(), 2u);
 }
 
 TEST(PercentDecode, Cases) {

@@ -1,0 +1,43 @@
+// CredentialCache: the (user, password) pairs verified recently, so that a client sending
+// Basic credentials with every request pays bcrypt once per expiry, not per request. Entries
+// are keyed by SHA-256 of the pair (the password itself is never kept), expire after a short
+// time, and the cache is bounded: when full, expired entries go first, then the oldest.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string_view>
+
+namespace cairn::auth {
+
+class CredentialCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Key = std::array<unsigned char, 32>;
+
+  CredentialCache(size_t capacity = 4096, Clock::duration ttl = std::chrono::seconds(60))
+      : capacity_(capacity), ttl_(ttl) {}
+
+  // SHA-256 of user, a NUL, and password. Pure.
+  static Key key_of(std::string_view user, std::string_view password);
+
+  // True when `key` was remembered less than the expiry ago (at `now`). Thread-safe.
+  bool contains(const Key& key, Clock::time_point now) const;
+  // Remembers `key` as verified at `now`. Thread-safe.
+  void remember(const Key& key, Clock::time_point now);
+
+  size_t size() const;
+
+ private:
+  size_t capacity_;
+  Clock::duration ttl_;
+  mutable std::mutex mu_;
+  std::map<Key, Clock::time_point> expiry_;
+  std::deque<Key> order_;  // insertion order, for eviction
+};
+
+}  // namespace cairn::auth
