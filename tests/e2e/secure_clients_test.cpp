@@ -301,6 +301,34 @@ class SecureClients : public ::testing::Test {
   static std::string certs() { return s_->certs.string(); }
   static std::string ca() { return s_->pki.ca().string(); }
   static const Layout& layout() { return s_->layout; }
+  static std::string access_log() { return read_file(s_->dir / "access.log"); }
+  // Requests to /_token in the access log naming `repository` and `action` (the scope, as sent:
+  // plain or percent-encoded), answered `status`.
+  static size_t token_requests(const std::string& repository, const std::string& action,
+                               unsigned status) {
+    size_t n = 0;
+    std::istringstream in(access_log());
+    for (std::string line; std::getline(in, line);) {
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_object())
+        continue;
+      std::string target = j.value("target", "");
+      for (auto [from, to] : {std::pair{"%3A", ":"},
+                              {"%2F", "/"},
+                              {"%2C", ","},
+                              {"%3a", ":"},
+                              {"%2f", "/"},
+                              {"%2c", ","}}) {
+        for (size_t at; (at = target.find(from)) != std::string::npos;)
+          target.replace(at, 3, to);
+      }
+      n += target.starts_with("/_token") && target.find(repository) != std::string::npos &&
+                   target.find(action) != std::string::npos && j.value("status", 0u) == status
+               ? 1
+               : 0;
+    }
+    return n;
+  }
   static std::string server_log() {
     return "\ncairn:\n" + read_file(s_->dir / "access.log") + read_file(s_->dir / "cairn.log");
   }
@@ -354,6 +382,8 @@ TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
   require_tool("skopeo");
   auto push = skopeo_push("team/app:v1", kAlice);
   ASSERT_EQ(push.status, 0) << push.output << server_log();
+  // skopeo followed the Bearer challenge to /_token, asking for push.
+  EXPECT_GE(token_requests("team/app", "push", 200), 1u) << access_log();
 
   auto inspect = bounded(env() + "skopeo inspect --raw --creds " + kBob + " --cert-dir " + certs() +
                          " docker://" + registry() + "/team/app:v1 | sha256sum | cut -d' ' -f1");
@@ -386,6 +416,7 @@ TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
   auto wrong = skopeo_push("team/app:wrong", "alice:not-her-password");
   EXPECT_NE(wrong.status, 0) << wrong.output;
   EXPECT_NE(wrong.output.find("unauthorized"), std::string::npos) << wrong.output;
+  EXPECT_GE(token_requests("team/app", "push", 401), 1u) << access_log();
   EXPECT_EQ(as_root("HEAD", "/v2/team/app/manifests/wrong"), 404u);
 
   // And without the CA, skopeo does not trust the server at all.
@@ -444,6 +475,8 @@ TEST_F(SecureClients, PodmanLogsInPushesAndPullsByteExact) {
                         "image inspect --format '{{.Id}} {{.Digest}}' " + ref);
   ASSERT_EQ(pulled.status, 0) << pulled.output << server_log();
   EXPECT_EQ(trim(pulled.output), id + " " + digest);
+  // podman followed the Bearer challenge: it asked /_token for push on team/podman and got one.
+  EXPECT_GE(token_requests("team/podman", "push", 200), 1u) << access_log();
 
   // bob: logs in, may pull, may not push.
   auto bob_login = bounded(podman + "login --cert-dir " + certs() + " --authfile " + bob_auth +
@@ -797,7 +830,7 @@ std::string readme_block(const std::string& heading) {
 TEST_F(SecureClients, ReadmeCurlAndPodmanWalkthroughRunsAsWritten) {
   require_tool("curl");
   require_tool("podman");
-  const std::string block = readme_block("### Walk-through with curl and podman, over HTTPS");
+  const std::string block = readme_block("### Auth walk-through: curl and podman over HTTPS");
   ASSERT_FALSE(block.empty()) << "the README lost its walk-through";
   write_file(work_ / "walk.sh", block);
   fs::create_directories(work_ / "certs");
