@@ -3,8 +3,9 @@
 //
 // Once for the suite, cairn is started as a child process (so the flags themselves are
 // exercised): on 127.0.0.1 with a free port and a temp root, `--tls-cert/--tls-key` from a
-// throw-away CA (TestPki), `--htpasswd` made with `htpasswd -nbB`, `--access-policy`, and
-// `--token-key`; it is stopped by its PID. The users:
+// throw-away CA (TestPki), `--tls-client-ca` (the same CA: a client certificate's CN is the
+// user; clients without one connect as before), `--htpasswd` made with `htpasswd -nbB`,
+// `--access-policy`, and `--token-key`; it is stopped by its PID. The users:
 //   alice (s3cret):  pull, push, delete on team/**
 //   bob   (hunter2): pull on **
 //   root  (t0ps3cret): admin
@@ -225,6 +226,16 @@ class SecureClients : public ::testing::Test {
     fs::create_directories(s.certs);
     fs::copy_file(s.pki.ca(), s.certs / "ca.crt");
     auto server = s.pki.server();
+    // Client certificates (mutual TLS: the CN is the user) for alice and bob, each in a cert dir
+    // of its own with the CA (containers/image pairs <name>.cert with <name>.key).
+    for (const char* user : {"alice", "bob"}) {
+      auto pair = s.pki.client(user);
+      fs::path d = s.dir / (std::string("certs-") + user);
+      fs::create_directories(d);
+      fs::copy_file(s.pki.ca(), d / "ca.crt");
+      fs::copy_file(pair.cert, d / (std::string(user) + ".cert"));
+      fs::copy_file(pair.key, d / (std::string(user) + ".key"));
+    }
     std::string users;
     for (const char* cred : {kAlice, kBob, kRoot}) {
       std::string c = cred;
@@ -258,12 +269,16 @@ class SecureClients : public ::testing::Test {
     for (int attempt = 0; attempt < 3; ++attempt) {
       s.port = pick_free_port();
       s.cairn.emplace(
-          std::vector<std::string>{
-              CAIRN_EXE, "serve", "--root", (s.dir / "root").string(), "--listen",
-              "127.0.0.1:" + std::to_string(s.port), "--tls-cert", server.cert.string(),
-              "--tls-key", server.key.string(), "--htpasswd", (s.dir / "users").string(),
-              "--access-policy", (s.dir / "policy.json").string(), "--token-key",
-              (s.dir / "token.pem").string(), "--access-log", (s.dir / "access.log").string()},
+          std::vector<std::string>{CAIRN_EXE,         "serve",
+                                   "--root",          (s.dir / "root").string(),
+                                   "--listen",        "127.0.0.1:" + std::to_string(s.port),
+                                   "--tls-cert",      server.cert.string(),
+                                   "--tls-key",       server.key.string(),
+                                   "--htpasswd",      (s.dir / "users").string(),
+                                   "--access-policy", (s.dir / "policy.json").string(),
+                                   "--tls-client-ca", s.pki.ca().string(),
+                                   "--token-key",     (s.dir / "token.pem").string(),
+                                   "--access-log",    (s.dir / "access.log").string()},
           s.dir / "cairn.log");
       for (int i = 0; i < 400 && s.cairn->alive(); ++i) {
         try {
@@ -808,6 +823,46 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
   auto after = c.request("GET", "/v2/" + repo + "/referrers/" + manifest_d, {}, auth);
   EXPECT_EQ(after.status, 200u);
   EXPECT_EQ(json::parse(after.body, nullptr, false)["manifests"].size(), 0u) << after.body;
+}
+
+// Mutual TLS: the server asks for a client certificate (--tls-client-ca); a verified one's CN is
+// the user, with no password. alice's certificate pushes with skopeo and curl; bob's is denied.
+TEST_F(SecureClients, ClientCertificateIsTheUser) {
+  require_tool("skopeo");
+  require_tool("curl");
+  const fs::path alice = s_->dir / "certs-alice";
+  const fs::path bob = s_->dir / "certs-bob";
+  auto push = bounded(env() + "skopeo copy --dest-cert-dir " + alice.string() + " oci:" +
+                      layout().dir.string() + ":v1 docker://" + registry() + "/team/mtls:v1");
+  ASSERT_EQ(push.status, 0) << push.output << server_log();
+  auto raw = bounded(env() + "skopeo inspect --raw --cert-dir " + bob.string() + " docker://" +
+                     registry() + "/team/mtls:v1 | sha256sum | cut -d' ' -f1");
+  ASSERT_EQ(raw.status, 0) << raw.output << server_log();
+  EXPECT_EQ("sha256:" + trim(raw.output), layout().manifest);
+
+  auto bob_push = bounded(env() + "skopeo copy --dest-cert-dir " + bob.string() + " oci:" +
+                          layout().dir.string() + ":v1 docker://" + registry() + "/team/mtls:bob");
+  EXPECT_NE(bob_push.status, 0) << bob_push.output;
+  EXPECT_NE(bob_push.output.find("denied"), std::string::npos) << bob_push.output;
+  EXPECT_EQ(as_root("HEAD", "/v2/team/mtls/manifests/bob"), 404u);
+
+  const std::string curl = "curl -sS --cacert " + ca() + " -o /dev/null -w '%{http_code}' ";
+  auto alice_post = bounded(curl + "--cert " + (alice / "alice.cert").string() + " --key " +
+                            (alice / "alice.key").string() + " -X POST " + url() +
+                            "/v2/team/mtls/blobs/uploads/");
+  EXPECT_EQ(trim(alice_post.output), "202") << alice_post.output;
+  auto bob_post =
+      bounded(curl + "--cert " + (bob / "bob.cert").string() + " --key " +
+              (bob / "bob.key").string() + " -X POST " + url() + "/v2/team/mtls/blobs/uploads/");
+  EXPECT_EQ(trim(bob_post.output), "403") << bob_post.output;
+
+  // A certificate from another CA fails the handshake.
+  TestPki other("other");
+  auto stranger = other.client("alice");
+  auto refused = bounded(curl + "--cert " + stranger.cert.string() + " --key " +
+                         stranger.key.string() + " " + url() + "/v2/team/mtls/tags/list");
+  EXPECT_NE(refused.status, 0) << refused.output;
+  EXPECT_EQ(refused.output.find("200"), std::string::npos) << refused.output;
 }
 
 // The first ```sh block after `heading` in the README.
