@@ -79,6 +79,24 @@ TEST(Config, JsonTextWithoutAFile) {
   }
 }
 
+// Found with fuzz_config (a crafted input): a deeply nested value was dumped recursively and
+// overflowed the stack.
+TEST(Config, NestedValuesAreRefusedNotDumped) {
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  for (const std::string& text :
+       {R"({"threads": )" + deep + "}", R"({"upstream": [)" + deep + "]}",
+        std::string(R"({"threads": [4]})"), std::string(R"({"upstream": [{"a": 1}]})")}) {
+    Config c;
+    std::string err;
+    EXPECT_FALSE(parse_config_json(text, c, err)) << text.substr(0, 40);
+    EXPECT_FALSE(err.empty());
+  }
+  Config c;
+  std::string err;
+  EXPECT_TRUE(parse_config_json(R"({"threads": 4, "max-connections": 10})", c, err)) << err;
+  EXPECT_EQ(c.threads, 4);
+}
+
 TEST(Config, BadFileNamesTheFile) {
   cairn::testing::TempDir dir;
   auto path = dir / "cairn.json";
