@@ -69,6 +69,11 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // and sets `error` to a message for the user.
 bool parse_serve_args(const std::vector<std::string>& args, Config& config, std::string& error);
 
+// Applies the text of a --config JSON file to `config` (what --config FILE does with the file's
+// bytes; flags are applied after it). On bad JSON or a bad setting returns false and sets
+// `error` (the message does not name a file). Pure: reads no file, never throws.
+bool parse_config_json(std::string_view text, Config& config, std::string& error);
+
 // The usage text printed by --help.
 std::string usage_text();
 

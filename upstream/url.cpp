@@ -45,8 +45,11 @@ bool split_authority(std::string_view auth, bool tls, std::string& host, std::st
     if (h.empty() || h.find(':') != std::string_view::npos)
       return false;
   }
+  // No brackets inside the host either: "[[]" would name host "[", which origin() cannot
+  // write back as a URL (found by fuzz_upstream_url).
   for (char c : h) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '?' || c == '#')
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '/' || c == '?' || c == '#' ||
+        c == '[' || c == ']')
       return false;
   }
   host = std::string(h);

@@ -48,6 +48,20 @@ TEST(UpstreamUrl, ResolveLocation) {
   EXPECT_FALSE(resolve_location(base, "ftp://x/y"));
 }
 
+// Found by fuzz_upstream_url: a bracket inside the host ("http://[[]?") was taken as host "[",
+// so the parsed URL did not read back as itself.
+TEST(UpstreamUrl, BracketsInsideTheHostAreRefused) {
+  for (const char* bad : {"http://[[]?", "http://[[]]/", "http://a]/", "http://a[:80/",
+                          "http://[::1]]/", "http://h\x7f/"}) {
+    EXPECT_FALSE(parse_absolute_url(bad)) << bad;
+    EXPECT_FALSE(parse_url(bad)) << bad;
+  }
+  auto ok = parse_absolute_url("http://[::1]:5000/v2/");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->host, "::1");
+  EXPECT_EQ(parse_absolute_url(ok->str())->host, "::1");
+}
+
 TEST(UpstreamUrl, Encode) {
   EXPECT_EQ(url_encode("repository:library/alpine:pull"), "repository%3Alibrary%2Falpine%3Apull");
   EXPECT_EQ(url_encode("a-b.c_d~e"), "a-b.c_d~e");

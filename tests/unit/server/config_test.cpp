@@ -82,6 +82,59 @@ TEST(Config, FileThenFlagsOverride) {
   EXPECT_EQ(c.threads, 2);
 }
 
+// parse_config_json is what --config does with the file's bytes (the fuzz target's entry point).
+TEST(Config, JsonTextWithoutAFile) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_config_json(R"({"root": "/srv/b", "listen": "[::1]:7001",
+                                     "upstreams": [{"host": "a.test", "url": "https://a.test"}]})",
+                                c, err))
+      << err;
+  EXPECT_EQ(c.root, "/srv/b");
+  EXPECT_EQ(c.host, "::1");
+  EXPECT_EQ(c.port, 7001);
+  ASSERT_EQ(c.upstreams.size(), 1u);
+  for (const char* bad :
+       {"", "[]", "{", "{\"threads\": 9999}", "{\"nope\": 1}", "{\"upstreams\": {}}"}) {
+    Config d;
+    EXPECT_FALSE(parse_config_json(bad, d, err)) << bad;
+    EXPECT_FALSE(err.empty()) << bad;
+  }
+}
+
+// Found with fuzz_config (a crafted input): a deeply nested value was dumped recursively and
+// overflowed the stack.
+TEST(Config, NestedValuesAreRefusedNotDumped) {
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  for (const std::string& text :
+       {R"({"threads": )" + deep + "}", R"({"upstream": [)" + deep + "]}",
+        std::string(R"({"threads": [4]})"), std::string(R"({"upstream": [{"a": 1}]})")}) {
+    Config c;
+    std::string err;
+    EXPECT_FALSE(parse_config_json(text, c, err)) << text.substr(0, 40);
+    EXPECT_FALSE(err.empty());
+  }
+  Config c;
+  std::string err;
+  EXPECT_TRUE(parse_config_json(R"({"threads": 4, "max-connections": 10})", c, err)) << err;
+  EXPECT_EQ(c.threads, 4);
+}
+
+TEST(Config, BadFileNamesTheFile) {
+  cairn::testing::TempDir dir;
+  auto path = dir / "cairn.json";
+  Config c;
+  std::string err;
+  std::ofstream(path) << "[1]";
+  EXPECT_FALSE(parse_serve_args({"--config", path.string()}, c, err));
+  EXPECT_EQ(err, "config file " + path.string() + " is not a JSON object");
+  std::ofstream(path) << R"({"threads": "x"})";
+  EXPECT_FALSE(parse_serve_args({"--config", path.string()}, c, err));
+  EXPECT_EQ(err.rfind(path.string() + ": --threads", 0), 0u) << err;
+  EXPECT_FALSE(parse_serve_args({"--config", (dir / "missing.json").string()}, c, err));
+  EXPECT_NE(err.find("cannot read config file"), std::string::npos) << err;
+}
+
 TEST(Config, UpstreamsFromFlags) {
   Config c;
   std::string err;
