@@ -120,13 +120,15 @@ TEST(AuthRoutes, EveryRouteAnswersAsThePolicySays) {
           EXPECT_NE(r.status, 403u) << what;
         } else if (u.name.empty()) {
           EXPECT_EQ(r.status, 401u) << what;
-          if (route.method != "HEAD")
+          if (route.method != "HEAD") {
             EXPECT_EQ(error_code(r), "UNAUTHORIZED") << what;
+          }
           EXPECT_TRUE(r.header("www-authenticate").starts_with("Bearer realm=")) << what;
         } else {
           EXPECT_EQ(r.status, 403u) << what;
-          if (route.method != "HEAD")
+          if (route.method != "HEAD") {
             EXPECT_EQ(error_code(r), "DENIED") << what;
+          }
         }
       }
     }
