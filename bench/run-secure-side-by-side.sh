@@ -11,7 +11,7 @@
 #   0. installs what is missing (docker-registry, apache2-utils, curl, jq, openssl) with apt-get,
 #      and builds a Release cairn + cairn-load (as run-side-by-side.sh does); makes a throw-away
 #      CA and a server certificate for 127.0.0.1 (openssl), and an htpasswd file with one bcrypt
-#      user (htpasswd -nbB, cost 5 as htpasswd writes by default).
+#      user (htpasswd -nbB -C BCRYPT_COST; 5 is htpasswd's default, and what Distribution's docs use).
 #   1. for each target, in this order:
 #        reference    docker-registry with http.tls (the certificate) and auth.htpasswd. It has no
 #                     token server of its own, so its clients send Basic credentials on every
@@ -32,6 +32,7 @@
 #   REPS [3] DURATION [10] BIG_MIB [1024]   repetitions (medians), cairn-load seconds, push size
 #   TARGETS ["reference cairn-https cairn-http"]  run only some of them
 #   CONNECTIONS [64]        cairn-load connections for HEAD and GET manifest
+#   BCRYPT_COST [5]         bcrypt cost of the htpasswd user (each +1 doubles a verification)
 #   BUILD_DIR [build]       SKIP_BUILD [0]: use the binaries already in BUILD_DIR
 #   CAIRN_BIN [BUILD_DIR/cairn] LOAD_BIN [BUILD_DIR/cairn-load]  other binaries (e.g. a trial build)
 #   NINJA_JOBS [unset]      passed to ninja as -j
@@ -48,7 +49,7 @@ cd "$ROOT_DIR" || exit 2
 
 export REPS=${REPS:-3} DURATION=${DURATION:-10} BIG_MIB=${BIG_MIB:-1024}
 export TARGETS=${TARGETS:-reference cairn-https cairn-http}
-export CONNECTIONS=${CONNECTIONS:-64}
+export CONNECTIONS=${CONNECTIONS:-64} BCRYPT_COST=${BCRYPT_COST:-5}
 BUILD_DIR=${BUILD_DIR:-build}
 SKIP_BUILD=${SKIP_BUILD:-0}
 FORMAT=${FORMAT:-md}
@@ -72,10 +73,13 @@ render_table() {
   python3 "$ROOT_DIR/bench/load/secure_table.py" "$OUT_DIR" "$FORMAT"
 }
 if [[ $TABLE_ONLY == 1 ]]; then
+  # the knobs of the run that wrote OUT_DIR, not of this shell
+  [[ -f $OUT_DIR/run.env ]] && source "$OUT_DIR/run.env"
   render_table
   exit
 fi
 : > "$NOTES"
+export -p | grep -E ' (REPS|DURATION|BIG_MIB|CONNECTIONS|BCRYPT_COST|TARGETS|RUN_DATE)=' > "$OUT_DIR/run.env"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/cairn-secure.XXXXXX") || exit 2
 
 # ------------------------------------------------------------------ processes we own
@@ -151,8 +155,8 @@ LOAD=${LOAD_BIN:-$ROOT_DIR/$BUILD_DIR/cairn-load}
 CAIRN=${CAIRN_BIN:-$ROOT_DIR/$BUILD_DIR/cairn}
 [[ -x $LOAD ]] || die "no $LOAD"
 [[ $TARGETS != *cairn* || -x $CAIRN ]] || die "no $CAIRN"
-if [[ $TARGETS == *cairn-https* ]] && ! "$CAIRN" serve --help 2>&1 | grep -q -- --tls-cert; then
-  die "$CAIRN has no --tls-cert (build a tree with TLS and auth, or set CAIRN_BIN)"
+if [[ $TARGETS == *cairn-https* ]] && ! "$CAIRN" --help 2>&1 | grep -q -- --htpasswd; then
+  die "$CAIRN has no --htpasswd (build a tree with TLS and auth, or set CAIRN_BIN)"
 fi
 
 # A throw-away CA and a server certificate for 127.0.0.1 (EC P-256, as a deployment would use).
@@ -167,7 +171,7 @@ mkdir -p "$TLS"
     openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
       -CAcreateserial -days 2 -extfile "$TLS/ext.cnf" -out "$TLS/server.pem"
 } > "$OUT_DIR/certs.log" 2>&1 || die "openssl could not make the certificates; see $OUT_DIR/certs.log"
-htpasswd -nbB "$BENCH_USER" "$BENCH_PASS" > "$SCRATCH/htpasswd" 2> "$OUT_DIR/htpasswd.log" ||
+htpasswd -nbB -C "$BCRYPT_COST" "$BENCH_USER" "$BENCH_PASS" > "$SCRATCH/htpasswd" 2> "$OUT_DIR/htpasswd.log" ||
   die "htpasswd -nbB failed"
 BASIC=$(printf '%s:%s' "$BENCH_USER" "$BENCH_PASS" | base64 -w0)
 echo "bcrypt cost of the htpasswd user: $(cut -d'$' -f3 "$SCRATCH/htpasswd" | head -1)" > "$OUT_DIR/htpasswd.log"

@@ -8,7 +8,7 @@ Reads, for each of reference, cairn-https and cairn-http: <name>.push.jsonl and
 line, with the server's CPU-seconds during it), <name>.server.json (CPU-seconds of the whole run,
 peak RSS) and notes.txt. Takes medians, writes secure-side-by-side.md and secure-side-by-side.json
 into OUT_DIR and prints the chosen format on stdout. The run's knobs come from the environment
-(REPS, DURATION, BIG_MIB, CONNECTIONS, TARGETS, RUN_DATE). Standard library only.
+(REPS, DURATION, BIG_MIB, CONNECTIONS, BCRYPT_COST, TARGETS, RUN_DATE). Standard library only.
 """
 import json
 import os
@@ -106,7 +106,7 @@ def main():
     out_dir = sys.argv[1]
     fmt_out = sys.argv[2] if len(sys.argv) > 2 else 'md'
     env = {k: os.environ.get(k) for k in
-           ('REPS', 'DURATION', 'BIG_MIB', 'CONNECTIONS', 'RUN_DATE', 'TARGETS')}
+           ('REPS', 'DURATION', 'BIG_MIB', 'CONNECTIONS', 'BCRYPT_COST', 'RUN_DATE', 'TARGETS')}
     big = env['BIG_MIB'] or '?'
     conns = env['CONNECTIONS'] or '64'
     figs = {n: figures(out_dir, n, env['REPS']) for n in NAMES}
@@ -120,7 +120,8 @@ def main():
     rows_json = []
     lines = [
         f'Secure side by side, {env["RUN_DATE"] or "?"}: REPS={env["REPS"]} '
-        f'DURATION={env["DURATION"]}s BIG_MIB={big}, medians; all over 127.0.0.1.',
+        f'DURATION={env["DURATION"]}s BIG_MIB={big} BCRYPT_COST={env["BCRYPT_COST"] or 5}, '
+        'medians; all over 127.0.0.1.',
         '',
         '| figure | reference (Distribution 2.8, TLS + htpasswd) | cairn-https (TLS + token) '
         '| cairn-http (plain) | cairn-https / reference | cairn-https / cairn-http |',
