@@ -359,7 +359,7 @@ run_suite() {
 }
 
 start_reference() {  # sets SRV_PID
-  local root=$SCRATCH/reference-root cfg=$SCRATCH/reference.yml
+  local root=$SCRATCH/$NAME-root cfg=$SCRATCH/reference.yml
   mkdir -p "$root"
   cat > "$cfg" << EOF
 version: 0.1
@@ -437,6 +437,7 @@ for NAME in $TARGETS; do
   fi
   stop_pid "$SRV_PID"
   forget_pid "$SRV_PID"
+  [[ $KEEP == 1 ]] || rm -rf "$SCRATCH/$NAME-root"  # REPS x BIG_MIB of blobs
   log "$NAME: stopped"
 done
 
