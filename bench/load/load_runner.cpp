@@ -13,11 +13,16 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -42,10 +47,15 @@ static_assert(kReadBuffer > ResponseParser::kMaxHeaderBytes);
 constexpr auto kConnectBackoff = 10ms;
 constexpr auto kWatchdogTick = 20ms;
 
-// One connection's state shared with the watchdog.
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// One connection's state shared with the watchdog. Over https the socket lives inside `tls`,
+// made afresh for each connection (a TLS stream cannot be reused after its socket closed).
 struct Slot {
   explicit Slot(asio::io_context& io) : socket(io) {}
   tcp::socket socket;
+  std::optional<TlsStream> tls;
+  tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
   Clock::time_point started{};  // when the outstanding connect or request began
   bool busy = false;            // a connect or request is outstanding
   bool timed_out = false;       // the watchdog closed the socket; already counted
@@ -67,11 +77,13 @@ struct Target {
   tcp::endpoint endpoint;
   const RequestTemplate* request = nullptr;
   std::optional<RandomRange> random_range;
+  asio::ssl::context* tls = nullptr;  // https: the client context shared by every connection
+  std::string server_name;            // SNI and host name verification ("" for IP literals)
 };
 
 void close(Slot& slot) {
   error_code ignored;
-  slot.socket.close(ignored);
+  slot.lowest().close(ignored);
 }
 
 void note(Worker& w, std::uint64_t& counter, std::string_view what, std::string_view detail) {
@@ -104,15 +116,111 @@ std::size_t format_range(char* out, std::size_t cap, std::uint64_t first, std::u
   return static_cast<std::size_t>(p - out);
 }
 
-// One connection: connect, then request/response until the deadline; reconnects on close or error.
+// Request/response exchanges on an open connection until it must be reopened or the run stops.
+template <class Stream>
+asio::awaitable<void> exchanges(Worker& w, Slot& slot, Stream& stream, const Target& target,
+                                char* buf, std::size_t& fill, ResponseParser& parser,
+                                std::mt19937_64& rng) {
+  const RequestTemplate& request = *target.request;
+  std::array<char, 64> range_line{};
+  while (!w.stopping) {
+    const Clock::time_point t0 = Clock::now();
+    if (t0 >= w.deadline) {
+      w.stopping = true;
+      break;
+    }
+    slot.busy = true;
+    slot.started = t0;
+    std::array<asio::const_buffer, 3> out{asio::buffer(request.prefix), asio::const_buffer(),
+                                          asio::buffer(request.suffix)};
+    if (target.random_range) {
+      const RandomRange& r = *target.random_range;
+      std::uint64_t first = rng() % (r.size - r.length + 1);
+      out[1] = asio::buffer(range_line.data(), format_range(range_line.data(), range_line.size(),
+                                                            first, first + r.length - 1));
+    }
+    auto [wec, written] = co_await asio::async_write(stream, out, kNoThrow);
+    (void)written;
+    if (wec) {
+      slot.busy = false;
+      if (!w.stopping && !slot.timed_out)
+        note(w, w.stats.write_errors, "write", wec.message());
+      break;
+    }
+
+    parser.reset(request.head);
+    ResponseParser::State state = ResponseParser::State::need_more;
+    std::uint64_t* failure = nullptr;  // which counter a failure goes to
+    std::string detail;
+    if (fill > 0)
+      state = consume(parser, buf, fill);
+    while (state == ResponseParser::State::need_more) {
+      auto [rec, n] =
+          co_await stream.async_read_some(asio::buffer(buf + fill, kReadBuffer - fill), kNoThrow);
+      // A TLS peer that closes without close_notify reports stream_truncated: an end of stream.
+      if (rec == asio::error::eof || rec == asio::ssl::error::stream_truncated) {
+        state = parser.finish_eof();
+        if (state == ResponseParser::State::error) {
+          failure = &w.stats.read_errors;
+          detail = std::string(parser.error_detail());
+        }
+        break;
+      }
+      if (rec) {
+        state = ResponseParser::State::error;
+        failure = &w.stats.read_errors;
+        detail = rec.message();
+        break;
+      }
+      w.stats.bytes_read += n;
+      fill += n;
+      state = consume(parser, buf, fill);
+      if (state == ResponseParser::State::error) {
+        failure = &w.stats.parse_errors;
+        detail = std::string(parser.error_detail());
+      } else if (state == ResponseParser::State::need_more && fill == kReadBuffer) {
+        state = ResponseParser::State::error;
+        failure = &w.stats.parse_errors;
+        detail = "response header block does not fit the read buffer";
+      }
+    }
+    slot.busy = false;
+    if (w.stopping || slot.timed_out)
+      break;  // not counted: stopped, or counted as a timeout
+
+    if (state == ResponseParser::State::error) {
+      note(w, *failure, failure == &w.stats.parse_errors ? "parse" : "read", detail);
+      break;
+    }
+    const Clock::time_point t1 = Clock::now();
+    if (t1 > w.deadline) {
+      w.stopping = true;
+      break;
+    }
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
+    w.stats.latency.record(static_cast<std::uint64_t>(micros));
+    ++w.stats.requests;
+    w.stats.body_bytes += parser.body_bytes();
+    int status = parser.status();
+    ++w.stats.status_counts[static_cast<std::size_t>(std::min(status, 599))];
+    if (status < 200 || status > 299)
+      ++w.stats.non2xx;
+    if (!parser.keep_alive()) {
+      ++w.stats.reconnects;
+      break;
+    }
+  }
+}
+
+// One connection: connect (and over https, handshake), then request/response until the deadline;
+// reconnects on close or error. The handshake counts as part of connecting: its failure is a
+// connect error, and the watchdog's timeout covers it.
 asio::awaitable<void> run_connection(Worker& w, Slot& slot, const Target& target,
                                      std::uint64_t seed) {
-  const RequestTemplate& request = *target.request;
   auto buf = std::make_unique<char[]>(kReadBuffer);
   std::size_t fill = 0;
   ResponseParser parser;
   std::mt19937_64 rng(seed);
-  std::array<char, 64> range_line{};
   asio::steady_timer pause(w.io);
   bool backoff = false;
 
@@ -124,113 +232,38 @@ asio::awaitable<void> run_connection(Worker& w, Slot& slot, const Target& target
       if (w.stopping)
         break;
     }
-    if (!slot.socket.is_open()) {
+    if (!slot.lowest().is_open()) {
       slot.timed_out = false;
       slot.busy = true;
       slot.started = Clock::now();
-      auto [ec] = co_await slot.socket.async_connect(target.endpoint, kNoThrow);
+      if (target.tls != nullptr) {
+        slot.tls.emplace(w.io, *target.tls);
+        if (!target.server_name.empty()) {
+          SSL_set_tlsext_host_name(slot.tls->native_handle(), target.server_name.c_str());
+        }
+      }
+      auto [ec] = co_await slot.lowest().async_connect(target.endpoint, kNoThrow);
+      if (!ec && !slot.timed_out && slot.tls) {
+        std::tie(ec) = co_await slot.tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+      }
       slot.busy = false;
       if (w.stopping)
         break;
       if (ec || slot.timed_out) {
         if (!slot.timed_out)
-          note(w, w.stats.connect_errors, "connect", ec.message());
+          note(w, w.stats.connect_errors, slot.tls ? "connect/handshake" : "connect", ec.message());
         close(slot);
         backoff = true;
         continue;
       }
       error_code ignored;
-      slot.socket.set_option(tcp::no_delay(true), ignored);
+      slot.lowest().set_option(tcp::no_delay(true), ignored);
       fill = 0;
     }
-
-    // Request/response exchanges on this connection until it must be reopened.
-    while (!w.stopping) {
-      const Clock::time_point t0 = Clock::now();
-      if (t0 >= w.deadline) {
-        w.stopping = true;
-        break;
-      }
-      slot.busy = true;
-      slot.started = t0;
-      std::array<asio::const_buffer, 3> out{asio::buffer(request.prefix), asio::const_buffer(),
-                                            asio::buffer(request.suffix)};
-      if (target.random_range) {
-        const RandomRange& r = *target.random_range;
-        std::uint64_t first = rng() % (r.size - r.length + 1);
-        out[1] = asio::buffer(range_line.data(), format_range(range_line.data(), range_line.size(),
-                                                              first, first + r.length - 1));
-      }
-      auto [wec, written] = co_await asio::async_write(slot.socket, out, kNoThrow);
-      (void)written;
-      if (wec) {
-        slot.busy = false;
-        if (!w.stopping && !slot.timed_out)
-          note(w, w.stats.write_errors, "write", wec.message());
-        break;
-      }
-
-      parser.reset(request.head);
-      ResponseParser::State state = ResponseParser::State::need_more;
-      std::uint64_t* failure = nullptr;  // which counter a failure goes to
-      std::string detail;
-      if (fill > 0)
-        state = consume(parser, buf.get(), fill);
-      while (state == ResponseParser::State::need_more) {
-        auto [rec, n] = co_await slot.socket.async_read_some(
-            asio::buffer(buf.get() + fill, kReadBuffer - fill), kNoThrow);
-        if (rec == asio::error::eof) {
-          state = parser.finish_eof();
-          if (state == ResponseParser::State::error) {
-            failure = &w.stats.read_errors;
-            detail = std::string(parser.error_detail());
-          }
-          break;
-        }
-        if (rec) {
-          state = ResponseParser::State::error;
-          failure = &w.stats.read_errors;
-          detail = rec.message();
-          break;
-        }
-        w.stats.bytes_read += n;
-        fill += n;
-        state = consume(parser, buf.get(), fill);
-        if (state == ResponseParser::State::error) {
-          failure = &w.stats.parse_errors;
-          detail = std::string(parser.error_detail());
-        } else if (state == ResponseParser::State::need_more && fill == kReadBuffer) {
-          state = ResponseParser::State::error;
-          failure = &w.stats.parse_errors;
-          detail = "response header block does not fit the read buffer";
-        }
-      }
-      slot.busy = false;
-      if (w.stopping || slot.timed_out)
-        break;  // not counted: stopped, or counted as a timeout
-
-      if (state == ResponseParser::State::error) {
-        note(w, *failure, failure == &w.stats.parse_errors ? "parse" : "read", detail);
-        break;
-      }
-      const Clock::time_point t1 = Clock::now();
-      if (t1 > w.deadline) {
-        w.stopping = true;
-        break;
-      }
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
-      w.stats.latency.record(static_cast<std::uint64_t>(micros));
-      ++w.stats.requests;
-      w.stats.body_bytes += parser.body_bytes();
-      int status = parser.status();
-      ++w.stats.status_counts[static_cast<std::size_t>(std::min(status, 599))];
-      if (status < 200 || status > 299)
-        ++w.stats.non2xx;
-      if (!parser.keep_alive()) {
-        ++w.stats.reconnects;
-        break;
-      }
-    }
+    if (slot.tls)
+      co_await exchanges(w, slot, *slot.tls, target, buf.get(), fill, parser, rng);
+    else
+      co_await exchanges(w, slot, slot.socket, target, buf.get(), fill, parser, rng);
     close(slot);
   }
   close(slot);
@@ -296,6 +329,36 @@ std::optional<tcp::endpoint> pick_endpoint(const Url& url, std::string& error) {
   return results.begin()->endpoint();
 }
 
+// Client context: TLS 1.2 or newer, ALPN http/1.1; verifies the server against --cacert (or the
+// system's CAs) and the URL's host unless --insecure.
+bool make_tls_context(const Options& options, asio::ssl::context& ctx, std::string& error) {
+  error_code ec;
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(ctx.native_handle(), kAlpn, sizeof kAlpn);
+  if (options.insecure) {
+    ctx.set_verify_mode(asio::ssl::verify_none, ec);
+    return true;
+  }
+  if (!options.cacert.empty())
+    ctx.load_verify_file(options.cacert, ec);
+  else
+    ctx.set_default_verify_paths(ec);
+  if (ec) {
+    error = "cannot load CA certificates " +
+            (options.cacert.empty() ? std::string("(system default)") : options.cacert) + ": " +
+            ec.message();
+    return false;
+  }
+  ctx.set_verify_mode(asio::ssl::verify_peer, ec);
+  ctx.set_verify_callback(asio::ssl::host_name_verification(options.url.host), ec);
+  if (ec) {
+    error = "cannot set up certificate verification: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void LoadStats::merge(const LoadStats& other) {
@@ -321,7 +384,18 @@ bool run_load(const Options& options, const RequestTemplate& request, LoadStats&
   std::optional<tcp::endpoint> endpoint = pick_endpoint(options.url, error);
   if (!endpoint)
     return false;
-  Target target{*endpoint, &request, options.random_range};
+  Target target{*endpoint, &request, options.random_range, nullptr, {}};
+  std::optional<asio::ssl::context> tls;
+  if (options.url.tls) {
+    tls.emplace(asio::ssl::context::tls_client);
+    if (!make_tls_context(options, *tls, error))
+      return false;
+    target.tls = &*tls;
+    error_code ec;
+    asio::ip::make_address(options.url.host, ec);
+    if (ec)
+      target.server_name = options.url.host;  // a name, not an IP literal: send it as SNI
+  }
 
   const int threads = std::max(1, std::min(options.threads, options.connections));
   std::vector<std::unique_ptr<Worker>> workers;

@@ -7,8 +7,11 @@
 // response (ResponseParser), records the latency in its thread's histogram and repeats until the
 // deadline. A response that asks for `Connection: close` (or ends with the stream) is counted and
 // the connection reopened; a connection or framing failure is counted as an error and the
-// connection reopened (after a short pause when connecting fails). Responses completing after the
-// deadline, and requests in flight at it, are not counted, so rps = requests / duration.
+// connection reopened (after a short pause when connecting fails). Over https each connection is
+// an Asio ssl stream on the same loop (the handshake is part of connecting; one TLS session per
+// keep-alive connection, so a long run measures the record layer, not handshakes). Responses
+// completing after the deadline, and requests in flight at it, are not counted, so
+// rps = requests / duration.
 
 #include <array>
 #include <cstdint>

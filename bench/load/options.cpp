@@ -62,11 +62,18 @@ bool header_named(std::string_view header, std::string_view lower_name) {
 }  // namespace
 
 std::optional<Url> parse_url(std::string_view text, std::string& error) {
-  if (!iequals_prefix(text, "http://")) {
-    error = "only http:// URLs are supported: " + std::string(text);
+  Url url;
+  std::string_view rest;
+  if (iequals_prefix(text, "http://")) {
+    rest = text.substr(7);
+  } else if (iequals_prefix(text, "https://")) {
+    rest = text.substr(8);
+    url.tls = true;
+    url.port = 443;
+  } else {
+    error = "only http:// and https:// URLs are supported: " + std::string(text);
     return std::nullopt;
   }
-  std::string_view rest = text.substr(7);
   if (std::size_t hash = rest.find('#'); hash != std::string_view::npos)
     rest = rest.substr(0, hash);
   std::size_t path_at = rest.find_first_of("/?");
@@ -76,7 +83,6 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     error = "URL needs a host (and no user info): " + std::string(text);
     return std::nullopt;
   }
-  Url url;
   std::string_view host = authority, port;
   if (authority.front() == '[') {
     std::size_t close = authority.find(']');
@@ -150,7 +156,7 @@ A keep-alive HTTP/1.1 load generator. Prints one JSON object on stdout:
   {"rps":..., "p50_ms":..., "p99_ms":..., "p999_ms":..., "errors":..., "non2xx":..., "requests":..., ...}
 
 options:
-  --url URL               http://host[:port][/path][?query] (required)
+  --url URL               http[s]://host[:port][/path][?query] (required)
   --method M              request method, HEAD included                     [GET]
   --header 'K: V'         extra request header (repeatable)
   --connections N         concurrent keep-alive connections                 [64]
@@ -161,6 +167,8 @@ options:
   --random-range SIZE[:LEN]
                           each request adds 'Range: bytes=a-(a+LEN-1)' at a random offset a in
                           [0, SIZE-LEN]; sizes take K, M, G suffixes        [LEN 65536]
+  --cacert FILE           https: PEM CA bundle that verifies the server     [system CAs]
+  --insecure              https: verify neither certificate nor host name
   --help                  this text
 )";
 }
@@ -174,6 +182,10 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error, 
     if (arg == "--help" || arg == "-h") {
       want_help = true;
       return std::nullopt;
+    }
+    if (arg == "--insecure" || arg == "-k") {  // the one flag without a value
+      o.insecure = true;
+      continue;
     }
     if (!arg.starts_with("--")) {
       error = "unexpected argument: " + std::string(arg);
@@ -238,6 +250,12 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error, 
       }
     } else if (key == "--body-file") {
       o.body_file = std::string(value);
+    } else if (key == "--cacert") {
+      if (value.empty()) {
+        error = "--cacert needs a file";
+        return std::nullopt;
+      }
+      o.cacert = std::string(value);
     } else if (key == "--random-range") {
       RandomRange r;
       std::size_t colon = value.find(':');
@@ -255,6 +273,10 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error, 
   }
   if (!have_url) {
     error = "--url is required";
+    return std::nullopt;
+  }
+  if (!o.url.tls && (o.insecure || !o.cacert.empty())) {
+    error = "--cacert and --insecure need an https:// URL";
     return std::nullopt;
   }
   if (o.threads == 0)

@@ -4,9 +4,11 @@
 //
 //   cairn-load --url URL [--method M] [--header 'K: V']... [--connections N] [--duration SECONDS]
 //              [--body-file F] [--threads N] [--timeout SECONDS] [--random-range SIZE[:LEN]]
+//              [--cacert FILE] [--insecure]
 //
-// Only plain http://host[:port][/path][?query] URLs are accepted (no TLS, no userinfo, no
-// fragment). Everything here is synchronous and free of Asio; errors come back as strings.
+// URLs are http:// or https://host[:port][/path][?query] (no userinfo; a fragment is dropped).
+// https verifies the server against --cacert (or the system's CAs) unless --insecure.
+// Everything here is synchronous and free of Asio; errors come back as strings.
 
 #include <cstdint>
 #include <optional>
@@ -17,13 +19,14 @@
 namespace cairn::load {
 
 struct Url {
-  std::string host;  // name or IPv4 literal; an IPv6 literal without its brackets
-  std::uint16_t port = 80;
-  std::string authority;  // host[:port] as written in the URL, for the Host header
-  std::string target;     // path and query, "/" when the URL has none
+  bool tls = false;         // https://
+  std::string host;         // name or IPv4 literal; an IPv6 literal without its brackets
+  std::uint16_t port = 80;  // 443 for https:// without a port
+  std::string authority;    // host[:port] as written in the URL, for the Host header
+  std::string target;       // path and query, "/" when the URL has none
 };
 
-// Parses `text`. Returns nullopt and sets `error` when it is not a plain http:// URL.
+// Parses `text`. Returns nullopt and sets `error` when it is not an http:// or https:// URL.
 std::optional<Url> parse_url(std::string_view text, std::string& error);
 
 // Random ranges: each request asks for `length` bytes at a random offset in [0, size - length].
@@ -43,6 +46,10 @@ struct Options {
                             // connection is closed and reopened
   std::string body_file;
   std::optional<RandomRange> random_range;
+  // TLS (https:// only; either flag with an http:// URL is a usage error).
+  std::string cacert;     // PEM CA bundle the server's certificate must chain to; empty: the
+                          // system's default CAs
+  bool insecure = false;  // no certificate or host name verification
 };
 
 // Parses argv. Returns nullopt and sets `error` (a one-line message) on bad usage; sets

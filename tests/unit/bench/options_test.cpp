@@ -24,7 +24,10 @@ TEST(ParseUrl, Table) {
            {"http://[::1]:8080/a?b#frag", true, "::1", 8080, "[::1]:8080", "/a?b"},
            {"http://h:5000/v2/a/blobs/sha256:00", true, "h", 5000, "h:5000",
             "/v2/a/blobs/sha256:00"},
-           {"https://h/", false},
+           {"https://h/", true, "h", 443, "h", "/"},
+           {"HTTPS://127.0.0.1:5443/v2/x", true, "127.0.0.1", 5443, "127.0.0.1:5443", "/v2/x"},
+           {"https://u:p@h/", false},
+           {"httpx://h/", false},
            {"http:///x", false},
            {"http://u@h/", false},
            {"http://h:0/", false},
@@ -40,6 +43,7 @@ TEST(ParseUrl, Table) {
       EXPECT_FALSE(error.empty());
       continue;
     }
+    EXPECT_EQ(url->tls, r.text.starts_with("https") || r.text.starts_with("HTTPS"));
     EXPECT_EQ(url->host, r.host);
     EXPECT_EQ(url->port, r.port);
     EXPECT_EQ(url->authority, r.authority);
@@ -84,6 +88,24 @@ TEST(ParseOptions, DefaultsAndBothForms) {
   EXPECT_EQ(o->random_range->length, 64u << 10);
 }
 
+TEST(ParseOptions, Tls) {
+  std::string error;
+  auto o = parse({"--url", "https://127.0.0.1:5443/v2/", "--cacert", "/tmp/ca.pem"}, error);
+  ASSERT_TRUE(o) << error;
+  EXPECT_TRUE(o->url.tls);
+  EXPECT_EQ(o->cacert, "/tmp/ca.pem");
+  EXPECT_FALSE(o->insecure);
+  o = parse({"--insecure", "--url=https://h/", "--cacert=/c.pem", "--connections", "2"}, error);
+  ASSERT_TRUE(o) << error;  // --insecure takes no value, anywhere on the line
+  EXPECT_TRUE(o->insecure);
+  EXPECT_EQ(o->cacert, "/c.pem");
+  EXPECT_EQ(o->connections, 2);
+  o = parse({"--url", "https://h/"}, error);
+  ASSERT_TRUE(o) << error;  // the system's CAs
+  EXPECT_TRUE(o->cacert.empty());
+  EXPECT_FALSE(o->insecure);
+}
+
 TEST(ParseOptions, BadUsage) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {},
@@ -94,6 +116,10 @@ TEST(ParseOptions, BadUsage) {
            {"--url", "http://h/", "--header", "NoColon"},
            {"--url", "http://h/", "--random-range", "1K:2K"},
            {"--url", "http://h/", "--bogus", "1"},
+           {"--url", "http://h/", "--cacert", "/c.pem"},  // TLS flags need https://
+           {"--url", "http://h/", "--insecure"},
+           {"--url", "https://h/", "--cacert", ""},
+           {"--url", "https://h/", "--cacert"},
            {"stray"},
        }) {
     std::string error;
@@ -122,6 +148,16 @@ TEST(BuildRequest, HeadGetAndBody) {
   t = build_request(*o, "");
   EXPECT_EQ(t.prefix, "GET /u HTTP/1.1\r\nHost: h:1\r\n");
   EXPECT_EQ(t.suffix, "\r\n");
+
+  // https changes nothing in the request; the Host header keeps the port as written.
+  o = parse(
+      {"--url", "https://127.0.0.1:5443/v2/r/manifests/v1", "--header", "Authorization: Bearer t"},
+      error);
+  ASSERT_TRUE(o);
+  t = build_request(*o, "");
+  EXPECT_EQ(t.prefix,
+            "GET /v2/r/manifests/v1 HTTP/1.1\r\nHost: 127.0.0.1:5443\r\nAuthorization: Bearer "
+            "t\r\n\r\n");
 }
 
 }  // namespace
