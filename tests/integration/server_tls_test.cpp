@@ -34,12 +34,13 @@ TlsClientOptions trusting(const TestPki& pki) {
 class WhoamiServer {
  public:
   explicit WhoamiServer(server::ServerOptions opts) {
-    router_.add(
-        "GET", "/whoami", [](server::Request& req) -> boost::asio::awaitable<server::Response> {
-          server::Response res;
-          res.body = std::string("tls=") + (req.tls ? "1" : "0") + " user=" + req.tls_client_user;
-          co_return res;
-        });
+    router_.add("GET", "/whoami", server::Access::open,
+                [](server::Request& req) -> boost::asio::awaitable<server::Response> {
+                  server::Response res;
+                  res.body =
+                      std::string("tls=") + (req.tls ? "1" : "0") + " user=" + req.tls_client_user;
+                  co_return res;
+                });
     opts.host = "127.0.0.1";
     opts.port = 0;
     opts.threads = 1;
