@@ -19,40 +19,15 @@ CredentialCache::Key CredentialCache::key_of(std::string_view user, std::string_
 }
 
 bool CredentialCache::contains(const Key& key, Clock::time_point now) const {
-  std::lock_guard lock(mu_);
-  auto it = expiry_.find(key);
-  return it != expiry_.end() && now < it->second;
+  return map_.find(key, now).has_value();
 }
 
 void CredentialCache::remember(const Key& key, Clock::time_point now) {
-  std::lock_guard lock(mu_);
-  if (capacity_ == 0)
-    return;
-  if (auto it = expiry_.find(key); it != expiry_.end()) {
-    it->second = now + ttl_;
-    return;
-  }
-  // Drop from the front: the oldest insertions, expired or not, until there is room. An entry
-  // refreshed since keeps its old place; it is only evicted somewhat early.
-  while (expiry_.size() >= capacity_ && !order_.empty()) {
-    expiry_.erase(order_.front());
-    order_.pop_front();
-  }
-  while (!order_.empty()) {
-    auto front = expiry_.find(order_.front());
-    if (front != expiry_.end() && now < front->second)
-      break;
-    if (front != expiry_.end())
-      expiry_.erase(front);
-    order_.pop_front();
-  }
-  expiry_.emplace(key, now + ttl_);
-  order_.push_back(key);
+  map_.put(key, true, now + ttl_, now);
 }
 
 size_t CredentialCache::size() const {
-  std::lock_guard lock(mu_);
-  return expiry_.size();
+  return map_.size();
 }
 
 }  // namespace cairn::auth

@@ -1,8 +1,10 @@
 // CredentialCache: the (user, password) pairs verified recently, so that a client sending
 // Basic credentials with every request pays bcrypt once per expiry, not per request. Entries
 // are keyed by SHA-256 of the pair (the password itself is never kept), expire after a short
-// time, and the cache is bounded: when full, expired entries go first, then the oldest.
+// time, and the cache is bounded (auth/expiring_map.h).
 #pragma once
+
+#include "auth/expiring_map.h"
 
 #include <array>
 #include <chrono>
@@ -20,7 +22,7 @@ class CredentialCache {
   using Key = std::array<unsigned char, 32>;
 
   CredentialCache(size_t capacity = 4096, Clock::duration ttl = std::chrono::seconds(60))
-      : capacity_(capacity), ttl_(ttl) {}
+      : map_(capacity), ttl_(ttl) {}
 
   // SHA-256 of user, a NUL, and password. Pure.
   static Key key_of(std::string_view user, std::string_view password);
@@ -33,11 +35,8 @@ class CredentialCache {
   size_t size() const;
 
  private:
-  size_t capacity_;
+  ExpiringMap<Key, bool, Clock> map_;
   Clock::duration ttl_;
-  mutable std::mutex mu_;
-  std::map<Key, Clock::time_point> expiry_;
-  std::deque<Key> order_;  // insertion order, for eviction
 };
 
 }  // namespace cairn::auth

@@ -1,5 +1,7 @@
 #include "handlers/auth.h"
 
+#include "storage/common/text.h"
+
 #include "auth/base64url.h"
 #include "auth/jwt.h"
 #include "handlers/api.h"
@@ -11,8 +13,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 namespace cairn::handlers {
 namespace {
@@ -21,27 +21,9 @@ using server::Access;
 using server::Request;
 using server::Response;
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size())
-    return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
-      return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // "user:password" from the value after "Basic ".
 std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view value) {
-  auto decoded = auth::base64_decode(trim(value));
+  auto decoded = auth::base64_decode(trim_blanks(value));
   if (!decoded)
     return std::nullopt;
   size_t colon = decoded->find(':');
@@ -166,15 +148,6 @@ Response json_response(unsigned status, const nlohmann::json& body) {
   return res;
 }
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(Errc::io, "cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Auth>> Auth::open(const AuthOptions& o) {
@@ -191,7 +164,7 @@ Result<std::unique_ptr<Auth>> Auth::open(const AuthOptions& o) {
     a->users_ = std::move(*users);
   }
   if (!o.policy.empty()) {
-    auto text = read_text(o.policy);
+    auto text = auth::read_file(o.policy);
     if (!text)
       return fail(Errc::io, "--access-policy: " + text.error().detail);
     auto policy = auth::Policy::parse(*text);
@@ -273,10 +246,18 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
       co_return challenge(req, scope, "", "invalid username or password");
     g->user = std::move(creds->first);
   } else if (starts_with_ci(authz, "bearer ")) {
-    auto claims = auth::verify_jwt(trim(authz.substr(7)), verify_keys_,
-                                   {issuer_, service_, now_seconds(), 60});
-    if (!claims)
-      co_return challenge(req, scope, "invalid_token", claims.error().detail);
+    const std::string_view token = trim_blanks(authz.substr(7));
+    const int64_t now = now_seconds();
+    constexpr int64_t kLeeway = 60;
+    Result<auth::Claims> claims = fail(Errc::not_found, "");
+    if (auto known = tokens_.find(token, now)) {
+      claims = std::move(*known);
+    } else {
+      claims = auth::verify_jwt(token, verify_keys_, {issuer_, service_, now, kLeeway});
+      if (!claims)
+        co_return challenge(req, scope, "invalid_token", claims.error().detail);
+      tokens_.remember(token, *claims, claims->expires.value_or(now) + kLeeway, now);
+    }
     g->token = true;
     g->own_token = key_.has_value();
     g->access = std::move(claims->access);

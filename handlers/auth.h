@@ -31,6 +31,7 @@
 #include "auth/keys.h"
 #include "auth/policy.h"
 #include "auth/scope.h"
+#include "auth/token_cache.h"
 #include "server/http.h"
 #include "server/offload.h"
 #include "server/router.h"
@@ -121,6 +122,7 @@ class Auth {
   std::string realm_;  // external mode: the token server; else derived from Host
   std::chrono::seconds ttl_{300};
   auth::CredentialCache cache_;
+  auth::TokenCache tokens_;
 };
 
 // A caller's permission checks for handlers that shape their answer: true when auth is off.
