@@ -1,7 +1,7 @@
 #include "auth/jwt.h"
 
 #include "auth/base64url.h"
-#include "auth/json_limits.h"
+#include "storage/common/json.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -21,7 +21,7 @@ Result<json> parse_part(std::string_view b64, const char* what) {
   auto text = base64url_decode(b64);
   if (!text)
     return fail(Errc::invalid_argument, std::string("the token's ") + what + " is not base64url");
-  if (!json_depth_within(*text, kMaxDepth))
+  if (!cairn::json_depth_within(*text, kMaxDepth))
     return fail(Errc::invalid_argument, std::string("the token's ") + what + " nests too deep");
   json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object())

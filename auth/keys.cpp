@@ -1,7 +1,7 @@
 #include "auth/keys.h"
 
 #include "auth/base64url.h"
-#include "auth/json_limits.h"
+#include "storage/common/json.h"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -84,17 +84,8 @@ KeyPtr key_from_xy(const std::string& x, const std::string& y) {
   return own(pkey);
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(Errc::io, "cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Result<KeySet> parse_jwks(std::string_view text) {
-  if (text.size() > (1u << 20) || !json_depth_within(text, 16))
+  if (text.size() > (1u << 20) || !cairn::json_depth_within(text, 16))
     return fail(Errc::invalid_argument, "the JWKS document is too large or too deep");
   auto doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
@@ -300,6 +291,15 @@ std::vector<EVP_PKEY*> KeySet::candidates(std::string_view kid) const {
       out.push_back(k.pkey.get());
   }
   return out;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(Errc::io, "cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace cairn::auth

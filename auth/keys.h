@@ -79,4 +79,7 @@ class KeySet {
 // The RFC 7638 thumbprint of an EC P-256 public key, or "" when it is not one.
 std::string jwk_thumbprint(EVP_PKEY* pkey);
 
+// Reads a whole file given at start-up (a key, a policy). Errors: io. Blocking.
+Result<std::string> read_file(const std::string& path);
+
 }  // namespace cairn::auth

@@ -1,7 +1,7 @@
 #include "auth/policy.h"
 
 #include "auth/glob.h"
-#include "auth/json_limits.h"
+#include "storage/common/json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +29,7 @@ Result<std::vector<std::string>> strings(const json& j, const std::string& where
 Result<Policy> Policy::parse(std::string_view text) {
   if (text.size() > (1u << 20))
     return fail(Errc::invalid_argument, "the access policy is larger than 1 MiB");
-  if (!json_depth_within(text, 32))
+  if (!cairn::json_depth_within(text, 32))
     return fail(Errc::invalid_argument, "the access policy nests deeper than 32 levels");
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())

@@ -1,17 +1,11 @@
 #include "handlers/range.h"
 
+#include "storage/common/text.h"
+
 #include <charconv>
 
 namespace cairn::handlers {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // A decimal position of any length, saturated at UINT64_MAX: "bytes=0-18446744073709551615" is a
 // valid range (its end past the content means "to the end") and "bytes=99999999999999999999-"
@@ -43,14 +37,14 @@ std::optional<uint64_t> number(std::string_view s) {
 
 RangeRequest parse_range(std::string_view header, uint64_t size) {
   RangeRequest out;
-  header = trim(header);
+  header = trim_blanks(header);
   if (header.empty())
     return out;
   if (!header.starts_with("bytes=")) {
     out.outcome = RangeOutcome::malformed;
     return out;
   }
-  std::string_view spec = trim(header.substr(6));
+  std::string_view spec = trim_blanks(header.substr(6));
   if (spec.find(',') != std::string_view::npos)
     return out;  // several ranges: send it all
   size_t dash = spec.find('-');
@@ -58,8 +52,8 @@ RangeRequest parse_range(std::string_view header, uint64_t size) {
     out.outcome = RangeOutcome::malformed;
     return out;
   }
-  std::string_view a = trim(spec.substr(0, dash));
-  std::string_view b = trim(spec.substr(dash + 1));
+  std::string_view a = trim_blanks(spec.substr(0, dash));
+  std::string_view b = trim_blanks(spec.substr(dash + 1));
   if (a.empty()) {  // suffix: the last n bytes
     auto n = position(b);
     if (!n) {
@@ -91,21 +85,21 @@ RangeRequest parse_range(std::string_view header, uint64_t size) {
 }
 
 std::optional<ByteRange> parse_content_range(std::string_view header) {
-  header = trim(header);
+  header = trim_blanks(header);
   if (header.starts_with("bytes "))
-    header = trim(header.substr(6));
+    header = trim_blanks(header.substr(6));
   if (header.starts_with("bytes="))
-    header = trim(header.substr(6));
+    header = trim_blanks(header.substr(6));
   std::optional<std::string_view> total;
   if (size_t slash = header.find('/'); slash != std::string_view::npos) {
-    total = trim(header.substr(slash + 1));
+    total = trim_blanks(header.substr(slash + 1));
     header = header.substr(0, slash);
   }
   size_t dash = header.find('-');
   if (dash == std::string_view::npos)
     return std::nullopt;
-  auto a = number(trim(header.substr(0, dash)));
-  auto b = number(trim(header.substr(dash + 1)));
+  auto a = number(trim_blanks(header.substr(0, dash)));
+  auto b = number(trim_blanks(header.substr(dash + 1)));
   if (!a || !b || *b < *a)
     return std::nullopt;
   if (total && *total != "*") {  // RFC 9110: the complete length, larger than the last byte

@@ -1,5 +1,7 @@
 #include "upstream/url.h"
 
+#include "storage/common/text.h"
+
 #include "upstream/client.h"
 
 #include <charconv>
@@ -54,16 +56,6 @@ bool split_authority(std::string_view auth, bool tls, std::string& host, std::st
   }
   host = std::string(h);
   port = p.empty() ? (tls ? "443" : "80") : std::string(p);
-  return true;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size())
-    return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
-      return false;
-  }
   return true;
 }
 
