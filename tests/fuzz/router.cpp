@@ -10,8 +10,7 @@
 #include "handlers/api.h"
 #include "handlers/manifests.h"
 #include "handlers/params.h"
-#include "handlers/routes.h"
-#include "handlers/upload_sessions.h"
+#include "handlers/service.h"
 #include "server/http.h"
 #include "server/offload.h"
 #include "storage/metadata/names.h"
@@ -33,25 +32,26 @@ void check(bool ok) {
     std::abort();
 }
 
+// The real route table over a throw-away data root (the storage is never touched: only the
+// matching and the request checks run).
 struct World {
   std::filesystem::path root;
-  std::unique_ptr<Storage> storage;
-  server::Offloader offload{1};
-  handlers::UploadSessions uploads;
-  std::unique_ptr<handlers::Api> api;
-  server::Router router;
+  std::unique_ptr<handlers::Service> service;
 
   World() {
     char dir[] = "/tmp/cairn-fuzz-router-XXXXXX";
     check(mkdtemp(dir) != nullptr);
     root = dir;
-    auto opened = Storage::open(root);
+    handlers::ServiceOptions options;
+    options.root = root;
+    options.offload_threads = 1;
+    options.start_gc_scheduler = false;
+    auto opened = handlers::Service::open(options);
     check(opened.has_value());
-    storage = std::move(*opened);
-    api.reset(new handlers::Api{*storage, offload, uploads, {}});
-    handlers::add_routes(router, *api);
+    service = std::move(*opened);
   }
   ~World() {
+    service.reset();
     std::error_code ec;
     std::filesystem::remove_all(root, ec);
   }
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (q != std::string_view::npos)
     req.query = std::string(target.substr(q + 1));
 
-  server::Router::Match m = world->router.match(req.method, req.path);
+  server::Router::Match m = world->service->router().match(req.method, req.path);
   if (m.handler == nullptr)
     return 0;
   check(m.allowed.empty());
@@ -108,8 +108,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check(metadata::is_valid_tag(*tag));
     }
   }
-  if (auto p = handlers::paging(req); p && p->n) {
-    (void)handlers::next_link(req.path, *p->n, p->last);
+  if (auto p = handlers::paging(req, 1000)) {
+    check(p->n <= 1000);
+    (void)handlers::next_link(req.path, p->n, p->last);
   }
   (void)handlers::digest_query(req, "digest");
   (void)handlers::digest_query(req, "mount");
