@@ -38,7 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Claims claims;
   claims.issuer = "cairn";
   claims.audience = {"cairn"};
-  claims.subject = std::string(text.substr(0, 64));
+  for (char c : text.substr(0, 64)) {  // a user name: htpasswd's are printable ASCII
+    if (c > ' ' && c < 0x7f)
+      claims.subject += c;
+  }
   claims.expires = opts.now + 300;
   auto token = sign_jwt(key(), claims);
   if (!token)
