@@ -1,6 +1,7 @@
 // The README's authentication walk-through, run as written (the block under "Authentication
 // and access" that starts with `htpasswd -cbB`) against the real executable on a free port;
 // and the start-up errors of bad auth files (exit status 2, the problem named).
+#include "tests/support/ports.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 
@@ -14,12 +15,6 @@
 
 namespace cairn::testing {
 namespace {
-
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
@@ -44,7 +39,7 @@ TEST(AuthWalkthrough, ReadmeCurlStepsAnswerAsDocumented) {
   std::string script = walkthrough();
   ASSERT_FALSE(script.empty()) << "the README lost its authentication walk-through";
   TempDir dir;
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(pick_free_port());
   replace_all(script, "127.0.0.1:5000", "127.0.0.1:" + port);
   replace_all(script, "cairn serve",
               std::string(CAIRN_EXE) + " serve --listen 127.0.0.1:" + port + " --access-log off");

@@ -2,6 +2,7 @@
 // and SIGINT with exit status 0.
 #include "tests/support/http_client.h"
 #include "tests/support/https_client.h"
+#include "tests/support/ports.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tls.h"
 
@@ -21,13 +22,6 @@
 
 namespace cairn::testing {
 namespace {
-
-// A free loopback port: bind port 0, read it, close.
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 pid_t spawn(const std::vector<std::string>& args) {
   pid_t pid = ::fork();
@@ -75,7 +69,7 @@ TEST(Binary, BadTlsFilesExitTwo) {
   auto other = pki.server("other");
   TempDir root;
   const std::string serve = std::string(CAIRN_EXE) + " serve --root " + root.path().string() +
-                            " --listen 127.0.0.1:" + std::to_string(free_port());
+                            " --listen 127.0.0.1:" + std::to_string(pick_free_port());
   auto exit_of = [](const std::string& cmd) {
     int st = std::system((cmd + " 2> /dev/null").c_str());
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -93,7 +87,7 @@ TEST(Binary, ServesTlsAndReloadsOnSighup) {
   TestPki pki;
   auto live = pki.server("live", "cairn-a");
   TempDir root;
-  const uint16_t port = free_port();
+  const uint16_t port = pick_free_port();
   pid_t pid = spawn({CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",
                      "127.0.0.1:" + std::to_string(port), "--access-log", "off", "--tls-cert",
                      live.cert.string(), "--tls-key", live.key.string()});
@@ -134,7 +128,7 @@ class Signals : public ::testing::TestWithParam<int> {};
 
 TEST_P(Signals, StopsGracefullyWithExitZero) {
   TempDir root;
-  uint16_t port = free_port();
+  uint16_t port = pick_free_port();
   pid_t pid = spawn({CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",
                      "127.0.0.1:" + std::to_string(port), "--access-log", "off"});
   ASSERT_GT(pid, 0);
@@ -163,7 +157,7 @@ size_t rss_kib(pid_t pid) {
 // nested '[' used to cost 160 MB).
 TEST(Binary, OversizedManifestsLeaveMemoryAsItWas) {
   TempDir root;
-  uint16_t port = free_port();
+  uint16_t port = pick_free_port();
   pid_t pid = spawn({CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",
                      "127.0.0.1:" + std::to_string(port), "--access-log", "off"});
   ASSERT_GT(pid, 0);

@@ -1,6 +1,7 @@
 // End-to-end: real clients (skopeo, buildah, curl) against the real server, in-process on
 // 127.0.0.1 with a free port and a temporary root. The clients are Debian packages that the
 // README's test command installs; a missing client fails the test rather than skipping it.
+#include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/test_server.h"
 
@@ -94,23 +95,6 @@ TEST_F(Clients, CurlPushesOneGibInChunksAndPullsItBack) {
   ASSERT_EQ(pushed.status, 0) << pushed.output;
   EXPECT_EQ("sha256:" + trim(pushed.output), digest);
   sh("rm -f " + big + " " + tmp("chunk.") + "*");
-}
-
-// The first ```sh block after `heading` in the README.
-std::string readme_block(const std::string& heading) {
-  std::ifstream in(CAIRN_SOURCE_DIR "/README.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string readme = ss.str();
-  size_t section = readme.find(heading);
-  if (section == std::string::npos)
-    return {};
-  size_t start = readme.find("```sh\n", section);
-  if (start == std::string::npos)
-    return {};
-  start += 6;
-  size_t end = readme.find("```", start);
-  return end == std::string::npos ? std::string() : readme.substr(start, end - start);
 }
 
 // Runs a README block with CAIRN pointing at `url`, in `dir`.

@@ -13,12 +13,17 @@
 // `--cacert` (curl) and `ca = ...` in a hosts.toml (containerd). Every test uses its own
 // repositories, so they do not depend on one another's order. A missing client fails its test
 // (tools/dev.sh test installs them); containerd alone is skipped when its daemon cannot run here.
+#include "auth/base64url.h"
+#include "storage/content/digest.h"
+#include "tests/support/child.h"
 #include "tests/support/http_client.h"
 #include "tests/support/https_client.h"
+#include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tls.h"
 #include "tests/support/upstream_registry.h"
+#include "upstream/auth.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -65,125 +70,18 @@ void write_file(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v =
-        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16;
-    out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
 // The payload of a JWT (its middle part, base64url), parsed; null when it is not one.
 json jwt_payload(const std::string& token) {
   size_t a = token.find('.');
   size_t b = token.find('.', a == std::string::npos ? a : a + 1);
   if (a == std::string::npos || b == std::string::npos)
     return nullptr;
-  std::string in = token.substr(a + 1, b - a - 1);
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    int d = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '-'             ? 62
-            : c == '_'             ? 63
-                                   : -1;
-    if (d < 0)
-      return nullptr;
-    v = (v << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xff);
-    }
-  }
-  auto j = json::parse(out, nullptr, false);
+  auto text = auth::base64url_decode(std::string_view(token).substr(a + 1, b - a - 1));
+  if (!text)
+    return nullptr;
+  auto j = json::parse(*text, nullptr, false);
   return j.is_discarded() ? json(nullptr) : j;
 }
-
-std::string sha256_hex(const std::string& bytes, const fs::path& scratch) {
-  write_file(scratch, bytes);
-  return trim(sh("sha256sum '" + scratch.string() + "' | cut -d' ' -f1").output);
-}
-
-// A child process with stdout and stderr appended to `log`, stopped by its PID (SIGTERM, then
-// SIGKILL after 10 s) and reaped.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const fs::path& log) : log_(log) {
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0)
-        ::dup2(devnull, 0);
-      ::execvp(argv[0], argv.data());
-      ::_exit(127);
-    }
-    if (fd >= 0)
-      ::close(fd);
-  }
-  ~Child() { stop(); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  const fs::path& log() const { return log_; }
-
-  bool alive() {
-    if (pid_ <= 0)
-      return false;
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      exit_status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // Its exit status (128 + signal when killed).
-  int stop() {
-    if (!alive())
-      return exit_status_;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 200 && alive(); ++i)
-      std::this_thread::sleep_for(50ms);
-    if (alive()) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-      exit_status_ = 128 + SIGKILL;
-      pid_ = -1;
-    }
-    return exit_status_;
-  }
-
- private:
-  fs::path log_;
-  pid_t pid_ = -1;
-  int exit_status_ = -1;
-};
 
 // The image make-oci-layout.sh wrote: its manifest digest and blobs.
 struct Layout {
@@ -357,7 +255,10 @@ class SecureClients : public ::testing::Test {
 
   // An HTTPS client trusting the suite's CA.
   static HttpsClient client() { return HttpsClient(s_->port, {.ca_file = s_->pki.ca().string()}); }
-  static std::string basic(const std::string& cred) { return "Basic " + base64(cred); }
+  static std::string basic(const std::string& cred) {
+    const size_t colon = cred.find(':');
+    return upstream::basic_authorization(cred.substr(0, colon), cred.substr(colon + 1));
+  }
   // Status of `method target` as root (who may do everything).
   static unsigned as_root(const std::string& method, const std::string& target) {
     auto c = client();
@@ -701,8 +602,8 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
   const std::string config =
       R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
   const std::string layer = "layer bytes for the token workflow";
-  const std::string config_d = "sha256:" + sha256_hex(config, work_ / "c");
-  const std::string layer_d = "sha256:" + sha256_hex(layer, work_ / "l");
+  const std::string config_d = content::digest_of(config).str();
+  const std::string layer_d = content::digest_of(layer).str();
   auto post = c.request("POST", "/v2/" + repo + "/blobs/uploads/", {}, auth);
   ASSERT_EQ(post.status, 202u) << post.body;
   std::string location = post.header("location");
@@ -729,7 +630,7 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
       config_d + R"(","size":)" + std::to_string(config.size()) +
       R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")" + layer_d +
       R"(","size":)" + std::to_string(layer.size()) + "}]}";
-  const std::string manifest_d = "sha256:" + sha256_hex(manifest, work_ / "m");
+  const std::string manifest_d = content::digest_of(manifest).str();
   const std::vector<std::pair<std::string, std::string>> oci_manifest = {
       {"Content-Type", "application/vnd.oci.image.manifest.v1+json"}};
   auto mput = c.request("PUT", "/v2/" + repo + "/manifests/v1", manifest, with(oci_manifest));
@@ -752,7 +653,7 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
   EXPECT_EQ(json::parse(tags.body, nullptr, false),
             json::parse(R"({"name":"team/oci","tags":["v1"]})"));
   const std::string empty = "{}";
-  const std::string empty_d = "sha256:" + sha256_hex(empty, work_ / "e");
+  const std::string empty_d = content::digest_of(empty).str();
   ASSERT_EQ(c.request("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + empty_d, empty,
                       with({{"Content-Type", "application/octet-stream"}}))
                 .status,
@@ -764,7 +665,7 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
       empty_d +
       R"(","size":2}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
       manifest_d + R"(","size":)" + std::to_string(manifest.size()) + "}}";
-  const std::string artifact_d = "sha256:" + sha256_hex(artifact, work_ / "a");
+  const std::string artifact_d = content::digest_of(artifact).str();
   auto aput =
       c.request("PUT", "/v2/" + repo + "/manifests/" + artifact_d, artifact, with(oci_manifest));
   ASSERT_EQ(aput.status, 201u) << aput.body;
@@ -863,20 +764,6 @@ TEST_F(SecureClients, ClientCertificateIsTheUser) {
                          stranger.key.string() + " " + url() + "/v2/team/mtls/tags/list");
   EXPECT_NE(refused.status, 0) << refused.output;
   EXPECT_EQ(refused.output.find("200"), std::string::npos) << refused.output;
-}
-
-// The first ```sh block after `heading` in the README.
-std::string readme_block(const std::string& heading) {
-  std::string readme = read_file(CAIRN_SOURCE_DIR "/README.md");
-  size_t section = readme.find(heading);
-  if (section == std::string::npos)
-    return {};
-  size_t start = readme.find("```sh\n", section);
-  if (start == std::string::npos)
-    return {};
-  start += 6;
-  size_t end = readme.find("```", start);
-  return end == std::string::npos ? std::string() : readme.substr(start, end - start);
 }
 
 // The README's curl + podman walk-through, run as written against the suite's server: $CAIRN

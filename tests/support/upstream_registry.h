@@ -23,6 +23,7 @@
 #pragma once
 
 #include "storage/content/digest.h"
+#include "tests/support/ports.h"
 #include "tests/support/temp_dir.h"
 
 #include <arpa/inet.h>
@@ -103,24 +104,6 @@ inline std::string sha256_file_digest(const std::filesystem::path& file) {
     hasher.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
   return hasher.digest().str();
-}
-
-// A port that was free a moment ago on 127.0.0.1 (bind port 0, read it, close).
-inline uint16_t pick_free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0)
-      ::close(fd);
-    throw std::runtime_error("cannot pick a free port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 struct UpstreamRegistryOptions {
