@@ -16,7 +16,8 @@ namespace {
 
 using Lister = std::function<Result<metadata::NamePage>(std::string_view last, size_t n)>;
 
-// Runs one paged listing and renders it as {<extra>..., <key>: [names]} with a Link header.
+// Runs one paged listing (`list` is called with n > 0 only: never storage's kNoLimit) and renders
+// it as {<extra>..., <key>: [names]} with a Link header.
 Response page(const Paging& paging, std::string_view path, std::string_view key,
               nlohmann::json body, const Lister& list) {
   metadata::NamePage names;
@@ -78,11 +79,10 @@ boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
                      if (!listed)
                        return listed.error();
                      for (auto& repo : listed->names) {
-                       const bool room = n == metadata::kNoLimit || out.names.size() < n;
-                       if (room && may_list(api, req, repo))
+                       if (out.names.size() < n && may_list(api, req, repo))
                          out.names.push_back(repo);
                      }
-                     const bool full = n != metadata::kNoLimit && out.names.size() >= n;
+                     const bool full = out.names.size() >= n;
                      out.more = listed->more || full;
                      if (!listed->more || listed->names.empty() || full)
                        return out;
