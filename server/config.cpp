@@ -195,6 +195,10 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!b)
       return "--min-body-rate wants bytes per second such as 16K (0: no minimum)";
     c.min_body_rate = *b;
+  } else if (key == "durability") {
+    if (value != "strict" && value != "relaxed")
+      return "--durability is strict or relaxed";
+    c.durability = value;
   } else if (key == "gc-grace") {
     auto d = parse_duration(value);
     if (!d)
@@ -389,6 +393,11 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             time spent waiting for it may reach
                             io-timeout + 1s per N bytes received, then
                             the connection closes; 0 = no minimum      [16K]
+  --durability MODE         strict: a write is acknowledged (201, 202) only
+                            once it is on stable storage; relaxed: blob
+                            bytes are fsynced but metadata is not (a
+                            power cut may lose the last acknowledged
+                            writes; a crash of cairn alone never does) [strict]
   --gc-grace DURATION       blobs younger than this are kept by garbage
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);

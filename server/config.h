@@ -27,6 +27,9 @@ struct Config {
   std::chrono::milliseconds io_timeout{60'000};
   uint64_t min_body_rate = 16 * 1024;  // bytes/s a request body must average (0: no minimum)
   std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
+  // "strict": an acknowledged write is on stable storage (metadata batches fsynced); "relaxed":
+  // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
+  std::string durability = "strict";
   // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
   // byte budget of cached content (0: unlimited).
   std::vector<upstream::Endpoint> upstreams;

@@ -46,6 +46,7 @@ int serve(const std::vector<std::string>& args) {
   service_options.storage.sharing = config.content_sharing == "isolated"
                                         ? cairn::metadata::SharingPolicy::isolated
                                         : cairn::metadata::SharingPolicy::shared;
+  service_options.storage.sync_metadata = config.durability == "strict";
   service_options.storage.gc.grace = config.gc_grace;
   service_options.cache.upstreams = config.upstreams;
   service_options.cache.default_upstream = config.default_upstream;

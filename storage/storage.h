@@ -8,6 +8,35 @@
 //
 // This is a composition root, not a service: it owns the stores and hands out references;
 // each store keeps its own contract. Handlers reach storage only through these references.
+//
+// Durability (StorageOptions::sync_metadata, `--durability strict`, the default): a call that
+// returns success has made what it did durable, so a handler may acknowledge (201, 202) as
+// soon as its last call returns. Per write kind, in order, with what a power cut between two
+// steps leaves and who cleans it:
+//  - ingest (upload session) created: ingest record batch (fsynced) → ingest directory built
+//    under a temporary name and renamed into place (not fsynced). A cut loses at most the
+//    directory: the record without a backend ingest reads as an upload at offset 0 (writer()
+//    recreates it) or is aborted by GC when it expires. A POST 202 is not a promise of bytes.
+//  - bytes written (PATCH): write(2) into ingest/<key>/data, not fsynced; a cut keeps a prefix
+//    of them (the file's synced size, or more). The upload's offset is the file's size on
+//    reopen, so the client resumes from what is there (GET of the upload says where).
+//  - blob commit (PUT ?digest=, POST ?digest=, a cache fill): content::LocalStore commit
+//    (local_store.h: fsync(data) makes the bytes durable → rename into blobs/<alg>/ → fsync of
+//    blobs/<alg> (DirSync, shared by concurrent commits) makes the name durable) → ONE metadata
+//    batch (blob record, lease resource, − ingest record; fsynced). A cut after the rename and
+//    before the batch leaves a file without a record: GC sweeps it after the grace period. A
+//    blob the store says exists has a durable name (LocalCore::sync_existing), so a mount or an
+//    already-exists answer acknowledges nothing that a cut could take back.
+//  - manifest PUT: the manifest's bytes as a blob commit (above) → manifest record batch →
+//    tag batch, each fsynced. A cut between them leaves a manifest blob without its record (GC
+//    sweeps it) or a manifest without the tag (the client was not answered; it pushes again).
+//  - tag move, label update, lease create/delete/resource change, blob or manifest DELETE: one
+//    metadata batch, fsynced before the call returns.
+//  - GC: dead records deleted in one batch (fsynced) → files unlinked (not fsynced). A cut
+//    may bring back an unlinked file without a record, which the next collection sweeps; never
+//    a record without its file.
+// Concurrent batches share one fsync of LevelDB's log (its writer queue commits the waiting
+// batches together), as concurrent commits share the fsync of blobs/<alg>.
 #pragma once
 
 #include "storage/common/clock.h"
@@ -30,7 +59,8 @@ namespace cairn {
 struct StorageOptions {
   const Clock* clock = &SystemClock::instance();
   metadata::SharingPolicy sharing = metadata::SharingPolicy::shared;
-  bool sync_metadata = false;  // fsync every metadata batch (see DatabaseOptions::sync_writes)
+  // fsync every metadata batch (DatabaseOptions::sync_writes); false is `--durability relaxed`.
+  bool sync_metadata = true;
   gc::GcOptions gc;
   gc::SchedulerOptions gc_schedule;
 };

@@ -32,7 +32,16 @@ LocalCore::LocalCore(std::filesystem::path root_dir, LocalStoreOptions opts)
       blobs_root(root / "blobs"),
       ingest_root(root / "ingest"),
       options(std::move(opts)),
-      clock(*options.clock) {}
+      clock(*options.clock),
+      sha256_sync(blob_dir(Algorithm::sha256)),
+      sha512_sync(blob_dir(Algorithm::sha512)) {}
+
+Result<void> LocalCore::sync_existing(const Digest& digest) {
+  DirSync& sync = blob_dir_sync(digest.algorithm());
+  if (!sync.pending())
+    return {};
+  return sync.sync_pending();
+}
 
 std::filesystem::path LocalCore::blob_dir(Algorithm alg) const {
   return blobs_root / std::string(algorithm_name(alg));

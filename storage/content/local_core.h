@@ -9,6 +9,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/digest.h"
+#include "storage/content/dir_sync.h"
 #include "storage/content/local_store.h"
 #include "storage/content/ref_locks.h"
 #include "storage/content/store.h"
@@ -39,6 +40,15 @@ struct LocalCore {
   // --- paths (the layout in local_store.h) ---
   std::filesystem::path blob_dir(Algorithm alg) const;
   std::filesystem::path blob_path(const Digest& digest) const;
+  // The group-committed fsync of blob_dir(alg) (dir_sync.h): a commit's rename is durable once
+  // it returns from sync(changed()).
+  DirSync& blob_dir_sync(Algorithm alg) noexcept {
+    return alg == Algorithm::sha512 ? sha512_sync : sha256_sync;
+  }
+  // Makes the directory entry of a blob that exists durable, should its rename (by a commit
+  // still in flight, or by a process that died before its fsync) not be yet, so whoever hears
+  // "it exists" may acknowledge on the strength of it. Errors: io.
+  Result<void> sync_existing(const Digest& digest);
   // The ingest's key: the sha256 hex of `ref`. It names the ingest directory and is what
   // ref_locks is keyed by, so even an ingest whose `ref` file is lost can be locked.
   static std::string ingest_key(std::string_view ref);
@@ -78,6 +88,8 @@ struct LocalCore {
   const std::filesystem::path ingest_root;
   const LocalStoreOptions options;
   const Clock& clock;
+  DirSync sha256_sync;
+  DirSync sha512_sync;
   RefLocks ref_locks;  // keyed by ingest_key(ref)
 
   std::mutex labels_mu;

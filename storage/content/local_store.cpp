@@ -131,6 +131,14 @@ Result<std::unique_ptr<LocalStore>> LocalStore::open(const std::filesystem::path
   }
   if (ec)
     return io_error("scan ingest directory", ec.value());
+  // Directory entries made by an earlier process (the tree itself on first use, renames of a
+  // process that died between a rename and its directory fsync) become durable before this
+  // store says anything exists.
+  for (const auto& dir : {core->blob_dir(Algorithm::sha256), core->blob_dir(Algorithm::sha512),
+                          core->blobs_root, core->ingest_root, core->root}) {
+    if (auto r = fu::sync_dir(dir); !r)
+      return r.error();
+  }
   auto impl = std::make_unique<Impl>();
   impl->core = std::move(core);
   return std::unique_ptr<LocalStore>(new LocalStore(std::move(impl)));
@@ -151,7 +159,12 @@ Result<std::unique_ptr<ReaderAt>> LocalStore::reader(const Digest& digest) {
 }
 
 Result<Info> LocalStore::info(const Digest& digest) {
-  return impl_->info_of(digest);
+  auto info = impl_->info_of(digest);
+  if (info) {
+    if (auto r = impl_->core->sync_existing(digest); !r)
+      return r.error();
+  }
+  return info;
 }
 
 Result<Info> LocalStore::update(const Info& info, std::span<const std::string> fieldpaths) {
@@ -217,7 +230,10 @@ Result<void> LocalStore::remove(const Digest& digest) {
 
 bool LocalStore::exists(const Digest& digest) {
   struct stat st {};
-  return ::stat(impl_->core->blob_path(digest).c_str(), &st) == 0;
+  if (::stat(impl_->core->blob_path(digest).c_str(), &st) != 0)
+    return false;
+  // Not durable yet (and cannot be made so) counts as absent: the caller uploads it again.
+  return impl_->core->sync_existing(digest).has_value();
 }
 
 Result<Status> LocalStore::status(std::string_view ref) {

@@ -23,7 +23,10 @@
 // hex part is a plain file name.
 //
 // Commit is verify → fchmod 0444 + set mtime → fsync(data) → rename(data, blobs/<alg>/<hex>)
-// (never replacing an existing file) → fsync(blobs/<alg>) → remove the ingest directory. A crash
+// (never replacing an existing file) → fsync(blobs/<alg>) → remove the ingest directory. The
+// fsync of data makes the bytes durable, the fsync of blobs/<alg> the name; concurrent commits
+// share the latter (DirSync, dir_sync.h), and a blob reported to exist (info, exists, a
+// writer's or commit's already_exists) has had its name made durable first. A crash
 // before the rename leaves a resumable ingest; after it, a committed blob plus an ingest
 // directory without `data`, which is stale: writer(), status(), list_statuses() and abort()
 // remove it when they meet it. Nothing half-written is ever under blobs/.

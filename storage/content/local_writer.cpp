@@ -191,7 +191,10 @@ class LocalWriter final : public Writer {
       return undo_chmod(io_error("move ingest data into the blob tree"));
     }
     core_->fault("renamed");
-    auto dir_synced = fu::sync_dir(core_->blob_dir(actual.algorithm()));
+    // The rename is durable once blobs/<alg> is fsynced after it; concurrent commits share that
+    // fsync (DirSync's group commit).
+    DirSync& dir_sync = core_->blob_dir_sync(actual.algorithm());
+    auto dir_synced = dir_sync.sync(dir_sync.changed());
     core_->fault("dir_synced");
 
     if (!labels.empty()) {
@@ -227,6 +230,9 @@ class LocalWriter final : public Writer {
   // The bytes are committed already (by someone else): drop this copy.
   Result<void> finish_existing(const Digest& d) {
     finish();
+    // Its committer may not have fsynced the directory yet; already_exists is acknowledged.
+    if (auto r = core_->sync_existing(d); !r)
+      return r.error();
     return fail(Errc::already_exists, "content " + d.str() + " already exists");
   }
 
@@ -307,6 +313,8 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
   if (opts.total < 0)
     return fail(Errc::invalid_argument, "negative total size");
   if (opts.expected && file_exists(core->blob_path(*opts.expected))) {
+    if (auto r = core->sync_existing(*opts.expected); !r)
+      return r.error();
     return fail(Errc::already_exists, "content " + opts.expected->str() + " already exists");
   }
   const std::string key = LocalCore::ingest_key(opts.ref);

@@ -522,6 +522,9 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
       rec.expire_at = db_.clock().now() + options_.ingest_expiry;
     }
     update.put(key, encode(rec));
+    // An upload session acknowledges no bytes: its record becomes durable with the next synced
+    // batch (at the latest its commit's), and a power cut before that makes it cleanly unknown.
+    update.defer_sync();
     if (auto r = update.commit(); !r)
       return r.error();
   }

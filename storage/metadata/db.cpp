@@ -252,9 +252,9 @@ void Database::journal(const leveldb::WriteBatch& batch, bool dirty) {
     journal_.keys.push_back(std::move(k));
 }
 
-Result<void> Database::write(leveldb::WriteBatch& batch) {
+Result<void> Database::write(leveldb::WriteBatch& batch, bool sync) {
   leveldb::WriteOptions wo;
-  wo.sync = sync_writes_;
+  wo.sync = sync_writes_ && sync;
   leveldb::Status s = db_->Write(wo, &batch);
   if (!s.ok())
     return leveldb_error("write metadata", s);
@@ -307,7 +307,7 @@ Result<void> Database::Update::commit() {
   done_ = true;
   const bool wrote = !empty();
   if (wrote) {
-    if (auto r = db_->write(*batch_); !r)
+    if (auto r = db_->write(*batch_, sync_); !r)
       return r;
     if (dirty_)
       db_->dirty_.fetch_add(1);

@@ -48,9 +48,13 @@ inline constexpr int kSchemaVersion = 1;
 
 struct DatabaseOptions {
   const Clock* clock = &SystemClock::instance();
-  // fsync every batch (LevelDB WriteOptions::sync). Off, a crash of the machine (not the process)
-  // may lose the last writes; a crash of the process never does.
-  bool sync_writes = false;
+  // fsync every batch (LevelDB WriteOptions::sync): commit() returns only once the batch is in
+  // the log on stable storage, so an acknowledged change survives a power cut. Concurrent
+  // Updates share one fsync (LevelDB's writer queue folds the batches of writers waiting behind
+  // the one syncing into its next write: group commit). Off (`--durability relaxed`), a crash
+  // of the machine (not the process) may lose the last writes; a crash of the process never
+  // does.
+  bool sync_writes = true;
   // LevelDB block cache size in bytes (0: LevelDB's default of 8 MiB).
   size_t block_cache_bytes = 0;
   // The most keys the change journal (see Database::start_journal) holds between two takes.
@@ -147,7 +151,7 @@ class Database {
  private:
   struct Private;
   Database(std::unique_ptr<Private> priv, const Clock* clock, int version);
-  Result<void> write(leveldb::WriteBatch& batch);
+  Result<void> write(leveldb::WriteBatch& batch, bool sync = true);
   void notify();
   void journal(const leveldb::WriteBatch& batch, bool dirty);
 
@@ -188,6 +192,11 @@ class Database::Update {
   void remove(std::string_view key);
   // Marks this change as removing a reference (sets the database's dirty flag on commit).
   void mark_dirty() noexcept { dirty_ = true; }
+  // Lets commit() return before this change is on stable storage (no fsync of its own, even
+  // with DatabaseOptions::sync_writes): for changes that acknowledge nothing to a client, such
+  // as an ingest record an upload session starts with. The next synced batch makes it durable
+  // too (LevelDB's log is written in order); a power cut before that loses it.
+  void defer_sync() noexcept { sync_ = false; }
   // Whether anything is queued.
   bool empty() const noexcept;
 
@@ -205,6 +214,7 @@ class Database::Update {
   std::unique_ptr<leveldb::WriteBatch> batch_;
   size_t ops_ = 0;
   bool dirty_ = false;
+  bool sync_ = true;
   bool done_ = false;
 };
 

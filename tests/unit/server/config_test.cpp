@@ -16,6 +16,18 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.root, "./var");
   EXPECT_EQ(c.host, "127.0.0.1");
   EXPECT_EQ(c.port, 5000);
+  EXPECT_EQ(c.durability, "strict");
+}
+
+TEST(Config, Durability) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({"--durability", "relaxed"}, c, err)) << err;
+  EXPECT_EQ(c.durability, "relaxed");
+  ASSERT_TRUE(parse_serve_args({"--durability=strict"}, c, err)) << err;
+  EXPECT_EQ(c.durability, "strict");
+  EXPECT_FALSE(parse_serve_args({"--durability", "fast"}, c, err));
+  EXPECT_NE(err.find("--durability is strict or relaxed"), std::string::npos) << err;
 }
 
 TEST(Config, FlagsBothForms) {
