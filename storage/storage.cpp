@@ -14,6 +14,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
 
   content::LocalStoreOptions content_options;
   content_options.clock = options.clock;
+  content_options.fs = options.fs;
   auto blobs = content::LocalStore::open(root / "content", content_options);
   if (!blobs)
     return blobs.error();
@@ -22,6 +23,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   metadata::DatabaseOptions db_options;
   db_options.clock = options.clock;
   db_options.sync_writes = options.sync_metadata;
+  db_options.env = options.env;
   auto db = metadata::Database::open(root / "metadata", db_options);
   if (!db)
     return db.error();

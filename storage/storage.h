@@ -31,6 +31,11 @@ struct StorageOptions {
   const Clock* clock = &SystemClock::instance();
   metadata::SharingPolicy sharing = metadata::SharingPolicy::shared;
   bool sync_metadata = false;  // fsync every metadata batch (see DatabaseOptions::sync_writes)
+  // The filesystem seams, for tests (fault injection, power cuts): the content store's file
+  // calls (content/fs.h) and LevelDB's environment. nullptr means the real ones; when set they
+  // must outlive the Storage.
+  content::FileSystem* fs = nullptr;
+  leveldb::Env* env = nullptr;
   gc::GcOptions gc;
   gc::SchedulerOptions gc_schedule;
 };

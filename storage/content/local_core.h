@@ -9,6 +9,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/digest.h"
+#include "storage/content/fs.h"
 #include "storage/content/local_store.h"
 #include "storage/content/ref_locks.h"
 #include "storage/content/store.h"
@@ -78,6 +79,7 @@ struct LocalCore {
   const std::filesystem::path ingest_root;
   const LocalStoreOptions options;
   const Clock& clock;
+  FileSystem& fs;      // options.fs, or the real system calls
   RefLocks ref_locks;  // keyed by ingest_key(ref)
 
   std::mutex labels_mu;
