@@ -9,7 +9,7 @@
 // cut either resumes from the offset its status reports or is unknown; and one GC leaves the
 // blob tree equal to the records.
 //
-// CAIRN_POWERCUT_CUTS=N sets the number of cuts (default 40); tools/dev.sh powercut runs it.
+// CAIRN_POWERCUT_CUTS=N sets the number of cuts (default 12); tools/dev.sh powercut runs it.
 #include "tests/powercut/harness.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
@@ -37,7 +37,7 @@ constexpr int kMaxOpsPerClient = 60;  // a round cuts the power by then at the l
 int cuts_wanted() {
   if (const char* v = std::getenv("CAIRN_POWERCUT_CUTS"))
     return std::max(1, std::atoi(v));
-  return 40;
+  return 12;
 }
 
 std::string content_range(size_t first, size_t end) {
@@ -400,8 +400,8 @@ CampaignResult run_campaign(bool sync, int cuts, uint32_t seed) {
     states[i].repo = "pc/client" + std::to_string(i);
   std::mt19937 master(seed);
   for (int round = 0; round < cuts; ++round) {
-    // Cut somewhere in the first ~25 operations of each client (a push is ~40 mutations).
-    h.model().cut_after(std::uniform_int_distribution<uint64_t>(1, 4000)(master));
+    // cut somewhere in the first ~15 operations of each client (a push is ~40 mutations).
+    h.model().cut_after(std::uniform_int_distribution<uint64_t>(1, 2500)(master));
     std::vector<std::mt19937> rngs;
     for (int i = 0; i < kClients; ++i)
       rngs.emplace_back(master());
@@ -454,7 +454,7 @@ TEST(PowerCut, CampaignStrictLosesNothing) {
 
 // The simulation bites: with metadata batches not fsynced, acknowledged writes vanish.
 TEST(PowerCut, CampaignWithoutMetadataSyncLosesWrites) {
-  auto r = run_campaign(false, 4, 777);
+  auto r = run_campaign(false, 2, 777);
   std::printf("powercut campaign (metadata sync off): cuts=%d acknowledged_checked=%llu lost=%zu\n",
               r.cuts, static_cast<unsigned long long>(r.tally.acked), r.lost.size());
   EXPECT_GT(r.lost.size(), 0u) << "a power cut with unsynced metadata lost nothing: the "
