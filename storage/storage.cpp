@@ -1,19 +1,22 @@
 #include "storage/storage.h"
 
+#include "storage/content/file_util.h"
+
 namespace cairn {
 
 Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root,
                                                StorageOptions options) {
-  std::error_code ec;
-  std::filesystem::create_directories(root, ec);
-  if (ec)
-    return fail(Errc::io, "create data root: " + ec.message());
+  content::FileSystem& fs = options.fs != nullptr ? *options.fs : content::posix_file_system();
+  // Each directory created is fsynced into its parent (the data root on first use).
+  if (auto r = content::file_util::create_directories(fs, root); !r)
+    return fail(r.error().code, "create data root: " + r.error().detail);
   std::unique_ptr<Storage> s(new Storage());
   s->root_ = root;
   s->clock_ = options.clock;
 
   content::LocalStoreOptions content_options;
   content_options.clock = options.clock;
+  content_options.fs = options.fs;
   auto blobs = content::LocalStore::open(root / "content", content_options);
   if (!blobs)
     return blobs.error();
@@ -22,10 +25,14 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   metadata::DatabaseOptions db_options;
   db_options.clock = options.clock;
   db_options.sync_writes = options.sync_metadata;
+  db_options.env = options.env;
   auto db = metadata::Database::open(root / "metadata", db_options);
   if (!db)
     return db.error();
   s->db_ = std::move(*db);
+  // content/ and metadata/ are entries of the root: durable before anything in them is.
+  if (auto r = content::file_util::sync_dir(fs, root); !r)
+    return r.error();
 
   metadata::ContentStoreOptions cs_options;
   cs_options.policy = options.sharing;

@@ -61,6 +61,11 @@ struct StorageOptions {
   metadata::SharingPolicy sharing = metadata::SharingPolicy::shared;
   // fsync every metadata batch (DatabaseOptions::sync_writes); false is `--durability relaxed`.
   bool sync_metadata = true;
+  // The filesystem seams, for tests (fault injection, power cuts): the content store's file
+  // calls (content/fs.h) and LevelDB's environment. nullptr means the real ones; when set they
+  // must outlive the Storage.
+  content::FileSystem* fs = nullptr;
+  leveldb::Env* env = nullptr;
   gc::GcOptions gc;
   gc::SchedulerOptions gc_schedule;
 };

@@ -10,6 +10,8 @@
 #          router) for SECONDS (default 20), seeded from tests/fuzz/corpus/<target>/ (read
 #          only: new inputs go to a temporary directory). Exits 1 when any target finds a
 #          crash, leak or timeout; the input is kept in build-fuzz/artifacts/<target>/.
+#   powercut [CUTS]  builds the power-cut tests (tests/powercut/) in build-test/ and runs the
+#          campaign with CUTS power cuts (default 2000), printing its summary line.
 # All are idempotent: packages already installed are not touched; builds are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,13 @@ case "$cmd" in
     cd build-test
     exec ctest --output-on-failure -j "$(jobs)" "$@"
     ;;
+  powercut)
+    install_missing
+    cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
+    ninja -C build-test -j "$(jobs)" powercut
+    CAIRN_POWERCUT_CUTS=${1:-2000} exec build-test/tests/powercut \
+      --gtest_filter='PowerCut.CampaignStrictLosesNothing'
+    ;;
   fuzz)
     install_missing "${FUZZ_PACKAGES[@]}"
     seconds=${1:-20}
@@ -94,7 +103,7 @@ case "$cmd" in
     ;;
   *)
     echo "usage: tools/dev.sh serve [cairn serve options] | test [ctest options] |" \
-      "fuzz [SECONDS [TARGET...]]" >&2
+      "powercut [CUTS] | fuzz [SECONDS [TARGET...]]" >&2
     exit 2
     ;;
 esac

@@ -37,7 +37,7 @@ Result<void> DirSync::sync(uint64_t ticket) {
   running_ = true;
   const uint64_t covers = changed_;
   lock.unlock();
-  auto r = file_util::sync_dir(dir_);
+  auto r = file_util::sync_dir(fs_, dir_);
   lock.lock();
   running_ = false;
   if (r && covers > synced_)

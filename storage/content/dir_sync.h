@@ -11,6 +11,7 @@
 #pragma once
 
 #include "storage/common/result.h"
+#include "storage/content/fs.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -21,7 +22,8 @@ namespace cairn::content {
 
 class DirSync {
  public:
-  explicit DirSync(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // Syncs `dir` through `fs`, which must outlive it.
+  DirSync(FileSystem& fs, std::filesystem::path dir) : fs_(fs), dir_(std::move(dir)) {}
   DirSync(const DirSync&) = delete;
   DirSync& operator=(const DirSync&) = delete;
 
@@ -43,6 +45,7 @@ class DirSync {
   bool pending();
 
  private:
+  FileSystem& fs_;
   const std::filesystem::path dir_;
   std::mutex mu_;
   std::condition_variable done_;

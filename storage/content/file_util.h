@@ -4,10 +4,12 @@
 //
 // Every error is Errc::io (or not_found where said) with a short context and strerror; no
 // detail holds a filesystem path, so details stay safe to show a client. All functions block
-// on the filesystem and are thread-safe as far as the files they touch are not shared.
+// on the filesystem and are thread-safe as far as the files they touch are not shared. Each
+// goes through the FileSystem it is given (fs.h), so tests can inject faults and power cuts.
 #pragma once
 
 #include "storage/common/result.h"
+#include "storage/content/fs.h"
 
 #include <sys/types.h>
 
@@ -51,32 +53,43 @@ class UniqueFd {
 };
 
 // open(2) with O_CLOEXEC added. Errors: not_found (ENOENT), io (`context` names the file's role).
-Result<UniqueFd> open_file(const std::filesystem::path& path, int flags, mode_t mode,
-                           std::string_view context);
+Result<UniqueFd> open_file(FileSystem& fs, const std::filesystem::path& path, int flags,
+                           mode_t mode, std::string_view context);
 
 // Writes all of `data` at the descriptor's offset, looping over EINTR and partial writes.
 // Errors: io. On error some prefix of `data` may have been written.
-Result<void> write_all(int fd, std::span<const std::byte> data, std::string_view context);
+Result<void> write_all(FileSystem& fs, int fd, std::span<const std::byte> data,
+                       std::string_view context);
 
 // Reads at `offset` until `buf` is full or the end of the file; returns the count read.
 // Errors: io.
-Result<size_t> pread_full(int fd, std::span<std::byte> buf, int64_t offset,
+Result<size_t> pread_full(FileSystem& fs, int fd, std::span<std::byte> buf, int64_t offset,
                           std::string_view context);
 
 // fsync(2). Errors: io.
-Result<void> sync_fd(int fd, std::string_view context);
+Result<void> sync_fd(FileSystem& fs, int fd, std::string_view context);
 
 // Opens a directory and fsyncs it, making renames and unlinks in it durable. Errors: io.
-Result<void> sync_dir(const std::filesystem::path& dir);
+Result<void> sync_dir(FileSystem& fs, const std::filesystem::path& dir);
 
 // Replaces the file at `path` with `content`: writes `<path>.tmp`, optionally fsyncs it, and
 // renames it over `path`, so a reader sees either the old or the new content. Errors: io.
-Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                               bool sync);
+Result<void> write_file_atomic(FileSystem& fs, const std::filesystem::path& path,
+                               std::string_view content, bool sync);
 
 // Reads a whole small file (at most `max_size` bytes). Errors: not_found (ENOENT), io (also
 // when the file is larger than `max_size`).
-Result<std::string> read_small_file(const std::filesystem::path& path, size_t max_size);
+Result<std::string> read_small_file(FileSystem& fs, const std::filesystem::path& path,
+                                    size_t max_size);
+
+// Creates `dir` and any missing parent (mode 0755), then fsyncs the parent of each directory
+// it created, so the new directories survive a power cut (nothing is synced when all exist).
+// Errors: io.
+Result<void> create_directories(FileSystem& fs, const std::filesystem::path& dir);
+
+// Removes `path` and, when it is a directory, everything under it (rmdir/unlink through `fs`).
+// A missing `path` is not an error. Nothing is fsynced. Errors: io.
+Result<void> remove_tree(FileSystem& fs, const std::filesystem::path& path);
 
 // Parses a decimal int64 as this store writes it (optional '-', digits, optional trailing
 // newline). Errors: internal (a corrupt record).

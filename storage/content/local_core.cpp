@@ -15,8 +15,8 @@ constexpr size_t kMaxNumberFile = 32;
 constexpr size_t kMaxDigestFile = 256;
 
 // Reads an optional decimal record; `fallback` when the file is absent.
-Result<int64_t> read_number(const std::filesystem::path& p, int64_t fallback) {
-  auto text = fu::read_small_file(p, kMaxNumberFile);
+Result<int64_t> read_number(FileSystem& fs, const std::filesystem::path& p, int64_t fallback) {
+  auto text = fu::read_small_file(fs, p, kMaxNumberFile);
   if (!text) {
     if (text.error() == Errc::not_found)
       return fallback;
@@ -33,8 +33,9 @@ LocalCore::LocalCore(std::filesystem::path root_dir, LocalStoreOptions opts)
       ingest_root(root / "ingest"),
       options(std::move(opts)),
       clock(*options.clock),
-      sha256_sync(blob_dir(Algorithm::sha256)),
-      sha512_sync(blob_dir(Algorithm::sha512)) {}
+      fs(options.fs != nullptr ? *options.fs : posix_file_system()),
+      sha256_sync(fs, blob_dir(Algorithm::sha256)),
+      sha512_sync(fs, blob_dir(Algorithm::sha512)) {}
 
 Result<void> LocalCore::sync_existing(const Digest& digest) {
   DirSync& sync = blob_dir_sync(digest.algorithm());
@@ -69,12 +70,12 @@ Result<IngestRecord> LocalCore::read_ingest(const std::filesystem::path& dir,
                                             std::optional<std::string_view> ref) const {
   IngestRecord rec;
   struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) {
+  if (fs.stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT)
       return fail(Errc::not_found, "no such ingest");
     return io_error("stat ingest");
   }
-  auto ref_text = fu::read_small_file(ingest_file(dir, kRefFile), kMaxRefSize);
+  auto ref_text = fu::read_small_file(fs, ingest_file(dir, kRefFile), kMaxRefSize);
   if (!ref_text && ref_text.error() != Errc::not_found)
     return ref_text.error();
   if (!ref_text || ref_text->empty() || validate_ref(*ref_text).has_error() ||
@@ -86,7 +87,7 @@ Result<IngestRecord> LocalCore::read_ingest(const std::filesystem::path& dir,
   }
   rec.status.ref = std::move(*ref_text);
 
-  if (::stat(ingest_file(dir, kDataFile).c_str(), &st) != 0) {
+  if (fs.stat(ingest_file(dir, kDataFile).c_str(), &st) != 0) {
     if (errno != ENOENT)
       return io_error("stat ingest data");
     rec.state = IngestRecord::State::stale;
@@ -95,9 +96,9 @@ Result<IngestRecord> LocalCore::read_ingest(const std::filesystem::path& dir,
   rec.status.offset = st.st_size;
   // A crash can leave the record files empty; fall back to the data file's mtime then.
   int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  auto started = read_number(ingest_file(dir, kStartedAtFile), mtime);
-  auto updated = read_number(ingest_file(dir, kUpdatedAtFile), mtime);
-  auto total = read_number(ingest_file(dir, kTotalFile), 0);
+  auto started = read_number(fs, ingest_file(dir, kStartedAtFile), mtime);
+  auto updated = read_number(fs, ingest_file(dir, kUpdatedAtFile), mtime);
+  auto total = read_number(fs, ingest_file(dir, kTotalFile), 0);
   if (!started || !updated || !total) {
     rec.state = IngestRecord::State::corrupt;
     return rec;
@@ -106,7 +107,7 @@ Result<IngestRecord> LocalCore::read_ingest(const std::filesystem::path& dir,
   rec.status.updated_at = from_unix_nanos(*updated);
   rec.status.total = *total;
 
-  auto expected = fu::read_small_file(ingest_file(dir, kExpectedFile), kMaxDigestFile);
+  auto expected = fu::read_small_file(fs, ingest_file(dir, kExpectedFile), kMaxDigestFile);
   if (expected) {
     auto d = Digest::parse(*expected);
     if (!d) {
@@ -126,51 +127,47 @@ Result<void> LocalCore::create_ingest(std::string_view ref, Timestamp now, int64
   std::filesystem::path tmp =
       ingest_root / (std::string(kIngestTempPrefix) + final_dir.filename().string());
   // A leftover from a crash while creating this very ref; the caller holds the ref.
-  std::error_code ec;
-  std::filesystem::remove_all(tmp, ec);
-  if (::mkdir(tmp.c_str(), 0755) != 0)
+  (void)fu::remove_tree(fs, tmp);
+  if (fs.mkdir(tmp.c_str(), 0755) != 0)
     return io_error("create ingest directory");
 
   auto build = [&]() -> Result<void> {
     std::string nanos = std::to_string(to_unix_nanos(now));
-    if (auto r = fu::write_file_atomic(ingest_file(tmp, kRefFile), ref, false); !r)
+    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kRefFile), ref, false); !r)
       return r;
-    if (auto r = fu::write_file_atomic(ingest_file(tmp, kStartedAtFile), nanos, false); !r) {
+    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kStartedAtFile), nanos, false); !r) {
       return r;
     }
-    if (auto r = fu::write_file_atomic(ingest_file(tmp, kUpdatedAtFile), nanos, false); !r) {
+    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kUpdatedAtFile), nanos, false); !r) {
       return r;
     }
     if (total > 0) {
-      auto r = fu::write_file_atomic(ingest_file(tmp, kTotalFile), std::to_string(total), false);
+      auto r =
+          fu::write_file_atomic(fs, ingest_file(tmp, kTotalFile), std::to_string(total), false);
       if (!r)
         return r;
     }
     if (expected) {
-      auto r = fu::write_file_atomic(ingest_file(tmp, kExpectedFile), expected->str(), false);
+      auto r = fu::write_file_atomic(fs, ingest_file(tmp, kExpectedFile), expected->str(), false);
       if (!r)
         return r;
     }
-    auto data = fu::open_file(ingest_file(tmp, kDataFile), O_WRONLY | O_CREAT | O_EXCL, 0644,
+    auto data = fu::open_file(fs, ingest_file(tmp, kDataFile), O_WRONLY | O_CREAT | O_EXCL, 0644,
                               "create ingest data");
     if (!data)
       return data.error();
-    if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
+    if (fs.rename(tmp.c_str(), final_dir.c_str()) != 0)
       return io_error("publish ingest directory");
     return {};
   };
   auto r = build();
   if (!r)
-    std::filesystem::remove_all(tmp, ec);
+    (void)fu::remove_tree(fs, tmp);
   return r;
 }
 
 Result<void> LocalCore::remove_ingest(const std::filesystem::path& dir) const {
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (ec)
-    return io_error("remove ingest", ec.value());
-  return {};
+  return fu::remove_tree(fs, dir);
 }
 
 bool LocalCore::clean_if_unheld(const std::filesystem::path& dir) {

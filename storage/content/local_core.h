@@ -10,6 +10,7 @@
 #include "storage/common/result.h"
 #include "storage/content/digest.h"
 #include "storage/content/dir_sync.h"
+#include "storage/content/fs.h"
 #include "storage/content/local_store.h"
 #include "storage/content/ref_locks.h"
 #include "storage/content/store.h"
@@ -88,7 +89,8 @@ struct LocalCore {
   const std::filesystem::path ingest_root;
   const LocalStoreOptions options;
   const Clock& clock;
-  DirSync sha256_sync;
+  FileSystem& fs;      // options.fs, or the real system calls
+  DirSync sha256_sync;  // after fs: they sync through it
   DirSync sha512_sync;
   RefLocks ref_locks;  // keyed by ingest_key(ref)
 

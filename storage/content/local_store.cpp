@@ -23,7 +23,8 @@ Timestamp mtime_of(const struct stat& st) {
 
 class LocalReader final : public ReaderAt {
  public:
-  LocalReader(fu::UniqueFd fd, int64_t size) : fd_(std::move(fd)), size_(size) {}
+  LocalReader(FileSystem& fs, fu::UniqueFd fd, int64_t size)
+      : fs_(fs), fd_(std::move(fd)), size_(size) {}
 
   Result<size_t> read_at(std::span<std::byte> buf, int64_t offset) override {
     if (offset < 0)
@@ -31,12 +32,13 @@ class LocalReader final : public ReaderAt {
     if (offset >= size_ || buf.empty())
       return size_t{0};
     size_t want = static_cast<size_t>(std::min<int64_t>(size_ - offset, buf.size()));
-    return fu::pread_full(fd_.get(), buf.first(want), offset, "read blob");
+    return fu::pread_full(fs_, fd_.get(), buf.first(want), offset, "read blob");
   }
   int64_t size() const override { return size_; }
   int native_handle() const override { return fd_.get(); }
 
  private:
+  FileSystem& fs_;
   fu::UniqueFd fd_;
   int64_t size_;
 };
@@ -78,7 +80,7 @@ struct LocalStore::Impl {
   // Builds the Info of a blob from its file; not_found when the file is gone.
   Result<Info> info_of(const Digest& digest) {
     struct stat st {};
-    if (::stat(core->blob_path(digest).c_str(), &st) != 0) {
+    if (core->fs.stat(core->blob_path(digest).c_str(), &st) != 0) {
       if (errno == ENOENT)
         return fail(Errc::not_found, "content " + digest.str() + " not found");
       return io_error("stat blob");
@@ -114,29 +116,27 @@ Result<std::unique_ptr<LocalStore>> LocalStore::open(const std::filesystem::path
   if (options.clock == nullptr)
     options.clock = &SystemClock::instance();
   auto core = std::make_shared<LocalCore>(root, std::move(options));
-  std::error_code ec;
+  // Directories created here are fsynced into their parents, so the blob directories a commit
+  // fsyncs are themselves durable.
   for (const auto& dir :
        {core->blob_dir(Algorithm::sha256), core->blob_dir(Algorithm::sha512), core->ingest_root}) {
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-      return io_error("create content directories", ec.value());
+    if (auto r = fu::create_directories(core->fs, dir); !r)
+      return r.error();
   }
+  std::error_code ec;
   // Ingests half-built when a process died; no writer of this process can own them yet.
   for (std::filesystem::directory_iterator it(core->ingest_root, ec), end; !ec && it != end;
        it.increment(ec)) {
     if (it->path().filename().string().starts_with(kIngestTempPrefix)) {
-      std::error_code ignored;
-      std::filesystem::remove_all(it->path(), ignored);
+      (void)fu::remove_tree(core->fs, it->path());
     }
   }
   if (ec)
     return io_error("scan ingest directory", ec.value());
-  // Directory entries made by an earlier process (the tree itself on first use, renames of a
-  // process that died between a rename and its directory fsync) become durable before this
-  // store says anything exists.
-  for (const auto& dir : {core->blob_dir(Algorithm::sha256), core->blob_dir(Algorithm::sha512),
-                          core->blobs_root, core->ingest_root, core->root}) {
-    if (auto r = fu::sync_dir(dir); !r)
+  // Renames of a process that died between a commit's rename and its directory fsync become
+  // durable before this store says anything exists.
+  for (Algorithm alg : {Algorithm::sha256, Algorithm::sha512}) {
+    if (auto r = fu::sync_dir(core->fs, core->blob_dir(alg)); !r)
       return r.error();
   }
   auto impl = std::make_unique<Impl>();
@@ -145,7 +145,8 @@ Result<std::unique_ptr<LocalStore>> LocalStore::open(const std::filesystem::path
 }
 
 Result<std::unique_ptr<ReaderAt>> LocalStore::reader(const Digest& digest) {
-  auto fd = fu::open_file(impl_->core->blob_path(digest), O_RDONLY, 0, "open blob");
+  auto fd =
+      fu::open_file(impl_->core->fs, impl_->core->blob_path(digest), O_RDONLY, 0, "open blob");
   if (!fd) {
     if (fd.error() == Errc::not_found) {
       return fail(Errc::not_found, "content " + digest.str() + " not found");
@@ -153,9 +154,10 @@ Result<std::unique_ptr<ReaderAt>> LocalStore::reader(const Digest& digest) {
     return fd.error();
   }
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
+  if (impl_->core->fs.fstat(fd->get(), &st) != 0)
     return io_error("stat blob");
-  return std::unique_ptr<ReaderAt>(std::make_unique<LocalReader>(std::move(*fd), st.st_size));
+  return std::unique_ptr<ReaderAt>(
+      std::make_unique<LocalReader>(impl_->core->fs, std::move(*fd), st.st_size));
 }
 
 Result<Info> LocalStore::info(const Digest& digest) {
@@ -218,7 +220,7 @@ Result<void> LocalStore::walk(const WalkFn& fn, std::span<const std::string> fil
 }
 
 Result<void> LocalStore::remove(const Digest& digest) {
-  if (::unlink(impl_->core->blob_path(digest).c_str()) != 0) {
+  if (impl_->core->fs.unlink(impl_->core->blob_path(digest).c_str()) != 0) {
     if (errno == ENOENT)
       return fail(Errc::not_found, "content " + digest.str() + " not found");
     return io_error("remove blob");
@@ -230,7 +232,7 @@ Result<void> LocalStore::remove(const Digest& digest) {
 
 bool LocalStore::exists(const Digest& digest) {
   struct stat st {};
-  if (::stat(impl_->core->blob_path(digest).c_str(), &st) != 0)
+  if (impl_->core->fs.stat(impl_->core->blob_path(digest).c_str(), &st) != 0)
     return false;
   // Not durable yet (and cannot be made so) counts as absent: the caller uploads it again.
   return impl_->core->sync_existing(digest).has_value();

@@ -43,6 +43,7 @@
 
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
+#include "storage/content/fs.h"
 #include "storage/content/store.h"
 
 #include <chrono>
@@ -73,6 +74,9 @@ struct LocalStoreOptions {
   // pushes in a row, bench/README.md: 849 MB/s and 1.4 CPU-s/GiB with it, 206 MB/s and
   // 5.2 CPU-s/GiB without). The price: a just-pushed blob is pulled from disk the first time.
   bool drop_written_pages = true;
+  // The filesystem calls the store makes (fs.h); nullptr means the real system calls. Tests
+  // pass a fault-injecting one. Must outlive the store and every Writer and ReaderAt it opened.
+  FileSystem* fs = nullptr;
   // Test hook: called at each commit stage ("verified", "synced", "renamed", "dir_synced",
   // "done") so crash tests can kill the process there. Empty in production.
   std::function<void(std::string_view stage)> fault_hook;

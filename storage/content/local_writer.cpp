@@ -19,13 +19,13 @@ constexpr size_t kRehashChunk = 1 << 20;
 constexpr auto kUpdatedAtPersistEvery = std::chrono::seconds(1);
 
 // Hashes the first `length` bytes of `fd` with `alg`.
-Result<Hasher> hash_prefix(int fd, int64_t length, Algorithm alg) {
+Result<Hasher> hash_prefix(FileSystem& fs, int fd, int64_t length, Algorithm alg) {
   Hasher h(alg);
   std::vector<std::byte> buf(kRehashChunk);
   int64_t off = 0;
   while (off < length) {
     size_t want = static_cast<size_t>(std::min<int64_t>(length - off, kRehashChunk));
-    auto n = fu::pread_full(fd, std::span(buf.data(), want), off, "re-hash ingest data");
+    auto n = fu::pread_full(fs, fd, std::span(buf.data(), want), off, "re-hash ingest data");
     if (!n)
       return n.error();
     if (*n != want)
@@ -37,24 +37,25 @@ Result<Hasher> hash_prefix(int fd, int64_t length, Algorithm alg) {
 }
 
 // rename(2) that never replaces `to`. Errors with errno EEXIST when `to` exists.
-int rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+int rename_no_replace(FileSystem& fs, const std::filesystem::path& from,
+                      const std::filesystem::path& to) {
+  if (fs.rename_noreplace(from.c_str(), to.c_str()) == 0)
     return 0;
   if (errno != EINVAL && errno != ENOSYS)
     return -1;
   // The filesystem lacks RENAME_NOREPLACE. Check first: two racing committers of the same
   // bytes then both rename, which leaves the same single file.
   struct stat st {};
-  if (::stat(to.c_str(), &st) == 0) {
+  if (fs.stat(to.c_str(), &st) == 0) {
     errno = EEXIST;
     return -1;
   }
-  return ::rename(from.c_str(), to.c_str());
+  return fs.rename(from.c_str(), to.c_str());
 }
 
-bool file_exists(const std::filesystem::path& p) {
+bool file_exists(FileSystem& fs, const std::filesystem::path& p) {
   struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
+  return fs.stat(p.c_str(), &st) == 0;
 }
 
 struct WriterState {
@@ -91,9 +92,9 @@ class LocalWriter final : public Writer {
       return r;
     if (data.empty())
       return {};
-    if (auto r = fu::write_all(s_.fd.get(), data, "write ingest data"); !r) {
+    if (auto r = fu::write_all(core_->fs, s_.fd.get(), data, "write ingest data"); !r) {
       // Cut off whatever part did land, so the file and the running digest agree again.
-      if (::ftruncate(s_.fd.get(), s_.offset) != 0)
+      if (core_->fs.ftruncate(s_.fd.get(), s_.offset) != 0)
         broken_ = true;
       return r;
     }
@@ -118,12 +119,12 @@ class LocalWriter final : public Writer {
       return fail(Errc::range_invalid, "truncate to " + std::to_string(size) + " outside 0.." +
                                            std::to_string(s_.offset));
     }
-    if (::ftruncate(s_.fd.get(), size) != 0)
+    if (core_->fs.ftruncate(s_.fd.get(), size) != 0)
       return io_error("truncate ingest data");
     if (size == 0) {
       s_.hasher.reset();
     } else {
-      auto h = hash_prefix(s_.fd.get(), size, s_.hasher.algorithm());
+      auto h = hash_prefix(core_->fs, s_.fd.get(), size, s_.hasher.algorithm());
       if (!h) {
         broken_ = true;
         return h.error();
@@ -153,7 +154,7 @@ class LocalWriter final : public Writer {
     Digest actual;
     if (expected && expected->algorithm() != s_.hasher.algorithm()) {
       // The writer hashed with another algorithm (it was opened without this expected digest).
-      auto h = hash_prefix(s_.fd.get(), s_.offset, expected->algorithm());
+      auto h = hash_prefix(core_->fs, s_.fd.get(), s_.offset, expected->algorithm());
       if (!h)
         return h.error();
       actual = h->digest();
@@ -167,25 +168,25 @@ class LocalWriter final : public Writer {
     core_->fault("verified");
 
     const std::filesystem::path blob = core_->blob_path(actual);
-    if (file_exists(blob))
+    if (file_exists(core_->fs, blob))
       return finish_existing(actual);
 
     Timestamp now = core_->clock.now();
     const int fd = s_.fd.get();
     // Read-only and stamped with its creation time before it becomes visible.
-    if (::fchmod(fd, 0444) != 0)
+    if (core_->fs.fchmod(fd, 0444) != 0)
       return io_error("chmod ingest data");
     int64_t nanos = to_unix_nanos(now);
     timespec times[2] = {{nanos / 1'000'000'000, nanos % 1'000'000'000},
                          {nanos / 1'000'000'000, nanos % 1'000'000'000}};
-    if (::futimens(fd, times) != 0)
+    if (core_->fs.futimens(fd, times) != 0)
       return undo_chmod(io_error("stamp ingest data"));
-    if (auto r = fu::sync_fd(fd, "fsync ingest data"); !r)
+    if (auto r = fu::sync_fd(core_->fs, fd, "fsync ingest data"); !r)
       return undo_chmod(r.error());
     core_->fault("synced");
 
     const auto data_path = LocalCore::ingest_file(s_.dir, kDataFile);
-    if (rename_no_replace(data_path, blob) != 0) {
+    if (rename_no_replace(core_->fs, data_path, blob) != 0) {
       if (errno == EEXIST)
         return finish_existing(actual);
       return undo_chmod(io_error("move ingest data into the blob tree"));
@@ -223,7 +224,7 @@ class LocalWriter final : public Writer {
   }
 
   Error undo_chmod(Error e) {
-    ::fchmod(s_.fd.get(), 0644);
+    core_->fs.fchmod(s_.fd.get(), 0644);
     return e;
   }
 
@@ -263,7 +264,7 @@ class LocalWriter final : public Writer {
 
   // Best effort: `updatedat` is informational, a failure must not fail the write.
   void persist_updated_at() {
-    auto r = fu::write_file_atomic(LocalCore::ingest_file(s_.dir, kUpdatedAtFile),
+    auto r = fu::write_file_atomic(core_->fs, LocalCore::ingest_file(s_.dir, kUpdatedAtFile),
                                    std::to_string(to_unix_nanos(s_.updated_at)), false);
     if (r)
       persisted_updated_at_ = s_.updated_at;
@@ -299,9 +300,9 @@ class LocalWriter final : public Writer {
   bool broken_ = false;
 };
 
-Result<void> write_record(const std::filesystem::path& dir, std::string_view name,
+Result<void> write_record(FileSystem& fs, const std::filesystem::path& dir, std::string_view name,
                           std::string_view value) {
-  return fu::write_file_atomic(LocalCore::ingest_file(dir, name), value, false);
+  return fu::write_file_atomic(fs, LocalCore::ingest_file(dir, name), value, false);
 }
 
 }  // namespace
@@ -312,7 +313,7 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
     return r.error();
   if (opts.total < 0)
     return fail(Errc::invalid_argument, "negative total size");
-  if (opts.expected && file_exists(core->blob_path(*opts.expected))) {
+  if (opts.expected && file_exists(core->fs, core->blob_path(*opts.expected))) {
     if (auto r = core->sync_existing(*opts.expected); !r)
       return r.error();
     return fail(Errc::already_exists, "content " + opts.expected->str() + " already exists");
@@ -357,13 +358,13 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
     s.total = st.total;
     s.expected = st.expected;
     if (opts.total > 0 && st.total == 0) {
-      if (auto r = write_record(s.dir, kTotalFile, std::to_string(opts.total)); !r) {
+      if (auto r = write_record(core->fs, s.dir, kTotalFile, std::to_string(opts.total)); !r) {
         return r.error();
       }
       s.total = opts.total;
     }
     if (opts.expected && !st.expected) {
-      if (auto r = write_record(s.dir, kExpectedFile, opts.expected->str()); !r)
+      if (auto r = write_record(core->fs, s.dir, kExpectedFile, opts.expected->str()); !r)
         return r.error();
       s.expected = opts.expected;
     }
@@ -374,18 +375,18 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
   const auto data_path = LocalCore::ingest_file(s.dir, kDataFile);
   if (rec) {
     // A commit that crashed before its rename left the data read-only; make it writable again.
-    ::chmod(data_path.c_str(), 0644);
+    core->fs.chmod(data_path.c_str(), 0644);
   }
-  auto fd = fu::open_file(data_path, O_RDWR | O_APPEND, 0, "open ingest data");
+  auto fd = fu::open_file(core->fs, data_path, O_RDWR | O_APPEND, 0, "open ingest data");
   if (!fd)
     return fd.error();
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
+  if (core->fs.fstat(fd->get(), &st) != 0)
     return io_error("stat ingest data");
   s.fd = std::move(*fd);
   s.offset = st.st_size;
   Algorithm alg = s.expected ? s.expected->algorithm() : Algorithm::sha256;
-  auto hasher = hash_prefix(s.fd.get(), s.offset, alg);
+  auto hasher = hash_prefix(core->fs, s.fd.get(), s.offset, alg);
   if (!hasher)
     return hasher.error();
   s.hasher = std::move(*hasher);

@@ -83,6 +83,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   auto priv = std::make_unique<Private>();
   leveldb::Options lo;
   lo.create_if_missing = true;
+  if (options.env != nullptr)
+    lo.env = options.env;
   if (options.block_cache_bytes > 0) {
     priv->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
     lo.block_cache = priv->cache.get();

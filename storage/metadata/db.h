@@ -37,6 +37,7 @@
 
 namespace leveldb {
 class DB;
+class Env;
 class Iterator;
 class WriteBatch;
 }  // namespace leveldb
@@ -55,6 +56,10 @@ struct DatabaseOptions {
   // of the machine (not the process) may lose the last writes; a crash of the process never
   // does.
   bool sync_writes = true;
+  // The environment LevelDB does its file operations through; nullptr means
+  // leveldb::Env::Default(). Tests pass a fault-injecting wrapper (tests/support/power_cut.h).
+  // Must outlive the Database.
+  leveldb::Env* env = nullptr;
   // LevelDB block cache size in bytes (0: LevelDB's default of 8 MiB).
   size_t block_cache_bytes = 0;
   // The most keys the change journal (see Database::start_journal) holds between two takes.

@@ -14,7 +14,7 @@ namespace {
 TEST(DirSync, NothingPendingNeedsNoFsync) {
   cairn::testing::TempDir dir;
   // A directory that does not exist: any fsync of it fails, so success proves none was tried.
-  DirSync sync(dir / "absent");
+  DirSync sync(posix_file_system(), dir / "absent");
   EXPECT_FALSE(sync.pending());
   EXPECT_TRUE(sync.sync_pending().has_value());
   EXPECT_TRUE(sync.sync(0).has_value());
@@ -22,7 +22,7 @@ TEST(DirSync, NothingPendingNeedsNoFsync) {
 
 TEST(DirSync, AChangeIsSyncedOrItsErrorReported) {
   cairn::testing::TempDir dir;
-  DirSync missing(dir / "absent");
+  DirSync missing(posix_file_system(), dir / "absent");
   const uint64_t t = missing.changed();
   EXPECT_TRUE(missing.pending());
   auto r = missing.sync(t);
@@ -30,7 +30,7 @@ TEST(DirSync, AChangeIsSyncedOrItsErrorReported) {
   EXPECT_EQ(r.error().code, Errc::io);
   EXPECT_TRUE(missing.pending());  // a failed fsync covers nothing
 
-  DirSync present(dir.path());
+  DirSync present(posix_file_system(), dir.path());
   const uint64_t a = present.changed();
   const uint64_t b = present.changed();
   EXPECT_LT(a, b);
@@ -42,7 +42,7 @@ TEST(DirSync, AChangeIsSyncedOrItsErrorReported) {
 
 TEST(DirSync, ConcurrentCommitsAllReturnSynced) {
   cairn::testing::TempDir dir;
-  DirSync sync(dir.path());
+  DirSync sync(posix_file_system(), dir.path());
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 8; ++t) {

@@ -15,16 +15,16 @@ using cairn::testing::TempDir;
 TEST(FileUtil, AtomicWriteAndReadBack) {
   TempDir dir;
   auto p = dir.path() / "record";
-  ASSERT_TRUE(write_file_atomic(p, "12345", true).has_value());
-  ASSERT_TRUE(write_file_atomic(p, "678", false).has_value());  // replaces
-  auto text = read_small_file(p, 16);
+  ASSERT_TRUE(write_file_atomic(posix_file_system(), p, "12345", true).has_value());
+  ASSERT_TRUE(write_file_atomic(posix_file_system(), p, "678", false).has_value());  // replaces
+  auto text = read_small_file(posix_file_system(), p, 16);
   ASSERT_TRUE(text.has_value());
   EXPECT_EQ(*text, "678");
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "record.tmp"));
-  auto too_big = read_small_file(p, 2);
+  auto too_big = read_small_file(posix_file_system(), p, 2);
   ASSERT_FALSE(too_big.has_value());
   EXPECT_EQ(too_big.error().code, Errc::io);
-  auto missing = read_small_file(dir.path() / "nope", 16);
+  auto missing = read_small_file(posix_file_system(), dir.path() / "nope", 16);
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, Errc::not_found);
   EXPECT_EQ(missing.error().detail.find(dir.path().string()), std::string::npos)
@@ -33,20 +33,21 @@ TEST(FileUtil, AtomicWriteAndReadBack) {
 
 TEST(FileUtil, WriteAllAndPreadFull) {
   TempDir dir;
-  auto fd = open_file(dir.path() / "f", O_RDWR | O_CREAT, 0644, "create");
+  auto fd = open_file(posix_file_system(), dir.path() / "f", O_RDWR | O_CREAT, 0644, "create");
   ASSERT_TRUE(fd.has_value());
   std::string data(100'000, 'z');
-  ASSERT_TRUE(write_all(fd->get(), std::as_bytes(std::span(data)), "write").has_value());
+  ASSERT_TRUE(write_all(posix_file_system(), fd->get(), std::as_bytes(std::span(data)), "write")
+                  .has_value());
   std::vector<std::byte> buf(200'000);
-  auto n = pread_full(fd->get(), buf, 0, "read");
+  auto n = pread_full(posix_file_system(), fd->get(), buf, 0, "read");
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 100'000u);
-  n = pread_full(fd->get(), buf, 100'000, "read");
+  n = pread_full(posix_file_system(), fd->get(), buf, 100'000, "read");
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 0u);
-  EXPECT_TRUE(sync_fd(fd->get(), "fsync").has_value());
-  EXPECT_TRUE(sync_dir(dir.path()).has_value());
-  EXPECT_FALSE(sync_dir(dir.path() / "absent").has_value());
+  EXPECT_TRUE(sync_fd(posix_file_system(), fd->get(), "fsync").has_value());
+  EXPECT_TRUE(sync_dir(posix_file_system(), dir.path()).has_value());
+  EXPECT_FALSE(sync_dir(posix_file_system(), dir.path() / "absent").has_value());
 }
 
 TEST(FileUtil, UniqueFdClosesAndMoves) {
