@@ -109,6 +109,8 @@ class Database {
   // (e.g. signal a scheduler). Thread-safe.
   void on_mutation(std::function<void(bool dirty)> fn);
 
+  bool writable() const noexcept { return true; }  // TEMP
+
   // --- for GC ---
 
   // Takes wlock exclusively: no Update can begin or commit until it is released.
