@@ -15,7 +15,7 @@
 //   - a token: its `access` claim (for cairn's own tokens the policy also decides admin routes
 //     and the catalog, since cairn issued the token from it);
 //   - a route without {name} (GET /v2/, the catalog) needs an identity: a user or a token;
-//   - open routes (/healthz, /_token) need nothing.
+//   - open routes (/healthz, /readyz, /_token) need nothing.
 // Answers: bad credentials, or none where some are needed → 401 UNAUTHORIZED with
 // `WWW-Authenticate: Bearer realm=...,service=...,scope=...` (the Docker token protocol); a
 // token that lacks the scope → 401 with error="insufficient_scope"; an authenticated caller

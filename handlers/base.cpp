@@ -1,6 +1,18 @@
 #include "handlers/base.h"
 
 namespace cairn::handlers {
+namespace {
+
+server::Response text(unsigned status, std::string body) {
+  server::Response res;
+  res.status = status;
+  res.body = std::move(body) + "\n";
+  res.set("content-type", "text/plain");
+  res.set("cache-control", "no-store");
+  return res;
+}
+
+}  // namespace
 
 boost::asio::awaitable<server::Response> api_version(server::Request&) {
   server::Response res;
@@ -10,11 +22,22 @@ boost::asio::awaitable<server::Response> api_version(server::Request&) {
   co_return res;
 }
 
-boost::asio::awaitable<server::Response> healthz(server::Request&) {
-  server::Response res;
-  res.body = "ok\n";
-  res.set("content-type", "text/plain");
-  co_return res;
+boost::asio::awaitable<server::Response> healthz(Api& api, server::Request&) {
+  // While writes are refused, the check tries the reopen (on the pool: it touches the disk),
+  // so a probe alone brings the database back once space is freed.
+  if (api.storage.db().writable())
+    co_return text(200, "ok");
+  auto r = co_await api.offload.run([&] { return api.storage.db().check_writable(); });
+  if (r)
+    co_return text(200, "ok");
+  co_return text(503, "metadata database refuses writes: " + r.error().detail);
+}
+
+boost::asio::awaitable<server::Response> readyz(Api& api, server::Request&) {
+  auto r = co_await api.offload.run([&] { return api.storage.check_ready(); });
+  if (r)
+    co_return text(200, "ready");
+  co_return text(503, "not ready: " + r.error().detail);
 }
 
 }  // namespace cairn::handlers

@@ -26,8 +26,11 @@ boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& 
   auto [ec, filled] = co_await fill(*req.body, std::span<std::byte>(a.get(), piece));
   while (filled > 0) {
     std::span<const std::byte> chunk(a.get(), filled);
-    // Write this piece on the pool while the next one arrives.
-    auto [wrote, next] = co_await (api.offload.run([&writer, chunk] {
+    // Write this piece on the pool while the next one arrives. A piece that would take the
+    // data root below --min-free-bytes is refused whole: the writer keeps its offset.
+    auto [wrote, next] = co_await (api.offload.run([&api, &writer, chunk]() -> Result<void> {
+      if (auto room = api.storage.space().check(chunk.size()); !room)
+        return room;
       return writer.write(chunk);
     }) && fill(*req.body, std::span<std::byte>(b.get(), piece)));
     if (!wrote)

@@ -15,8 +15,10 @@ namespace cairn::handlers {
 // Streams the whole request body into `writer`: pieces of api.options.upload_piece_bytes are
 // read from the socket while the previous piece is written and hashed on the offload pool.
 // Returns the bytes written. Errors: io (writing failed; what was written before stays in the
-// ingest), unavailable (the client broke off; what arrived stays in the ingest, resumable),
-// invalid_argument (the body broke its chunked framing; what arrived before stays too).
+// ingest), no_space (the disk is full or a piece would take it below --min-free-bytes: that
+// piece is not written, the writer's offset covers exactly what was), unavailable (the client broke
+// off; what arrived stays in the ingest, resumable), invalid_argument (the body broke its chunked
+// framing; what arrived before stays too).
 boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& req,
                                                      content::Writer& writer);
 

@@ -36,6 +36,11 @@ constexpr Mapping kTable[] = {
     {Errc::already_exists, Resource::other, 409, "CONFLICT"},
     {Errc::failed_precondition, Resource::other, 409, "CONFLICT"},
     {Errc::unavailable, Resource::other, 503, "UNAVAILABLE"},
+    // A full data root (or one below --min-free-bytes). The distribution spec registers no code
+    // for it; UNAVAILABLE is Distribution's code for "the service cannot do this now, retry",
+    // which is what a full disk means to a client (UNKNOWN would say nothing). The message
+    // names what was full; from_error adds Retry-After.
+    {Errc::no_space, Resource::other, 507, "UNAVAILABLE"},
     {Errc::io, Resource::other, 500, "UNKNOWN"},
     {Errc::internal, Resource::other, 500, "UNKNOWN"},
 };
@@ -49,6 +54,9 @@ constexpr AccessMapping kAccessTable[] = {
     {"UNAUTHORIZED", 401},
     {"DENIED", 403},
 };
+
+// How long a client is asked to wait after 507: long enough for GC or an operator to free space.
+constexpr int kNoSpaceRetryAfterSeconds = 30;
 
 }  // namespace
 
@@ -64,8 +72,12 @@ server::Response oci_error(unsigned status, std::string_view code, std::string_v
 server::Response from_error(const Error& error, Resource resource) {
   for (const Mapping& m : kTable) {
     if (m.error == error.code && (m.resource == resource || m.resource == Resource::other)) {
-      bool server_side = m.status >= 500 && m.status != 503;
-      return oci_error(m.status, m.code, server_side ? "internal error" : error.detail);
+      bool server_side = m.status >= 500 && m.status != 503 && m.status != 507;
+      server::Response res =
+          oci_error(m.status, m.code, server_side ? "internal error" : error.detail);
+      if (error.code == Errc::no_space)
+        res.set("retry-after", std::to_string(kNoSpaceRetryAfterSeconds));
+      return res;
     }
   }
   return oci_error(500, "UNKNOWN", "internal error");

@@ -20,7 +20,8 @@ enum class Resource { blob, upload, manifest, tag, repository, lease, ingest, ot
 // An OCI error body with `code` (e.g. "NAME_INVALID") and an explicit status.
 server::Response oci_error(unsigned status, std::string_view code, std::string_view message);
 
-// The OCI error for a storage error, by (error code, resource).
+// The OCI error for a storage error, by (error code, resource). no_space answers 507 with
+// Retry-After.
 server::Response from_error(const Error& error, Resource resource);
 
 // The access errors of the guard (handlers/auth.h), by code: "UNAUTHORIZED" (401: no valid

@@ -215,6 +215,8 @@ boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const prox
     case proxy::BlobFetch::State::failed:
       if (progress.status == 404)
         co_return oci_error(404, "BLOB_UNKNOWN", progress.error);
+      if (progress.status == 507)  // the disk is full: the one table's answer, Retry-After
+        co_return from_error(fail(Errc::no_space, progress.error), Resource::blob);
       co_return oci_error(progress.status, "UNKNOWN", progress.error);
     default:
       break;

@@ -31,7 +31,8 @@ void add_routes(server::Router& router, Api& api) {
   // Order matters only where patterns overlap: the more specific first.
   router.add("GET", "/v2/", Access::pull, api_version);
   router.add("HEAD", "/v2/", Access::pull, api_version);
-  router.add("GET", "/healthz", Access::open, healthz);
+  router.add("GET", "/healthz", Access::open, bind(healthz));
+  router.add("GET", "/readyz", Access::open, bind(readyz));
   // The token endpoint of the Docker token protocol: GET with Basic credentials (or none),
   // POST with a form (containerd).
   router.add("GET", "/_token", Access::open, bind(issue_token));

@@ -200,6 +200,12 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
       refused = std::move(*admitted);
       return fail(Errc::unavailable, refused);
     }
+    // No new upload below --min-free-bytes: the room left is for metadata, deletes and GC.
+    if (auto room = api.storage.space().check(0); !room) {
+      opened->reset();
+      (void)api.storage.content().abort(*scope, id);
+      return room.error();
+    }
     return opened;
   });
   if (!refused.empty()) {

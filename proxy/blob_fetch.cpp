@@ -142,6 +142,12 @@ asio::awaitable<void> BlobFetch::download() {
     auto w = ctx_.storage.content().writer(scope, opts);
     if (!w)
       return w.error();
+    // A fill is an upload: it must leave --min-free-bytes free.
+    if (auto room = ctx_.storage.space().check(total); !room) {
+      w->reset();
+      (void)ctx_.storage.content().abort(scope, ref);
+      return room.error();
+    }
     if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
       return r.error();
     writer_ = std::move(*w);
@@ -153,7 +159,9 @@ asio::awaitable<void> BlobFetch::download() {
       p_.state = State::done;
       co_return;
     }
-    fail(503, "cannot cache " + digest_.str() + ": " + opened.error().detail);
+    // A full disk is 507 (the client is told to retry later); nothing is streamed uncached.
+    fail(opened.error() == Errc::no_space ? 507 : 503,
+         "cannot cache " + digest_.str() + ": " + opened.error().detail);
     co_return;
   }
   // A descriptor of our own on the data file (the writer's is write-only).
@@ -183,7 +191,8 @@ asio::awaitable<void> BlobFetch::download() {
     auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
                                    fill(reply, std::span<std::byte>(b)));
     if (!wrote) {
-      fail(503, "cannot cache " + digest_.str() + ": " + wrote.error().detail);
+      fail(wrote.error() == Errc::no_space ? 507 : 503,
+           "cannot cache " + digest_.str() + ": " + wrote.error().detail);
       co_return;
     }
     written += filled;
@@ -213,9 +222,10 @@ asio::awaitable<void> BlobFetch::download() {
     return {};
   });
   if (!committed) {
-    fail(502, committed.error() == Errc::digest_mismatch
-                  ? "upstream sent bytes that do not hash to " + digest_.str()
-                  : "cannot cache " + digest_.str() + ": " + committed.error().detail);
+    fail(committed.error() == Errc::no_space ? 507 : 502,
+         committed.error() == Errc::digest_mismatch
+             ? "upstream sent bytes that do not hash to " + digest_.str()
+             : "cannot cache " + digest_.str() + ": " + committed.error().detail);
     co_return;
   }
   {

@@ -213,6 +213,11 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!as_int(0, 100'000'000, n))
       return "--" + key + " wants a number (0: unlimited)";
     (key == "max-uploads" ? c.max_uploads : c.max_uploads_per_repository) = static_cast<size_t>(n);
+  } else if (key == "min-free-bytes") {
+    auto b = parse_bytes(value);
+    if (!b)
+      return "--min-free-bytes wants a byte count such as 2G (0: no floor)";
+    c.min_free_bytes = *b;
   } else if (key == "upstream") {
     const size_t eq = value.find('=');
     if (eq == std::string::npos)
@@ -420,6 +425,10 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             one gets 429 TOOMANYREQUESTS; 0 = no limit [10000]
   --max-uploads-per-repository N
                             the same, in one repository                [1000]
+  --min-free-bytes N        free space uploads and cache fills must leave
+                            on the data root (past it: 507), so that
+                            metadata, deletes and GC have room; 0 = no
+                            floor       [1% of the filesystem, at most 1G]
 
 TLS (HTTPS on the --listen address; SIGHUP reloads the certificate and key):
   --tls-cert FILE           PEM certificate chain (server first)

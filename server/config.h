@@ -39,6 +39,9 @@ struct Config {
   uint64_t max_manifest_bytes = 4 << 20;
   size_t max_uploads = 10'000;                // upload sessions open at once (0: unlimited)
   size_t max_uploads_per_repository = 1'000;  // ... in one repository (0: unlimited)
+  // Bytes uploads and cache fills must leave free on the data root's filesystem (507 past it);
+  // 0: no floor; nullopt: 1 % of the filesystem, at most 1 GiB (StorageOptions::min_free_bytes).
+  std::optional<uint64_t> min_free_bytes;
   // TLS: HTTPS on the listen address when tls_cert is set (with tls_key); tls_client_ca asks for
   // client certificates and verifies them (mutual TLS).
   std::string tls_cert;

@@ -48,6 +48,7 @@ int serve(const std::vector<std::string>& args) {
                                         : cairn::metadata::SharingPolicy::shared;
   service_options.storage.sync_metadata = config.durability == "strict";
   service_options.storage.gc.grace = config.gc_grace;
+  service_options.storage.min_free_bytes = config.min_free_bytes;
   service_options.cache.upstreams = config.upstreams;
   service_options.cache.default_upstream = config.default_upstream;
   service_options.cache.max_bytes = config.cache_max_bytes;

@@ -42,8 +42,15 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   s->namespaces_ = std::make_unique<metadata::NamespaceStore>(*s->db_);
   s->leases_ = std::make_unique<metadata::LeaseStore>(*s->db_);
   s->collector_ = std::make_unique<gc::Collector>(*s->db_, *s->content_, *s->blobs_, options.gc);
+  s->space_ = std::make_unique<FreeSpace>(root, options.min_free_bytes);
   s->scheduler_ = std::make_unique<gc::Scheduler>(*s->collector_, *s->db_, options.gc_schedule);
   return s;
+}
+
+Result<void> Storage::check_ready() {
+  if (auto r = db_->check_writable(); !r)
+    return r;
+  return space_->check(0);
 }
 
 }  // namespace cairn

@@ -4,7 +4,8 @@
 //   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h)
 //   └── metadata/   the LevelDB database (metadata::Database; schema in metadata/keys.h)
 //
-// It also holds the garbage collector over both (storage/gc) and its scheduler.
+// It also holds the free-space floor uploads must leave (free_space.h) and the garbage collector
+// over both (storage/gc) and its scheduler.
 //
 // This is a composition root, not a service: it owns the stores and hands out references;
 // each store keeps its own contract. Handlers reach storage only through these references.
@@ -42,6 +43,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/local_store.h"
+#include "storage/free_space.h"
 #include "storage/gc/collector.h"
 #include "storage/gc/scheduler.h"
 #include "storage/metadata/content_store.h"
@@ -53,6 +55,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace cairn {
 
@@ -66,6 +69,9 @@ struct StorageOptions {
   // must outlive the Storage.
   content::FileSystem* fs = nullptr;
   leveldb::Env* env = nullptr;
+  // The free bytes uploads must leave on the data root's filesystem (--min-free-bytes; 0: none;
+  // nullopt: 1 % of the filesystem, at most 1 GiB). See FreeSpace.
+  std::optional<uint64_t> min_free_bytes;
   gc::GcOptions gc;
   gc::SchedulerOptions gc_schedule;
 };
@@ -87,6 +93,13 @@ class Storage {
   metadata::NamespaceStore& namespaces() noexcept { return *namespaces_; }
   metadata::LeaseStore& leases() noexcept { return *leases_; }
   gc::Collector& collector() noexcept { return *collector_; }
+  // The free space of the data root and the floor uploads leave (FreeSpace::check).
+  FreeSpace& space() noexcept { return *space_; }
+
+  // Whether the storage takes writes: the metadata database accepts them
+  // (Database::check_writable) and the free space is above the floor. Blocks on the disk.
+  // Errors: no_space, unavailable (the detail says which part refuses).
+  Result<void> check_ready();
   // The GC scheduler: created stopped; the server's owner starts it.
   gc::Scheduler& gc() noexcept { return *scheduler_; }
 
@@ -103,6 +116,7 @@ class Storage {
   std::unique_ptr<metadata::NamespaceStore> namespaces_;
   std::unique_ptr<metadata::LeaseStore> leases_;
   std::unique_ptr<gc::Collector> collector_;
+  std::unique_ptr<FreeSpace> space_;
   std::unique_ptr<gc::Scheduler> scheduler_;  // destroyed first: it calls the collector
 };
 

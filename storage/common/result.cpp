@@ -24,6 +24,8 @@ std::string_view errc_name(Errc code) noexcept {
       return "range_invalid";
     case Errc::unavailable:
       return "unavailable";
+    case Errc::no_space:
+      return "no_space";
     case Errc::io:
       return "io";
     case Errc::internal:
@@ -36,7 +38,8 @@ Error io_error(std::string_view context, int err) {
   std::string detail(context);
   detail += ": ";
   detail += std::strerror(err);
-  return Error{Errc::io, std::move(detail)};
+  const bool full = err == ENOSPC || err == EDQUOT;
+  return Error{full ? Errc::no_space : Errc::io, std::move(detail)};
 }
 
 Error io_error(std::string_view context) {

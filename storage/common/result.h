@@ -24,7 +24,9 @@ enum class Errc {
   size_mismatch,        // committed bytes are not the expected size
   range_invalid,        // an offset or range lies outside the content
   unavailable,          // busy: e.g. another writer holds the ref; retry later
-  io,                   // the operating system failed us (disk full, EIO, ...)
+  no_space,             // the filesystem (or a quota) is full, or below --min-free-bytes: retry
+                        // once space is freed (io_error gives it for ENOSPC and EDQUOT)
+  io,                   // the operating system failed us (EIO, ...)
   internal,             // a broken invariant or corrupt record
 };
 
@@ -48,7 +50,7 @@ inline Error fail(Errc code, std::string detail = {}) {
 }
 
 // Builds an Errc::io error from errno (or an explicit error number) and a short context
-// such as "write ingest data".
+// such as "write ingest data"; Errc::no_space when the number is ENOSPC or EDQUOT.
 Error io_error(std::string_view context, int err);
 Error io_error(std::string_view context);
 

@@ -11,7 +11,14 @@
 //    change since the last GC removed a reference (a delete), as containerd's
 //    mutationCallbacks do, so a GC scheduler can decide when to collect;
 //  - while GC marks a snapshot, a change journal lists the keys each committed Update touched,
-//    so GC re-marks only those under wlock (storage/gc/collector.h).
+//    so GC re-marks only those under wlock (storage/gc/collector.h);
+//  - a failed write is never followed by an acknowledged one on the same LevelDB handle: after
+//    any failed write (a client's, or a background compaction's) the database refuses writes
+//    (no_space while its filesystem is full, else unavailable) until it has reopened LevelDB,
+//    which recovers every acknowledged write from the log and starts a new one. The reopen is
+//    tried by the next write or check_writable() once there is room for it, at most once per
+//    DatabaseOptions::reopen_interval after a failed attempt. Readers keep using the old handle
+//    until the reopen swaps it (an open iterator keeps it alive; the reopen waits for it).
 //
 // The per-namespace stores (namespaces.h, tags.h, manifests.h, leases.h, content_store.h) are
 // small classes over a Database; keys are built only by keys.h.
@@ -22,6 +29,7 @@
 #include "storage/metadata/migrations.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -64,6 +72,10 @@ struct DatabaseOptions {
   size_t block_cache_bytes = 0;
   // The most keys the change journal (see Database::start_journal) holds between two takes.
   size_t journal_limit = size_t{1} << 20;
+  // After a failed write: the least time between two attempts to reopen LevelDB after one that
+  // failed, and how long one attempt waits for readers (open iterators) of the old handle.
+  std::chrono::milliseconds reopen_interval{1000};
+  std::chrono::milliseconds reopen_drain{500};
   // The version to open at and the migrations that lead there. Tests change these to exercise
   // the migration framework; production code leaves them alone.
   int schema_version = kSchemaVersion;
@@ -90,18 +102,22 @@ class Database {
   const Clock& clock() const noexcept { return *clock_; }
 
   // --- reads: lock-free, consistent per call, safe from any thread ---
+  // Reads go on while writes are refused. Only while a reopen closes and opens LevelDB do they
+  // wait (briefly); if that open failed, they answer unavailable until a later one succeeds.
 
-  // The value under `key`, std::nullopt when absent. Errors: io.
+  // The value under `key`, std::nullopt when absent. Errors: io, unavailable.
   Result<std::optional<std::string>> get(std::string_view key) const;
 
   // Calls fn(key, value) for each key that starts with `prefix` and is >= `start` (the prefix
   // itself when `start` is empty), in key order, over one implicit snapshot, until fn returns
-  // false. fn may call other Database methods. Errors: io.
+  // false. fn may call other Database methods. Errors: io, unavailable.
   using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
   Result<void> scan(std::string_view prefix, std::string_view start, const ScanFn& fn) const;
 
   // A raw iterator for callers that seek around (namespace listing, GC). The caller owns it and
-  // must destroy it before the Database.
+  // must destroy it before the Database. It keeps the LevelDB handle it reads alive: a reopen
+  // waits (up to reopen_drain) for it, so hold it only while iterating. While no handle is open
+  // it is an iterator whose status() is an IOError.
   std::unique_ptr<leveldb::Iterator> new_iterator() const;
 
   // --- writes ---
@@ -117,6 +133,19 @@ class Database {
   // Callbacks run on the committing thread after its locks are released; they must be quick
   // (e.g. signal a scheduler). Thread-safe.
   void on_mutation(std::function<void(bool dirty)> fn);
+
+  // --- health ---
+
+  // Whether writes are accepted now: false from a failed write until the reopen succeeded.
+  // Lock-free; does not probe LevelDB (see check_writable).
+  bool writable() const noexcept { return !failed_.load(); }
+
+  // Whether writes are accepted, found out: while they are refused, attempts the reopen (as a
+  // write would); otherwise probes LevelDB with an empty write, which fails when a background
+  // error is pending. Blocks on the disk: call it off I/O threads. Errors: no_space (the
+  // filesystem is full; the detail says so), unavailable (refused after an I/O error, or a
+  // reopen is waiting for readers).
+  Result<void> check_writable();
 
   // --- for GC ---
 
@@ -150,20 +179,32 @@ class Database {
   // Stops journaling and drops what was not taken. Thread-safe.
   void stop_journal();
 
-  // The LevelDB handle, for tests and tools. Writes through it bypass every rule above.
-  leveldb::DB& leveldb() noexcept { return *db_; }
+  // The LevelDB handle, for tests and tools. Writes through it bypass every rule above; it is
+  // invalidated by a reopen (after a failed write).
+  leveldb::DB& leveldb() noexcept;
 
  private:
   struct Private;
-  Database(std::unique_ptr<Private> priv, const Clock* clock, int version);
+  struct Handle;
+  Database(std::unique_ptr<Private> priv, std::shared_ptr<Handle> handle, const Clock* clock,
+           int version);
   Result<void> write(leveldb::WriteBatch& batch, bool sync = true);
+  // The current handle (null while none is open, after a failed reopen).
+  std::shared_ptr<Handle> handle() const;
+  // Records a failed write: writes are refused until recover() succeeds. Thread-safe, quick.
+  void mark_failed(Error why) noexcept;
+  // The error a refused write gets.
+  Error refusal() const;
+  // Reopens LevelDB after a failure (see the header comment); returns refusal() when it did not.
+  Result<void> recover();
+  // Whether the metadata filesystem has room for a reopen (recovery writes the log out).
+  bool room_to_reopen() const;
   void notify();
   void journal(const leveldb::WriteBatch& batch, bool dirty);
 
   static constexpr size_t kStripes = 256;
 
   std::unique_ptr<Private> priv_;  // LevelDB options and objects it must outlive
-  leveldb::DB* db_ = nullptr;      // owned by priv_
   const Clock* clock_;
   int version_;
   bool sync_writes_ = false;
@@ -179,6 +220,19 @@ class Database {
 
   mutable std::shared_mutex callbacks_mutex_;
   std::vector<std::function<void(bool)>> callbacks_;
+
+  // The open LevelDB. Readers copy the pointer under handle_mutex_ shared; recover() swaps it
+  // under handle_mutex_ exclusive once it is the only owner.
+  mutable std::shared_mutex handle_mutex_;
+  std::shared_ptr<Handle> handle_;
+  std::atomic<bool> failed_{false};
+  mutable std::mutex failure_mutex_;
+  Error failure_{Errc::io, {}};  // why writes are refused (guarded by failure_mutex_)
+  std::mutex recover_mutex_;     // one reopen at a time; others are refused, not queued
+  std::chrono::steady_clock::time_point last_failed_open_{};  // guarded by recover_mutex_
+  bool open_failed_ = false;                                  // guarded by recover_mutex_
+  std::chrono::milliseconds reopen_interval_{1000};
+  std::chrono::milliseconds reopen_drain_{500};
 };
 
 // One atomic change: reads made under stripe locks, then one WriteBatch. Not thread-safe; used
