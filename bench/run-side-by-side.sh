@@ -26,6 +26,7 @@
 #   IPERF_SECONDS [5]
 #   TARGETS ["reference cairn"]  run only some of them
 #   SUITES ["iperf3 registry-bench load"]  run only some of the measurements
+#   CAIRN_ARGS [unset]      extra `cairn serve` options, e.g. "--durability relaxed"
 #   BUILD_DIR [build]       SKIP_BUILD [0]: use the binaries already in BUILD_DIR
 #   NINJA_JOBS [unset]      passed to ninja as -j
 #   OUT_DIR [${TMPDIR:-/tmp}/cairn-side-by-side.<time>]  results (kept)
@@ -300,7 +301,8 @@ start_cairn() {
   # raises SIGPIPE, which killed cairn (exit 141) up to at least commit 9e7860c. exec keeps the PID.
   (
     trap '' PIPE
-    exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off
+    # shellcheck disable=SC2086 # CAIRN_ARGS is a list of options
+    exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off ${CAIRN_ARGS:-}
   ) > "$OUT_DIR/cairn.server.log" 2>&1 &
   SRV_PID=$!
   SRV_BASE=http://127.0.0.1:$port

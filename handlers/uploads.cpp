@@ -80,12 +80,19 @@ boost::asio::awaitable<Checked<std::unique_ptr<content::Writer>>> open_upload(
   co_return std::move(*writer);
 }
 
-// Parks the writer for the upload's next request.
+// Parks the writer for the upload's next request. After a storage failure (`failed`: an I/O
+// error or a full disk while writing or committing) the writer is closed instead: it may be
+// inconsistent with its file, and the next request reopens the ingest from what is on disk.
 boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const std::string& id,
-                                  std::unique_ptr<content::Writer> writer) {
+                                  std::unique_ptr<content::Writer> writer,
+                                  const Error* failed = nullptr) {
   content::Writer* w = writer.release();  // a raw pointer: see Offloader::run on captures
-  co_await api.offload.run([&api, &scope, &id, w] {
-    api.uploads.put(scope.ns, id, std::unique_ptr<content::Writer>(w));
+  const bool keep =
+      failed == nullptr || (failed->code != Errc::io && failed->code != Errc::no_space);
+  co_await api.offload.run([&api, &scope, &id, w, keep] {
+    std::unique_ptr<content::Writer> owned(w);
+    if (keep)
+      api.uploads.put(scope.ns, id, std::move(owned));
   });
 }
 
@@ -124,7 +131,7 @@ boost::asio::awaitable<Response> write_and_commit(
     std::unique_ptr<content::Writer> writer, const content::Digest& digest, OnFailure on_failure) {
   auto fail = [&](const Error& error) -> boost::asio::awaitable<Response> {
     if (on_failure == OnFailure::park) {
-      co_await park(api, scope, id, std::move(writer));
+      co_await park(api, scope, id, std::move(writer), &error);
     } else {
       co_await api.offload.run([&] {
         writer.reset();  // releases the ref, so the abort can take it
@@ -258,9 +265,10 @@ boost::asio::awaitable<Response> patch_upload(Api& api, Request& req) {
     auto now = w.status();
     offset = now ? now->offset : offset;
   }
-  co_await park(api, *scope, *id, std::move(*writer));
-  if (!wrote)
-    co_return from_error(wrote.error(), Resource::upload);
+  const std::optional<Error> failed = wrote ? std::nullopt : std::optional<Error>(wrote.error());
+  co_await park(api, *scope, *id, std::move(*writer), failed ? &*failed : nullptr);
+  if (failed)
+    co_return from_error(*failed, Resource::upload);
   co_return in_progress(202, *name, *id, offset);
 }
 

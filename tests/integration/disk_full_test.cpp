@@ -12,7 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 #include <vector>
 
 namespace cairn::testing {
@@ -100,9 +102,13 @@ TEST(DiskFull, FloorRefusesPushesThenDeleteAndGcFreeSpace) {
     EXPECT_GE(fs.available(), uint64_t{12} << 20) << "refused before the disk was full";
     // Nothing of the refused blob is visible.
     EXPECT_EQ(c.request("HEAD", "/v2/full/a/blobs/" + refused.layer).status, 404u);
-    // A chunked upload is refused too and keeps a consistent offset.
+    // The refused push would have crossed the floor; free space may still be just above it.
+    // Another process takes what is left above it: now even starting an upload is refused.
+    fs.fill(12 << 20);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // FreeSpace caches for 100 ms
     auto post = c.request("POST", "/v2/full/a/blobs/uploads/");
     EXPECT_EQ(post.status, 507u) << post.body;
+    expect_clean_refusal(post);
     // Reads keep working.
     const auto& first = acked.begin()->second;
     auto got = c.request("GET", "/v2/full/a/blobs/" + first.layer);
@@ -113,6 +119,7 @@ TEST(DiskFull, FloorRefusesPushesThenDeleteAndGcFreeSpace) {
     auto ready = c.request("GET", "/readyz");
     EXPECT_EQ(ready.status, 503u);
     EXPECT_NE(ready.body.find("min-free-bytes"), std::string::npos) << ready.body;
+    fs.drain();
 
     // Delete half the images, collect, push again.
     std::vector<std::string> dropped;

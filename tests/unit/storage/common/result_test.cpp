@@ -32,8 +32,11 @@ TEST(Result, ErrcNames) {
 }
 
 TEST(Result, IoError) {
-  Error e = io_error("write ingest data", ENOSPC);
+  Error e = io_error("write ingest data", EIO);
   EXPECT_EQ(e.code, Errc::io);
+  // A full disk (or quota) has its own code, so handlers answer 507 rather than 500.
+  EXPECT_EQ(io_error("write ingest data", ENOSPC).code, Errc::no_space);
+  EXPECT_EQ(io_error("write ingest data", EDQUOT).code, Errc::no_space);
   EXPECT_NE(e.detail.find("write ingest data: "), std::string::npos);
   errno = EACCES;
   EXPECT_EQ(io_error("open").code, Errc::io);
