@@ -165,8 +165,15 @@ class Run {
       std::string_view value(it->value().data(), it->value().size());
       auto parsed = keys::parse(key);
       if (!parsed) {
-        add({FindingKind::bad_record, {}, {}, {}, printable_key(key),
-             "a key this schema does not define", {}, {}, false});
+        add({FindingKind::bad_record,
+             {},
+             {},
+             {},
+             printable_key(key),
+             "a key this schema does not define",
+             {},
+             {},
+             false});
         continue;
       }
       if (!any || parsed->ns != current) {
@@ -255,24 +262,44 @@ class Run {
     ++report_.counts.namespaces;
     for (const auto& [m, children] : recs.manifests) {
       if (!recs.blobs.contains(m)) {
-        add({FindingKind::manifest_blob_missing, m, ns, {}, m,
-             "the manifest's own bytes are not recorded in the repository", {}, {}, false});
+        add({FindingKind::manifest_blob_missing,
+             m,
+             ns,
+             {},
+             m,
+             "the manifest's own bytes are not recorded in the repository",
+             {},
+             {},
+             false});
       }
       for (const auto& c : children) {
         // A subject may name a manifest that was never pushed (OCI 1.1); every other child
         // was required when the manifest was put.
         if (c.kind == metadata::ChildKind::subject || recs.blobs.contains(c.digest.str()))
           continue;
-        add({FindingKind::manifest_blob_missing, c.digest.str(), ns, {}, m,
+        add({FindingKind::manifest_blob_missing,
+             c.digest.str(),
+             ns,
+             {},
+             m,
              std::string(metadata::child_kind_name(c.kind)) + " " + c.digest.str() +
                  " is not recorded in the repository",
-             {}, {}, false});
+             {},
+             {},
+             false});
       }
     }
     for (const auto& [tag, target] : recs.tags) {
       if (!recs.manifests.contains(target)) {
-        add({FindingKind::dangling_tag, target, ns, {}, tag,
-             "the tag's manifest is not recorded in the repository", {}, {}, false});
+        add({FindingKind::dangling_tag,
+             target,
+             ns,
+             {},
+             tag,
+             "the tag's manifest is not recorded in the repository",
+             {},
+             {},
+             false});
       }
     }
     for (auto& [ref, rec] : recs.ingests) {
@@ -283,8 +310,15 @@ class Run {
                it->second.ingests.contains(ref);
       }
       if (!held && rec.expire_at && *rec.expire_at <= now_) {
-        add({FindingKind::stale_ingest, {}, ns, {}, ref,
-             "the upload expired at " + metadata::format_rfc3339(*rec.expire_at), {}, {}, false});
+        add({FindingKind::stale_ingest,
+             {},
+             ns,
+             {},
+             ref,
+             "the upload expired at " + metadata::format_rfc3339(*rec.expire_at),
+             {},
+             {},
+             false});
         expired_.emplace(ns, ref);
       }
       ingest_records_.emplace(rec.backend_ref, std::make_pair(ns, ref));
@@ -360,9 +394,15 @@ class Run {
         if (!got)
           return got.error();
         if (*got && **got != f.digest) {
-          Finding finding{FindingKind::corrupt, f.digest.str(), {}, {}, {},
+          Finding finding{FindingKind::corrupt,
+                          f.digest.str(),
+                          {},
+                          {},
+                          {},
                           "its " + std::to_string(f.size) + " bytes hash to " + (*got)->str(),
-                          {}, {}, false};
+                          {},
+                          {},
+                          false};
           if (rec != recorded_.end())
             finding.namespaces = rec->second;
           corrupt_.push_back(f.digest);
@@ -397,10 +437,16 @@ class Run {
         if (!in->empty() || !s_.blobs().exists(f.digest))
           continue;
         orphans_.push_back(f.digest);
-        add({FindingKind::orphan, f.digest.str(), {}, {}, {},
+        add({FindingKind::orphan,
+             f.digest.str(),
+             {},
+             {},
+             {},
              std::to_string(f.size) + " bytes no repository records, committed " +
                  metadata::format_rfc3339(f.created_at),
-             {}, {}, false});
+             {},
+             {},
+             false});
       }
     }
 
@@ -419,8 +465,15 @@ class Run {
         return in.error();
       for (const std::string& ns : *in) {
         missing_.emplace_back(ns, *d);
-        add({FindingKind::missing, digest, ns, {}, {},
-             "the repository records the blob but its file is gone", {}, {}, false});
+        add({FindingKind::missing,
+             digest,
+             ns,
+             {},
+             {},
+             "the repository records the blob but its file is gone",
+             {},
+             {},
+             false});
       }
     }
     return {};
@@ -446,11 +499,16 @@ class Run {
         if (!broken_before.contains(d.key))
           continue;
         broken_ingests_.push_back(d.key);
-        add({FindingKind::stale_ingest, {}, {}, {}, d.status.ref.empty() ? d.key : d.status.ref,
-             d.state == State::stale
-                 ? "an upload directory whose data is gone (a commit cut short)"
-                 : "an upload directory whose record files are unreadable",
-             {}, {}, false});
+        add({FindingKind::stale_ingest,
+             {},
+             {},
+             {},
+             d.status.ref.empty() ? d.key : d.status.ref,
+             d.state == State::stale ? "an upload directory whose data is gone (a commit cut short)"
+                                     : "an upload directory whose record files are unreadable",
+             {},
+             {},
+             false});
         continue;
       }
       backend_refs.insert(d.status.ref);
@@ -467,11 +525,16 @@ class Run {
           continue;  // recorded since the snapshot
       }
       unrecorded_ingests_.push_back(bref);
-      add({FindingKind::stale_ingest, {}, at == std::string::npos ? "" : bref.substr(0, at), {},
+      add({FindingKind::stale_ingest,
+           {},
+           at == std::string::npos ? "" : bref.substr(0, at),
+           {},
            at == std::string::npos ? bref : bref.substr(at + 1),
            "upload data no record names, idle since " +
                metadata::format_rfc3339(d.status.updated_at),
-           {}, {}, false});
+           {},
+           {},
+           false});
     }
     for (const auto& [bref, where] : ingest_records_) {
       const auto& [ns, ref] = where;
@@ -487,8 +550,15 @@ class Run {
       if (st || st.error().code != Errc::not_found)
         continue;
       dataless_.emplace_back(ns, ref);
-      add({FindingKind::stale_ingest, {}, ns, {}, ref, "an upload record whose data is gone", {},
-           {}, false});
+      add({FindingKind::stale_ingest,
+           {},
+           ns,
+           {},
+           ref,
+           "an upload record whose data is gone",
+           {},
+           {},
+           false});
     }
     return {};
   }
@@ -599,8 +669,15 @@ class Run {
         continue;
       if (finding_for(FindingKind::manifest_blob_missing, digest, x.ns, x.name) != nullptr)
         continue;
-      Finding f{FindingKind::manifest_blob_missing, digest, x.ns, {}, x.name,
-                "needs " + digest + ", " + std::string(why), {}, "none: reported only", false};
+      Finding f{FindingKind::manifest_blob_missing,
+                digest,
+                x.ns,
+                {},
+                x.name,
+                "needs " + digest + ", " + std::string(why),
+                {},
+                "none: reported only",
+                false};
       add(std::move(f));
     }
   }
@@ -650,8 +727,8 @@ class Run {
         return r;
       dropped = std::move(*in);
     }
-    std::string action = "quarantined to " +
-                         std::filesystem::relative(dest, s_.root()).generic_string();
+    std::string action =
+        "quarantined to " + std::filesystem::relative(dest, s_.root()).generic_string();
     if (!dropped.empty()) {
       action += "; its records were dropped in";
       for (const std::string& ns : dropped)
@@ -801,8 +878,8 @@ class Run {
   std::vector<Digest> corrupt_;
   std::vector<std::pair<std::string, Digest>> missing_;  // (ns, digest)
   std::vector<Digest> orphans_;
-  std::vector<std::string> broken_ingests_;      // ingest directory keys
-  std::vector<std::string> unrecorded_ingests_;  // backend refs
+  std::vector<std::string> broken_ingests_;                    // ingest directory keys
+  std::vector<std::string> unrecorded_ingests_;                // backend refs
   std::vector<std::pair<std::string, std::string>> dataless_;  // (ns, ref)
   std::unordered_map<std::string, std::set<Need>> needs_;
 };

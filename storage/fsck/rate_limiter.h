@@ -37,7 +37,11 @@ class RateLimiter {
     const auto due = std::chrono::nanoseconds(
         static_cast<int64_t>(static_cast<long double>(ahead) * 1e9L / rate_));
     const auto wait = due - std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed);
-    return wait > std::chrono::nanoseconds(0) ? wait : std::chrono::nanoseconds(0);
+    if (wait > std::chrono::nanoseconds(0))
+      return wait;
+    // Behind the rate (the reader was slow or idle): bank none of it beyond the burst.
+    start_ = now_() - due;
+    return std::chrono::nanoseconds(0);
   }
 
  private:

@@ -84,8 +84,8 @@ nlohmann::json to_json(const Report& r) {
   nlohmann::json j = {{"state", state_name(r.state)}};
   if (!r.trigger.empty())
     j["trigger"] = r.trigger;
-  j.update(nlohmann::json{{"repair", r.repair},
-                          {"startedAt", metadata::format_rfc3339(r.started_at)}});
+  j.update(
+      nlohmann::json{{"repair", r.repair}, {"startedAt", metadata::format_rfc3339(r.started_at)}});
   if (r.finished_at)
     j["finishedAt"] = metadata::format_rfc3339(*r.finished_at);
   if (!r.error.empty())
