@@ -27,6 +27,10 @@ struct Config {
   std::chrono::milliseconds io_timeout{60'000};
   uint64_t min_body_rate = 16 * 1024;  // bytes/s a request body must average (0: no minimum)
   std::chrono::milliseconds gc_grace{3'600'000};  // blobs younger than this are GC roots
+  // The background scrub (storage/fsck/runner.h): every scrub_interval (0: off) re-hash every
+  // blob at no more than scrub_rate bytes/s (0: no limit).
+  std::chrono::milliseconds scrub_interval{0};
+  uint64_t scrub_rate = 32 << 20;
   // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
   // byte budget of cached content (0: unlimited).
   std::vector<upstream::Endpoint> upstreams;
