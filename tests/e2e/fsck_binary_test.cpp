@@ -22,18 +22,18 @@
 namespace cairn::testing {
 namespace {
 
-struct Run {
+struct FsckRun {
   int status = -1;
   std::string out;  // stdout
   std::string err;  // stderr
 };
 
 // Runs `cairn fsck <args>` and captures its exit status and output.
-Run fsck(const TempDir& scratch, const std::string& args) {
+FsckRun fsck(const TempDir& scratch, const std::string& args) {
   const auto err_file = scratch.path() / "fsck.err";
   const std::string cmd =
       std::string(CAIRN_EXE) + " fsck " + args + " 2> " + err_file.string() + " < /dev/null";
-  Run r;
+  FsckRun r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr)
     return r;
@@ -83,13 +83,13 @@ TEST(FsckBinary, FlippedByteIsFoundQuarantinedAndHealedByARepush) {
     digest = push_blob(c, "e2e/fsck", data);
 
     // The server holds the database lock: fsck says to use the online check instead.
-    Run busy = fsck(scratch, flags);
+    FsckRun busy = fsck(scratch, flags);
     EXPECT_EQ(busy.status, 2) << busy.err;
     EXPECT_NE(busy.err.find("POST /_admin/fsck"), std::string::npos) << busy.err;
     EXPECT_EQ(server->stop(), 0);
   }
 
-  Run clean = fsck(scratch, flags);
+  FsckRun clean = fsck(scratch, flags);
   EXPECT_EQ(clean.status, 0) << clean.out << clean.err;
   EXPECT_NE(clean.out.find("clean"), std::string::npos) << clean.out;
 
@@ -103,11 +103,11 @@ TEST(FsckBinary, FlippedByteIsFoundQuarantinedAndHealedByARepush) {
   }
   ASSERT_EQ(::chmod(file.c_str(), 0444), 0);
 
-  Run found = fsck(scratch, flags);
+  FsckRun found = fsck(scratch, flags);
   EXPECT_EQ(found.status, 1) << found.out << found.err;
   EXPECT_NE(found.out.find("corrupt " + digest), std::string::npos) << found.out;
 
-  Run json = fsck(scratch, flags + " --json");
+  FsckRun json = fsck(scratch, flags + " --json");
   EXPECT_EQ(json.status, 1);
   auto report = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(report.is_object()) << json.out;
@@ -118,7 +118,7 @@ TEST(FsckBinary, FlippedByteIsFoundQuarantinedAndHealedByARepush) {
   EXPECT_EQ(report["findings"][0]["digest"], digest);
   EXPECT_EQ(report["progress"]["bytesHashed"], 300'000);
 
-  Run repaired = fsck(scratch, flags + " --repair");
+  FsckRun repaired = fsck(scratch, flags + " --repair");
   EXPECT_EQ(repaired.status, 1) << repaired.out;  // problems were found, even if repaired
   EXPECT_NE(repaired.out.find("quarantined to quarantine/sha256/" + digest.substr(7)),
             std::string::npos)
@@ -143,19 +143,19 @@ TEST(FsckBinary, FlippedByteIsFoundQuarantinedAndHealedByARepush) {
     EXPECT_TRUE(get.body == data);
     EXPECT_EQ(server->stop(), 0);
   }
-  Run healed = fsck(scratch, flags);
+  FsckRun healed = fsck(scratch, flags);
   EXPECT_EQ(healed.status, 0) << healed.out << healed.err;
 }
 
 TEST(FsckBinary, UsageAndNotADataRootExitTwo) {
   TempDir empty;
   TempDir scratch;
-  Run none = fsck(scratch, "--root " + (empty.path() / "nothing").string());
+  FsckRun none = fsck(scratch, "--root " + (empty.path() / "nothing").string());
   EXPECT_EQ(none.status, 2);
   EXPECT_NE(none.err.find("not a cairn data root"), std::string::npos) << none.err;
   EXPECT_FALSE(std::filesystem::exists(empty.path() / "nothing"));  // never created
   EXPECT_EQ(fsck(scratch, "--frobnicate").status, 2);
-  Run help = fsck(scratch, "--help");
+  FsckRun help = fsck(scratch, "--help");
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("--repair"), std::string::npos);
 }
