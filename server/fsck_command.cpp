@@ -182,7 +182,7 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
         << format_bytes(report->progress.bytes_hashed) << " hashed), "
         << report->counts.blob_records << " blob records in " << report->counts.namespaces
         << " repositories, " << report->counts.manifests << " manifests, " << report->counts.tags
-        << " tags, " << report->counts.ingests << " uploads";
+        << " tags, " << report->counts.ingests << " upload records and directories";
     if (report->counts.young_files > 0)
       out << "; " << report->counts.young_files
           << " unrecorded blobs younger than --gc-grace left alone (maybe commits in progress)";
