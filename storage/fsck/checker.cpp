@@ -19,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+// One Run carries what each phase learns to the next (records → files → ingests → explain →
+// repair), which is why one file holds them all (past the usual ~600 lines); split it by phase,
+// with Run in a private header, if it grows further.
 namespace cairn::fsck {
 namespace {
 
