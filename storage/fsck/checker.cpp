@@ -383,8 +383,13 @@ class Run {
       report_.progress.bytes_total += f.size;
     progress();
 
-    RateLimiter limiter(opts_.rate, std::max<int64_t>(static_cast<int64_t>(opts_.buffer_bytes), 1));
-    std::vector<std::byte> buf(std::max<size_t>(opts_.buffer_bytes, 4096));
+    // Under a rate, read a quarter second's worth at a time (and run ahead by no more), so the
+    // scrub's reads stay smooth at any rate.
+    size_t piece = std::max<size_t>(opts_.buffer_bytes, 4096);
+    if (opts_.rate > 0)
+      piece = std::clamp<size_t>(static_cast<size_t>(opts_.rate / 4), 4096, piece);
+    RateLimiter limiter(opts_.rate, static_cast<int64_t>(piece));
+    std::vector<std::byte> buf(piece);
     std::unordered_set<std::string> present;
     std::vector<content::Info> unrecorded;
     for (const content::Info& f : files) {
