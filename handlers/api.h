@@ -12,6 +12,9 @@
 namespace cairn::proxy {
 class Cache;
 }
+namespace cairn::fsck {
+class Runner;
+}
 
 namespace cairn::handlers {
 
@@ -48,6 +51,7 @@ struct Api {
   ApiOptions options;
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
   Auth* auth = nullptr;           // authentication and access policy; null when auth is off
+  fsck::Runner* fsck = nullptr;   // consistency checks and the scrub (handlers/fsck.h)
 };
 
 }  // namespace cairn::handlers

@@ -5,6 +5,7 @@
 #include "handlers/blobs.h"
 #include "handlers/content.h"
 #include "handlers/errors.h"
+#include "handlers/fsck.h"
 #include "handlers/gc.h"
 #include "handlers/leases.h"
 #include "handlers/listings.h"
@@ -63,6 +64,8 @@ void add_routes(server::Router& router, Api& api) {
   router.add("POST", "/_admin/gc", Access::admin, bind(run_gc));
   router.add("GET", "/_admin/gc", Access::admin, bind(last_gc));
   router.add("GET", "/_admin/cache", Access::admin, bind(cache_figures));
+  router.add("POST", "/_admin/fsck", Access::admin, bind(start_fsck));
+  router.add("GET", "/_admin/fsck", Access::admin, bind(fsck_report));
 
   router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push, bind(start_upload));
   router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(upload_progress));

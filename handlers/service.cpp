@@ -25,9 +25,15 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
         std::make_unique<proxy::Cache>(*s->storage_, *s->offload_, std::move(options.cache));
     s->api_->cache = s->cache_.get();
   }
+  options.fsck.grace = options.storage.gc.grace;
+  const bool scrub = options.fsck.scrub_interval.count() > 0;
+  s->fsck_ = std::make_unique<fsck::Runner>(*s->storage_, std::move(options.fsck));
+  s->api_->fsck = s->fsck_.get();
   add_routes(s->router_, *s->api_);
   if (options.start_gc_scheduler)
     s->storage_->gc().start();
+  if (scrub)
+    s->fsck_->start();
   return s;
 }
 
@@ -36,6 +42,8 @@ Service::~Service() {
   // before the stores they write to.
   if (storage_)
     storage_->gc().stop();
+  if (fsck_)
+    fsck_->stop();  // a check in progress is cancelled
   uploads_.reset();
   offload_.reset();
   cache_.reset();

@@ -10,6 +10,7 @@
 #include "proxy/cache.h"
 #include "server/offload.h"
 #include "server/router.h"
+#include "storage/fsck/runner.h"
 #include "storage/storage.h"
 
 #include <filesystem>
@@ -25,6 +26,9 @@ struct ServiceOptions {
   bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
   proxy::CacheOptions cache;       // no upstreams: no pull-through cache
   std::shared_ptr<Auth> auth;      // null: auth off (anyone may do anything)
+  // Checks on request (/_admin/fsck) and the background scrub (on when scrub_interval > 0);
+  // its grace is the GC's.
+  fsck::RunnerOptions fsck;
 };
 
 class Service {
@@ -38,6 +42,7 @@ class Service {
   Storage& storage() noexcept { return *storage_; }
   Api& api() noexcept { return *api_; }
   proxy::Cache* cache() noexcept { return cache_.get(); }
+  fsck::Runner& fsck() noexcept { return *fsck_; }
 
  private:
   Service() = default;
@@ -48,6 +53,7 @@ class Service {
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;
+  std::unique_ptr<fsck::Runner> fsck_;  // stopped before the storage goes
   std::unique_ptr<Api> api_;
   server::Router router_;
 };

@@ -204,6 +204,16 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (!d)
       return "--gc-grace wants a duration such as 1h or 0s";
     c.gc_grace = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  } else if (key == "scrub-interval") {
+    auto d = parse_duration(value);
+    if (!d)
+      return "--scrub-interval wants a duration such as 24h (0s: no scrub)";
+    c.scrub_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  } else if (key == "scrub-rate") {
+    auto b = parse_bytes(value);
+    if (!b || *b > (uint64_t{1} << 50))
+      return "--scrub-rate wants bytes per second such as 32M (0: no limit)";
+    c.scrub_rate = *b;
   } else if (key == "max-manifest-bytes") {
     auto b = parse_bytes(value);
     if (!b || *b == 0 || *b > (uint64_t{1} << 30))
@@ -380,6 +390,9 @@ std::string usage_text() {
 
 Usage:
   cairn serve [options]     run the server
+  cairn fsck --root DIR [--repair] [--json]
+                            check (and repair) a stopped server's data root;
+                            `cairn fsck --help` says more
   cairn --help              show this text
 
 Options of serve (also accepted as keys of the --config JSON file, without "--"):
@@ -407,6 +420,11 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);
                             0s turns it off                            [1h]
+  --scrub-interval DURATION re-hash every blob in the background this long
+                            after the last check ended, logging findings
+                            (GET /_admin/fsck shows the report); 0s = off [0s]
+  --scrub-rate N            the scrub's bandwidth in bytes/s; 0 = no limit
+                                                                       [32M]
   --upstream HOST=URL       pull through from URL (http:// or https://)
                             for images named HOST/...: by ?ns=HOST (as
                             containerd's mirrors send), by a first path

@@ -30,6 +30,10 @@ struct Config {
   // "strict": an acknowledged write is on stable storage (metadata batches fsynced); "relaxed":
   // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
   std::string durability = "strict";
+  // The background scrub (storage/fsck/runner.h): every scrub_interval (0: off) re-hash every
+  // blob at no more than scrub_rate bytes/s (0: no limit).
+  std::chrono::milliseconds scrub_interval{0};
+  uint64_t scrub_rate = 32 << 20;
   // The pull-through cache: the upstreams (none: no cache), the one plain names go to, and the
   // byte budget of cached content (0: unlimited).
   std::vector<upstream::Endpoint> upstreams;

@@ -1,7 +1,8 @@
-// cairn's entry point: `cairn serve [options]` and `cairn --help`.
+// cairn's entry point: `cairn serve [options]`, `cairn fsck [options]` and `cairn --help`.
 #include "handlers/errors.h"
 #include "handlers/service.h"
 #include "server/config.h"
+#include "server/fsck_command.h"
 #include "server/http_server.h"
 
 #include <filesystem>
@@ -49,6 +50,12 @@ int serve(const std::vector<std::string>& args) {
   service_options.storage.sync_metadata = config.durability == "strict";
   service_options.storage.gc.grace = config.gc_grace;
   service_options.storage.min_free_bytes = config.min_free_bytes;
+  // The scrub logs one JSON line per finding on stderr, with the server's other messages.
+  service_options.fsck.scrub_interval = config.scrub_interval;
+  service_options.fsck.scrub_rate = static_cast<int64_t>(config.scrub_rate);
+  service_options.fsck.log = [](const std::string& line) {
+    std::cerr << (line + "\n") << std::flush;
+  };
   service_options.cache.upstreams = config.upstreams;
   service_options.cache.default_upstream = config.default_upstream;
   service_options.cache.max_bytes = config.cache_max_bytes;
@@ -120,6 +127,14 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       std::cerr << "cairn: " << e.what() << "\n";
       return 1;
+    }
+  }
+  if (args[0] == "fsck") {
+    try {
+      return cairn::server::fsck_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << "cairn fsck: " << e.what() << "\n";
+      return 2;
     }
   }
   std::cerr << "cairn: unknown command " << args[0] << "\n" << cairn::server::usage_text();

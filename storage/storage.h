@@ -2,10 +2,13 @@
 //
 //   <root>/
 //   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h)
-//   └── metadata/   the LevelDB database (metadata::Database; schema in metadata/keys.h)
+//   ├── metadata/   the LevelDB database (metadata::Database; schema in metadata/keys.h)
+//   └── quarantine/ blobs fsck found corrupt, moved aside (storage/fsck/checker.h); created on
+//       └── <alg>/<hex>.<unix nanos>   first use, never read by the server: inspect, then delete
 //
 // It also holds the free-space floor uploads must leave (free_space.h) and the garbage collector
-// over both (storage/gc) and its scheduler.
+// over both (storage/gc) and its scheduler. The consistency check over all of it is
+// storage/fsck.
 //
 // This is a composition root, not a service: it owns the stores and hands out references;
 // each store keeps its own contract. Handlers reach storage only through these references.
@@ -84,6 +87,8 @@ class Storage {
                                                StorageOptions options = {});
 
   const std::filesystem::path& root() const noexcept { return root_; }
+  // Where fsck moves corrupt blobs (the layout above).
+  std::filesystem::path quarantine_dir() const { return root_ / "quarantine"; }
   const Clock& clock() const noexcept { return *clock_; }
   content::LocalStore& blobs() noexcept { return *blobs_; }
   metadata::Database& db() noexcept { return *db_; }

@@ -72,6 +72,22 @@ Result<void> sync_fd(FileSystem& fs, int fd, std::string_view context) {
   return {};
 }
 
+int rename_no_replace(FileSystem& fs, const std::filesystem::path& from,
+                      const std::filesystem::path& to) {
+  if (fs.rename_noreplace(from.c_str(), to.c_str()) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS)
+    return -1;
+  // The filesystem lacks RENAME_NOREPLACE. Check first: two racing committers of the same
+  // bytes then both rename, which leaves the same single file.
+  struct stat st {};
+  if (fs.stat(to.c_str(), &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return fs.rename(from.c_str(), to.c_str());
+}
+
 Result<void> sync_dir(FileSystem& fs, const std::filesystem::path& dir) {
   auto fd = open_file(fs, dir, O_RDONLY | O_DIRECTORY, 0, "open directory for fsync");
   if (!fd)

@@ -69,6 +69,11 @@ Result<size_t> pread_full(FileSystem& fs, int fd, std::span<std::byte> buf, int6
 // fsync(2). Errors: io.
 Result<void> sync_fd(FileSystem& fs, int fd, std::string_view context);
 
+// rename(2) that never replaces `to` (RENAME_NOREPLACE, or a check first where the filesystem
+// lacks it). Returns 0, or -1 with errno set: EEXIST when `to` exists.
+int rename_no_replace(FileSystem& fs, const std::filesystem::path& from,
+                      const std::filesystem::path& to);
+
 // Opens a directory and fsyncs it, making renames and unlinks in it durable. Errors: io.
 Result<void> sync_dir(FileSystem& fs, const std::filesystem::path& dir);
 

@@ -7,6 +7,7 @@
 #include "storage/content/local_writer.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -236,6 +237,77 @@ bool LocalStore::exists(const Digest& digest) {
     return false;
   // Not durable yet (and cannot be made so) counts as absent: the caller uploads it again.
   return impl_->core->sync_existing(digest).has_value();
+}
+
+Result<std::vector<LocalStore::IngestDir>> LocalStore::scan_ingests() {
+  std::vector<IngestDir> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(impl_->core->ingest_root, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto& dir = it->path();
+    if (dir.filename().string().starts_with(kIngestTempPrefix))
+      continue;  // being created
+    auto rec = impl_->core->read_ingest(dir, std::nullopt);
+    if (!rec) {
+      if (rec.error() == Errc::not_found)
+        continue;  // committed or aborted meanwhile
+      return rec.error();
+    }
+    IngestDir entry;
+    entry.key = dir.filename().string();
+    switch (rec->state) {
+      case IngestRecord::State::ok:
+        entry.state = IngestDir::State::ok;
+        entry.status = impl_->with_live(std::move(rec->status));
+        break;
+      case IngestRecord::State::stale:
+        entry.state = IngestDir::State::stale;
+        entry.status = std::move(rec->status);
+        break;
+      case IngestRecord::State::corrupt:
+        entry.state = IngestDir::State::corrupt;
+        entry.status = std::move(rec->status);
+        break;
+    }
+    out.push_back(std::move(entry));
+  }
+  if (ec)
+    return io_error("scan ingest directory", ec.value());
+  std::sort(out.begin(), out.end(),
+            [](const IngestDir& a, const IngestDir& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<bool> LocalStore::remove_broken_ingest(std::string_view key) {
+  // A key is a sha256 hex: anything else never names an ingest directory.
+  if (key.size() != algorithm_hex_size(Algorithm::sha256) ||
+      key.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return fail(Errc::invalid_argument, "not an ingest key");
+  }
+  return impl_->core->clean_if_unheld(impl_->core->ingest_root / std::string(key));
+}
+
+Result<void> LocalStore::move_out(const Digest& digest, const std::filesystem::path& dest) {
+  const auto from = impl_->core->blob_path(digest);
+  // rename(2) without replacing: a quarantined copy is never overwritten.
+  int rc = fu::rename_no_replace(impl_->core->fs, from, dest);
+  if (rc != 0) {
+    if (errno == ENOENT)
+      return fail(Errc::not_found, "content " + digest.str() + " not found");
+    if (errno == EEXIST)
+      return fail(Errc::already_exists, "move target exists");
+    return io_error("move blob out");
+  }
+  {
+    std::lock_guard lock(impl_->core->labels_mu);
+    impl_->core->labels.erase(digest);
+  }
+  // The new entry is durable once its directory is fsynced, the old one's removal once the blob
+  // directory is: in this order a power cut leaves the file in one place or (briefly) in both,
+  // never in neither.
+  if (auto r = fu::sync_dir(impl_->core->fs, dest.parent_path()); !r)
+    return r;
+  return fu::sync_dir(impl_->core->fs, impl_->core->blob_dir(digest.algorithm()));
 }
 
 Result<Status> LocalStore::status(std::string_view ref) {

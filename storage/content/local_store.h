@@ -50,7 +50,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::content {
 
@@ -101,6 +103,28 @@ class LocalStore final : public Store {
 
   // Whether content exists, without building an Info. Blocks on a stat(2).
   bool exists(const Digest& digest);
+
+  // --- for fsck (storage/fsck) ---
+
+  // An ingest directory as it lies on disk, complete or not.
+  struct IngestDir {
+    enum class State { ok, stale, corrupt };  // as IngestRecord::State (local_core.h)
+    std::string key;                          // the directory's name (sha256 of the ref)
+    State state = State::ok;
+    Status status;  // ref, offset and times when ok; the ref as far as it could be read else
+  };
+  // Every ingest directory (not those still being created), in key order, without the
+  // cleaning list_statuses() does on the way. Blocks on a directory scan. Errors: io.
+  Result<std::vector<IngestDir>> scan_ingests();
+  // Removes the stale or corrupt ingest directory `key` unless a writer holds it; returns
+  // whether it was removed (false too for a complete ingest, which abort() removes).
+  Result<bool> remove_broken_ingest(std::string_view key);
+  // Moves the blob file of `digest` to `dest` (same filesystem; its directory must exist, and
+  // `dest` must not), then fsyncs dest's directory and then the blob directory: once it
+  // returns, the move is durable and the digest is no longer content here. The caller keeps
+  // commits of the digest out meanwhile (ContentStore::lock_exclusive). Errors: not_found,
+  // already_exists (dest exists), io (the file may then be in either place).
+  Result<void> move_out(const Digest& digest, const std::filesystem::path& dest);
 
   struct Impl;
 

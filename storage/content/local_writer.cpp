@@ -36,23 +36,6 @@ Result<Hasher> hash_prefix(FileSystem& fs, int fd, int64_t length, Algorithm alg
   return h;
 }
 
-// rename(2) that never replaces `to`. Errors with errno EEXIST when `to` exists.
-int rename_no_replace(FileSystem& fs, const std::filesystem::path& from,
-                      const std::filesystem::path& to) {
-  if (fs.rename_noreplace(from.c_str(), to.c_str()) == 0)
-    return 0;
-  if (errno != EINVAL && errno != ENOSYS)
-    return -1;
-  // The filesystem lacks RENAME_NOREPLACE. Check first: two racing committers of the same
-  // bytes then both rename, which leaves the same single file.
-  struct stat st {};
-  if (fs.stat(to.c_str(), &st) == 0) {
-    errno = EEXIST;
-    return -1;
-  }
-  return fs.rename(from.c_str(), to.c_str());
-}
-
 bool file_exists(FileSystem& fs, const std::filesystem::path& p) {
   struct stat st {};
   return fs.stat(p.c_str(), &st) == 0;
@@ -186,7 +169,7 @@ class LocalWriter final : public Writer {
     core_->fault("synced");
 
     const auto data_path = LocalCore::ingest_file(s_.dir, kDataFile);
-    if (rename_no_replace(core_->fs, data_path, blob) != 0) {
+    if (fu::rename_no_replace(core_->fs, data_path, blob) != 0) {
       if (errno == EEXIST)
         return finish_existing(actual);
       return undo_chmod(io_error("move ingest data into the blob tree"));

@@ -287,5 +287,21 @@ TEST(Config, ClientLimits) {
   }
 }
 
+TEST(Config, ScrubIntervalAndRate) {
+  Config c;
+  std::string err;
+  EXPECT_EQ(c.scrub_interval.count(), 0);  // off by default
+  EXPECT_EQ(c.scrub_rate, 32u << 20);
+  ASSERT_TRUE(parse_serve_args({"--scrub-interval", "24h", "--scrub-rate=8M"}, c, err)) << err;
+  EXPECT_EQ(c.scrub_interval, std::chrono::hours(24));
+  EXPECT_EQ(c.scrub_rate, 8u << 20);
+  ASSERT_TRUE(parse_config_json(R"({"scrub-interval": "90m", "scrub-rate": "0"})", c, err)) << err;
+  EXPECT_EQ(c.scrub_interval, std::chrono::minutes(90));
+  EXPECT_EQ(c.scrub_rate, 0u);
+  EXPECT_FALSE(parse_serve_args({"--scrub-interval", "daily"}, c, err));
+  EXPECT_NE(err.find("--scrub-interval"), std::string::npos);
+  EXPECT_FALSE(parse_serve_args({"--scrub-rate", "fast"}, c, err));
+}
+
 }  // namespace
 }  // namespace cairn::server

@@ -1,0 +1,58 @@
+// ProgressBar: how a long command-line job (fsck; later gc, export) shows its progress.
+//
+// On a terminal it redraws one line in place, at most ten times a second:
+//   hashing [==========>          ]  52%  1.3 GiB / 2.5 GiB  412 MiB/s  ETA 0:03
+// Elsewhere (a pipe, a log file) it writes a plain line each time another tenth is done, so a
+// log holds at most eleven lines per job. finish() ends the bar with a newline.
+//
+// Not thread-safe: one job's thread updates it. Time is read from `now` (the steady clock by
+// default), so tests render it without sleeping.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace cairn::server {
+
+// "0 B", "512 B", "1.5 KiB", "3.2 GiB".
+std::string format_bytes(int64_t bytes);
+// "0:07", "12:34", "3:02:01".
+std::string format_eta(std::chrono::seconds s);
+
+class ProgressBar {
+ public:
+  using Now = std::function<std::chrono::steady_clock::time_point()>;
+
+  // Writes to `out`; `tty` chooses the redrawn bar; `label` leads each line; `width` is the
+  // bar's width in characters.
+  ProgressBar(std::ostream& out, bool tty, std::string label, Now now = {}, int width = 24);
+
+  // Reports `done` of `total` units (bytes). Draws when it is time to (see above).
+  void update(int64_t done, int64_t total);
+  // Draws the last state and ends the line. Idempotent.
+  void finish();
+
+  // The text of one line for `done` of `total` after `elapsed` (no carriage return).
+  std::string render(int64_t done, int64_t total, std::chrono::nanoseconds elapsed) const;
+
+ private:
+  void draw(bool force);
+
+  std::ostream& out_;
+  bool tty_;
+  std::string label_;
+  Now now_;
+  int width_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_{};
+  int64_t done_ = 0;
+  int64_t total_ = 0;
+  int last_tenth_ = -1;
+  bool drawn_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,63 @@
+#include "server/progress_bar.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace cairn::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ProgressBarTest, FormatsBytesAndEta) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(int64_t{3} << 30), "3.0 GiB");
+  EXPECT_EQ(format_eta(7s), "0:07");
+  EXPECT_EQ(format_eta(754s), "12:34");
+  EXPECT_EQ(format_eta(10921s), "3:02:01");
+}
+
+TEST(ProgressBarTest, RendersBarPercentRateAndEta) {
+  std::ostringstream out;
+  ProgressBar bar(
+      out, true, "hashing", [] { return std::chrono::steady_clock::time_point{}; }, 10);
+  EXPECT_EQ(bar.render(50 << 20, 100 << 20, 1s),
+            "hashing [=====>    ]  50%  50.0 MiB / 100.0 MiB  50.0 MiB/s  ETA 0:01");
+  EXPECT_EQ(bar.render(100, 100, 1s), "hashing [==========] 100%  100 B / 100 B  100 B/s");
+  EXPECT_EQ(bar.render(0, 0, 0s), "hashing [==========] 100%  0 B / 0 B");
+}
+
+TEST(ProgressBarTest, PlainOutputWritesALinePerTenth) {
+  std::ostringstream out;
+  std::chrono::steady_clock::time_point t{};
+  ProgressBar bar(out, false, "x", [&] { return t; });
+  for (int i = 0; i <= 1000; ++i) {
+    t += 1ms;
+    bar.update(i, 1000);
+  }
+  bar.finish();
+  std::string text = out.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 11) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos);
+}
+
+TEST(ProgressBarTest, TerminalRedrawsInPlaceAtMostTenTimesASecond) {
+  std::ostringstream out;
+  std::chrono::steady_clock::time_point t{};
+  ProgressBar bar(out, true, "x", [&] { return t; });
+  for (int i = 0; i <= 1000; ++i) {
+    t += 1ms;  // one second in all
+    bar.update(i, 1000);
+  }
+  bar.finish();
+  std::string text = out.str();
+  const auto draws = std::count(text.begin(), text.end(), '\r');
+  EXPECT_GE(draws, 10);
+  EXPECT_LE(draws, 12);
+  EXPECT_EQ(text.back(), '\n');
+}
+
+}  // namespace
+}  // namespace cairn::server
