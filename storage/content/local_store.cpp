@@ -325,27 +325,17 @@ Result<Status> LocalStore::status(std::string_view ref) {
 }
 
 Result<std::vector<Status>> LocalStore::list_statuses() {
+  auto dirs = scan_ingests();
+  if (!dirs)
+    return dirs.error();
   std::vector<Status> out;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(impl_->core->ingest_root, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const auto& dir = it->path();
-    if (dir.filename().string().starts_with(kIngestTempPrefix))
-      continue;  // being created
-    auto rec = impl_->core->read_ingest(dir, std::nullopt);
-    if (!rec) {
-      if (rec.error() == Errc::not_found)
-        continue;  // committed or aborted meanwhile
-      return rec.error();
-    }
-    if (rec->state != IngestRecord::State::ok) {
-      impl_->core->clean_if_unheld(dir);
-      continue;
-    }
-    out.push_back(impl_->with_live(std::move(rec->status)));
+  out.reserve(dirs->size());
+  for (IngestDir& d : *dirs) {
+    if (d.state == IngestDir::State::ok)
+      out.push_back(std::move(d.status));  // scan_ingests() added the live writer's figures
+    else
+      impl_->core->clean_if_unheld(impl_->core->ingest_root / d.key);
   }
-  if (ec)
-    return io_error("scan ingest directory", ec.value());
   std::sort(out.begin(), out.end(), [](const Status& a, const Status& b) { return a.ref < b.ref; });
   return out;
 }

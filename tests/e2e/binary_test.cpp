@@ -42,20 +42,6 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Polls until the server answers GET /v2/ (bounded: 20 s).
-bool wait_ready(uint16_t port) {
-  for (int i = 0; i < 400; ++i) {
-    try {
-      HttpClient c(port);
-      if (c.request("GET", "/v2/").status == 200)
-        return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 TEST(Binary, HelpAndBadFlags) {
   EXPECT_EQ(std::system(CAIRN_EXE " --help > /dev/null"), 0);
   EXPECT_NE(std::system(CAIRN_EXE " serve --listen nonsense 2> /dev/null"), 0);

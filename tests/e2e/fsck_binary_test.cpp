@@ -48,20 +48,6 @@ FsckRun fsck(const TempDir& scratch, const std::string& args) {
   return r;
 }
 
-// Polls until the server answers GET /v2/ (bounded: 20 s).
-bool wait_ready(uint16_t port) {
-  for (int i = 0; i < 400; ++i) {
-    try {
-      HttpClient c(port);
-      if (c.request("GET", "/v2/").status == 200)
-        return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 std::unique_ptr<Child> serve(const TempDir& root, const TempDir& scratch, uint16_t port) {
   return std::make_unique<Child>(
       std::vector<std::string>{CAIRN_EXE, "serve", "--root", root.path().string(), "--listen",

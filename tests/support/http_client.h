@@ -6,8 +6,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -139,5 +142,19 @@ class HttpClient {
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+// Polls until a server on 127.0.0.1:`port` answers GET /v2/ with 200 (bounded: 20 s).
+inline bool wait_ready(uint16_t port) {
+  for (int i = 0; i < 400; ++i) {
+    try {
+      HttpClient c(port);
+      if (c.request("GET", "/v2/").status == 200)
+        return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
 
 }  // namespace cairn::testing
