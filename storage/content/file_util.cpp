@@ -95,6 +95,15 @@ Result<void> sync_dir(FileSystem& fs, const std::filesystem::path& dir) {
   return sync_fd(fs, fd->get(), "fsync directory");
 }
 
+Result<void> write_file_in_place(FileSystem& fs, const std::filesystem::path& path,
+                                 std::string_view content) {
+  auto fd = open_file(fs, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, "write record file");
+  if (!fd)
+    return fd.error();
+  return write_all(fs, fd->get(), std::as_bytes(std::span(content.data(), content.size())),
+                   "write record file");
+}
+
 Result<void> write_file_atomic(FileSystem& fs, const std::filesystem::path& path,
                                std::string_view content, bool sync) {
   std::filesystem::path tmp = path;

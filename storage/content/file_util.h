@@ -82,6 +82,11 @@ Result<void> sync_dir(FileSystem& fs, const std::filesystem::path& dir);
 Result<void> write_file_atomic(FileSystem& fs, const std::filesystem::path& path,
                                std::string_view content, bool sync);
 
+// Writes `content` as the whole of the file at `path` (created, or truncated and rewritten in
+// place: no new inode when it exists). Not atomic: for files nobody reads meanwhile. Errors: io.
+Result<void> write_file_in_place(FileSystem& fs, const std::filesystem::path& path,
+                                 std::string_view content);
+
 // Reads a whole small file (at most `max_size` bytes). Errors: not_found (ENOENT), io (also
 // when the file is larger than `max_size`).
 Result<std::string> read_small_file(FileSystem& fs, const std::filesystem::path& path,

@@ -128,27 +128,39 @@ Result<void> LocalCore::create_ingest(std::string_view ref, Timestamp now, int64
       ingest_root / (std::string(kIngestTempPrefix) + final_dir.filename().string());
   // A leftover from a crash while creating this very ref; the caller holds the ref.
   (void)fu::remove_tree(fs, tmp);
-  if (fs.mkdir(tmp.c_str(), 0755) != 0)
+  std::optional<std::filesystem::path> spare;
+  {
+    std::lock_guard lock(spares_mu);
+    if (!spares.empty()) {
+      spare = std::move(spares.back());
+      spares.pop_back();
+    }
+  }
+  // A spare holds ref, startedat and updatedat, which are overwritten in place below.
+  if (spare && fs.rename(spare->c_str(), tmp.c_str()) != 0) {
+    (void)fu::remove_tree(fs, *spare);
+    spare.reset();
+  }
+  if (!spare && fs.mkdir(tmp.c_str(), 0755) != 0)
     return io_error("create ingest directory");
 
   auto build = [&]() -> Result<void> {
+    // Nobody reads a directory under a temporary name, so its files are written in place (the
+    // directory's rename publishes them all at once).
     std::string nanos = std::to_string(to_unix_nanos(now));
-    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kRefFile), ref, false); !r)
+    if (auto r = fu::write_file_in_place(fs, ingest_file(tmp, kRefFile), ref); !r)
       return r;
-    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kStartedAtFile), nanos, false); !r) {
+    if (auto r = fu::write_file_in_place(fs, ingest_file(tmp, kStartedAtFile), nanos); !r)
       return r;
-    }
-    if (auto r = fu::write_file_atomic(fs, ingest_file(tmp, kUpdatedAtFile), nanos, false); !r) {
+    if (auto r = fu::write_file_in_place(fs, ingest_file(tmp, kUpdatedAtFile), nanos); !r)
       return r;
-    }
     if (total > 0) {
-      auto r =
-          fu::write_file_atomic(fs, ingest_file(tmp, kTotalFile), std::to_string(total), false);
+      auto r = fu::write_file_in_place(fs, ingest_file(tmp, kTotalFile), std::to_string(total));
       if (!r)
         return r;
     }
     if (expected) {
-      auto r = fu::write_file_atomic(fs, ingest_file(tmp, kExpectedFile), expected->str(), false);
+      auto r = fu::write_file_in_place(fs, ingest_file(tmp, kExpectedFile), expected->str());
       if (!r)
         return r;
     }
@@ -164,6 +176,29 @@ Result<void> LocalCore::create_ingest(std::string_view ref, Timestamp now, int64
   if (!r)
     (void)fu::remove_tree(fs, tmp);
   return r;
+}
+
+void LocalCore::recycle_ingest(const std::filesystem::path& dir) const {
+  std::filesystem::path spare;
+  {
+    std::lock_guard lock(spares_mu);
+    if (spares.size() < kMaxSpareIngests)
+      spare =
+          ingest_root / (std::string(kIngestTempPrefix) + "spare-" + std::to_string(++spare_seq));
+  }
+  // Only the three files every ingest has may stay: a spare must not bring a stale total or
+  // expected digest (or leftover data) into the next ingest.
+  bool ok = !spare.empty();
+  for (std::string_view extra : {kTotalFile, kExpectedFile, kDataFile}) {
+    if (ok && fs.unlink(ingest_file(dir, extra).c_str()) != 0 && errno != ENOENT)
+      ok = false;
+  }
+  if (ok && fs.rename(dir.c_str(), spare.c_str()) == 0) {
+    std::lock_guard lock(spares_mu);
+    spares.push_back(std::move(spare));
+    return;
+  }
+  (void)remove_ingest(dir);
 }
 
 Result<void> LocalCore::remove_ingest(const std::filesystem::path& dir) const {

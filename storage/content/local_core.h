@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::content {
 
@@ -68,6 +69,11 @@ struct LocalCore {
                              const std::optional<Digest>& expected) const;
   // Removes an ingest directory and everything in it. Errors: io.
   Result<void> remove_ingest(const std::filesystem::path& dir) const;
+  // After a commit moved `data` out: keeps the directory (with its record files) as a spare
+  // that create_ingest() reuses, or removes it when kMaxSpareIngests are kept already. Why:
+  // freeing inodes is costly to later creations on some filesystems (ext4 without a journal
+  // skips recently freed inodes one by one), and a small push would otherwise free four.
+  void recycle_ingest(const std::filesystem::path& dir) const;
   // Removes the stale or corrupt ingest `dir` when nobody holds its key; returns whether it
   // was removed. Does nothing to a complete ingest.
   bool clean_if_unheld(const std::filesystem::path& dir);
@@ -89,10 +95,17 @@ struct LocalCore {
   const std::filesystem::path ingest_root;
   const LocalStoreOptions options;
   const Clock& clock;
-  FileSystem& fs;      // options.fs, or the real system calls
+  FileSystem& fs;       // options.fs, or the real system calls
   DirSync sha256_sync;  // after fs: they sync through it
   DirSync sha512_sync;
   RefLocks ref_locks;  // keyed by ingest_key(ref)
+
+  // Spare ingest directories (recycle_ingest), named kIngestTempPrefix + "spare-<n>" so every
+  // scan skips them and open() removes them like any half-built ingest.
+  static constexpr size_t kMaxSpareIngests = 64;
+  mutable std::mutex spares_mu;
+  mutable std::vector<std::filesystem::path> spares;  // guarded by spares_mu
+  mutable uint64_t spare_seq = 0;                     // guarded by spares_mu
 
   std::mutex labels_mu;
   std::map<Digest, LabelEntry> labels;  // guarded by labels_mu

@@ -225,7 +225,7 @@ class LocalWriter final : public Writer {
   void finish() {
     committed_ = true;
     s_.fd.reset();
-    (void)core_->remove_ingest(s_.dir);
+    core_->recycle_ingest(s_.dir);
     guard_.reset();
   }
 

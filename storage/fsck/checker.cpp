@@ -706,14 +706,11 @@ class Run {
   Result<void> quarantine(const Digest& d) {
     Finding* f = finding_for(FindingKind::corrupt, d.str(), {});
     const auto dest = quarantine_path(s_, d, s_.clock().now());
-    std::error_code ec;
-    std::filesystem::create_directories(dest.parent_path(), ec);
-    if (ec)
-      return io_error("create quarantine directory", ec.value());
-    // Make the quarantine directories themselves durable before anything moves into them.
-    if (auto r = content::file_util::sync_dir(dest.parent_path().parent_path()); !r)
-      return r;
-    if (auto r = content::file_util::sync_dir(s_.root()); !r)
+    // The quarantine directories are fsynced into their parents as they are created, so they
+    // are durable before anything moves into them.
+    if (auto r = content::file_util::create_directories(content::posix_file_system(),
+                                                        dest.parent_path());
+        !r)
       return r;
     std::vector<std::string> dropped;
     {

@@ -30,10 +30,13 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// The entries of `dir`, without the spare ingest directories a commit keeps for reuse.
 std::vector<std::string> names_in(const fs::path& dir) {
   std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    out.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.path().filename().string().starts_with(".tmp-spare-"))
+      out.push_back(e.path().filename().string());
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -103,6 +106,47 @@ TEST_F(LocalStoreTest, BadRefsNeverTouchTheDisk) {
   }
   EXPECT_TRUE(names_in(root() / "ingest").empty());
   EXPECT_EQ(names_in(root()), (std::vector<std::string>{"blobs", "ingest"}));
+}
+
+TEST_F(LocalStoreTest, CommittedIngestDirectoriesAreReusedNotFreed) {
+  const std::string data = "recycled";
+  const Digest d = digest_of(data);
+  CAIRN_ASSERT_OK(put(*store_, "first", data));
+  // The committed ingest stays as one spare directory, without data, total or expected.
+  std::vector<std::string> spares;
+  for (const auto& e : fs::directory_iterator(root() / "ingest"))
+    spares.push_back(e.path().filename().string());
+  ASSERT_EQ(spares.size(), 1u);
+  EXPECT_TRUE(spares[0].starts_with(".tmp-spare-")) << spares[0];
+  const fs::path spare = root() / "ingest" / spares[0];
+  EXPECT_EQ(names_in(spare), (std::vector<std::string>{"ref", "startedat", "updatedat"}));
+  struct stat before {};
+  ASSERT_EQ(::stat((spare / "ref").c_str(), &before), 0);
+
+  // The next ingest is that directory, its record files rewritten in place (same inodes).
+  auto w = store_->writer(WriterOptions{"second", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  EXPECT_TRUE(names_in(root() / "ingest") ==
+              std::vector<std::string>{ingest_dir("second").filename().string()});
+  struct stat after {};
+  ASSERT_EQ(::stat((ingest_dir("second") / "ref").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(slurp(ingest_dir("second") / "ref"), "second");
+  EXPECT_EQ(names_in(ingest_dir("second")),
+            (std::vector<std::string>{"data", "ref", "startedat", "updatedat"}));
+  auto st = store_->status("second");
+  CAIRN_ASSERT_OK(st);
+  EXPECT_EQ(st->offset, 0);
+  EXPECT_EQ(st->total, 0);
+  EXPECT_FALSE(st->expected.has_value());
+  w->reset();
+  // Spares are never listed as ingests, and a new store removes them.
+  CAIRN_ASSERT_OK(store_->list_statuses());
+  EXPECT_EQ(store_->list_statuses()->size(), 1u);
+  EXPECT_TRUE(store_->exists(d));
+  open();
+  for (const auto& e : fs::directory_iterator(root() / "ingest"))
+    EXPECT_FALSE(e.path().filename().string().starts_with(".tmp-")) << e.path();
 }
 
 TEST_F(LocalStoreTest, LayoutMatchesTheTree) {
