@@ -43,6 +43,14 @@ std::optional<uint64_t> FreeSpace::available() const {
   return f->free;
 }
 
+Result<void> FreeSpace::check_now() {
+  {
+    std::lock_guard lock(mu_);
+    read_at_ = {};  // stale: the next check reads statvfs
+  }
+  return check(0);
+}
+
 Result<void> FreeSpace::check(uint64_t incoming) {
   if (min_free_ == 0)
     return {};

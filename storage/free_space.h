@@ -33,6 +33,8 @@ class FreeSpace {
   // the filesystem would keep less than min_free() free (the detail says how much is free and
   // the floor); never fails when the floor is 0 or the filesystem cannot be read.
   Result<void> check(uint64_t incoming = 0);
+  // check(0) on a fresh statvfs (for readiness probes: they must see space just freed).
+  Result<void> check_now();
 
   // The free bytes now (a fresh statvfs), std::nullopt when it fails.
   std::optional<uint64_t> available() const;

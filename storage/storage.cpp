@@ -50,7 +50,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
 Result<void> Storage::check_ready() {
   if (auto r = db_->check_writable(); !r)
     return r;
-  return space_->check(0);
+  return space_->check_now();
 }
 
 }  // namespace cairn
