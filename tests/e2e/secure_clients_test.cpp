@@ -217,8 +217,18 @@ class SecureClients : public ::testing::Test {
   static std::string access_log() { return read_file(s_->dir / "access.log"); }
   // Requests to /_token in the access log naming `repository` and `action` (the scope, as sent:
   // plain or percent-encoded), answered `status`.
+  // How many /_token requests for `action` on `repository` the access log shows with
+  // `status`. The server logs a request after answering it, so a client may be done before its
+  // line is written: this waits (up to 5 s) for at least one.
   static size_t token_requests(const std::string& repository, const std::string& action,
                                unsigned status) {
+    size_t n = 0;
+    for (int i = 0; i < 100 && (n = logged_token_requests(repository, action, status)) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return n;
+  }
+  static size_t logged_token_requests(const std::string& repository, const std::string& action,
+                                      unsigned status) {
     size_t n = 0;
     std::istringstream in(access_log());
     for (std::string line; std::getline(in, line);) {
