@@ -24,6 +24,12 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The status a waiting client gets when storing the fill failed: 507 for a full disk (retry
+// later; nothing is streamed uncached), else `otherwise`.
+unsigned storage_status(const Error& e, unsigned otherwise) {
+  return e.code == Errc::no_space ? 507 : otherwise;
+}
+
 // How often a waiting client looks at a fetch's progress. The fetch writes 1 MiB pieces, so a
 // client behind it waits at most this long per piece.
 constexpr std::chrono::milliseconds kPoll{1};
@@ -138,16 +144,14 @@ asio::awaitable<void> BlobFetch::download() {
   const metadata::Scope scope{ns_, {}};
   const std::string ref = "proxy-" + std::string(digest_.hex());
   auto opened = co_await ctx_.offload.run([&]() -> Result<void> {
+    // A fill is an upload: it must leave --min-free-bytes free. Checked before the writer
+    // opens, so a refusal leaves a partial fill of an earlier attempt to resume later.
+    if (auto room = ctx_.storage.space().check(total); !room)
+      return room.error();
     content::WriterOptions opts{ref, static_cast<int64_t>(total), digest_, true};
     auto w = ctx_.storage.content().writer(scope, opts);
     if (!w)
       return w.error();
-    // A fill is an upload: it must leave --min-free-bytes free.
-    if (auto room = ctx_.storage.space().check(total); !room) {
-      w->reset();
-      (void)ctx_.storage.content().abort(scope, ref);
-      return room.error();
-    }
     if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
       return r.error();
     writer_ = std::move(*w);
@@ -160,7 +164,7 @@ asio::awaitable<void> BlobFetch::download() {
       co_return;
     }
     // A full disk is 507 (the client is told to retry later); nothing is streamed uncached.
-    fail(opened.error() == Errc::no_space ? 507 : 503,
+    fail(storage_status(opened.error(), 503),
          "cannot cache " + digest_.str() + ": " + opened.error().detail);
     co_return;
   }
@@ -191,7 +195,7 @@ asio::awaitable<void> BlobFetch::download() {
     auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
                                    fill(reply, std::span<std::byte>(b)));
     if (!wrote) {
-      fail(wrote.error() == Errc::no_space ? 507 : 503,
+      fail(storage_status(wrote.error(), 503),
            "cannot cache " + digest_.str() + ": " + wrote.error().detail);
       co_return;
     }
@@ -222,7 +226,7 @@ asio::awaitable<void> BlobFetch::download() {
     return {};
   });
   if (!committed) {
-    fail(committed.error() == Errc::no_space ? 507 : 502,
+    fail(storage_status(committed.error(), 502),
          committed.error() == Errc::digest_mismatch
              ? "upstream sent bytes that do not hash to " + digest_.str()
              : "cannot cache " + digest_.str() + ": " + committed.error().detail);
