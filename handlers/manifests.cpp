@@ -56,11 +56,20 @@ Checked<content::Digest> resolve(Api& api, const std::string& ns, const Referenc
   return tag->target.digest;
 }
 
+// How long a manifest write waits for a concurrent write of the same manifest (a second PUT,
+// or cache fills of it for several clients at once) before it answers 503. Under load a
+// durable commit (fsync of data, directory and metadata) takes longer than the store's default
+// wait, and the holder stores the very same bytes.
+constexpr std::chrono::milliseconds kSameManifestWait = std::chrono::seconds(10);
+
 // Writes the manifest bytes as a blob of scope.ns (nothing to do when it is there already).
+// Runs on the offload pool: it blocks while a concurrent write of the same manifest holds the
+// ingest, then finds the bytes committed.
 Result<void> store_bytes(Api& api, const metadata::Scope& scope, const content::Digest& digest,
                          std::string_view body) {
   content::WriterOptions opts{"manifest-" + std::string(digest.hex()),
                               static_cast<int64_t>(body.size()), digest};
+  opts.lock_wait = kSameManifestWait;
   auto writer = api.storage.content().writer(scope, opts);
   if (!writer)
     return writer.error() == Errc::already_exists ? Result<void>() : writer.error();

@@ -302,7 +302,8 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
     return fail(Errc::already_exists, "content " + opts.expected->str() + " already exists");
   }
   const std::string key = LocalCore::ingest_key(opts.ref);
-  auto guard = core->ref_locks.acquire(key, core->options.writer_lock_wait);
+  auto guard =
+      core->ref_locks.acquire(key, opts.lock_wait.value_or(core->options.writer_lock_wait));
   if (!guard)
     return fail(Errc::unavailable, "ingest " + opts.ref + " is held by another writer");
 

@@ -14,7 +14,8 @@ namespace cairn::content {
 // Opens or resumes the ingest `opts.ref`, with LocalStore::writer's contract. A resumed ingest
 // continues at the end of its data file; the running digest is restored by re-hashing that
 // file with the algorithm of the expected digest (sha256 when none is known). Blocks on the
-// filesystem and, up to options.writer_lock_wait, on another writer of the same ref.
+// filesystem and, up to opts.lock_wait (default options.writer_lock_wait), on another writer of the
+// same ref.
 Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> core,
                                                   const WriterOptions& opts);
 

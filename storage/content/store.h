@@ -17,6 +17,7 @@
 #include "storage/common/result.h"
 #include "storage/content/digest.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -107,6 +108,11 @@ struct WriterOptions {
   // Keep written pages in the page cache (the store may drop them to keep long writes fast):
   // set when readers follow the writer, as the pull-through cache's clients do.
   bool keep_pages = false;
+  // How long to wait for another writer of the same ref to let go before failing with
+  // `unavailable`; unset: the store's default (LocalStoreOptions::writer_lock_wait). A writer
+  // whose ref names its content (a manifest's bytes) waits longer: the holder writes the same
+  // bytes, so once it has committed this writer finds them there.
+  std::optional<std::chrono::milliseconds> lock_wait = std::nullopt;
 };
 
 // Called for each blob a walk visits; return false to stop the walk.

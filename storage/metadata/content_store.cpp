@@ -533,7 +533,8 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
   // already_exists when any namespace holds the content; here that means the bytes must be
   // uploaded anyway (isolated policy, or a size that differs), so open it again without one:
   // commit then verifies the digest in full.
-  content::WriterOptions backend_opts{bref, opts.total, opts.expected, opts.keep_pages};
+  content::WriterOptions backend_opts{bref, opts.total, opts.expected, opts.keep_pages,
+                                      opts.lock_wait};
   auto w = backend_.writer(backend_opts);
   if (!w && w.error().code == Errc::already_exists) {
     backend_opts.expected.reset();

@@ -9,6 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 namespace cairn::testing {
 namespace {
 
@@ -205,6 +208,32 @@ TEST_F(OciManifests, PutByDigestOfOtherBytesIsDigestInvalid) {
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(error_code(r), "DIGEST_INVALID");
   EXPECT_EQ(c_.request("GET", "/v2/lib/app/manifests/" + img.digest).status, 404u);
+}
+
+// A PUT while another write of the same manifest holds its ingest (a second client pushing the
+// same image, or cache fills for several clients at once) waits for it rather than answering
+// 503, however long that durable commit takes: here longer than the store's 200 ms default.
+TEST_F(OciManifests, ConcurrentPutOfTheSameManifestWaitsForTheOther) {
+  Image img = push_image_blobs(c_, "lib/same", 34);
+  const auto digest = content::Digest::parse(img.digest);
+  ASSERT_TRUE(digest.has_value());
+  auto held = srv_.service().storage().content().writer(
+      {"lib/same", {}}, {"manifest-" + std::string(digest->hex()),
+                         static_cast<int64_t>(img.manifest.size()), *digest});
+  ASSERT_TRUE(held.has_value()) << held.error().detail;
+
+  HttpResult put;
+  std::thread pusher(
+      [&] { put = put_manifest(c_, "lib/same", "v1", img.manifest, kOciManifestType); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE((*held)->write(img.manifest).has_value());
+  ASSERT_TRUE((*held)->commit(static_cast<int64_t>(img.manifest.size()), *digest).has_value());
+  held->reset();
+  pusher.join();
+  EXPECT_EQ(put.status, 201u) << put.body;
+  auto got = c_.request("GET", "/v2/lib/same/manifests/v1");
+  EXPECT_EQ(got.status, 200u);
+  EXPECT_EQ(got.body, img.manifest);
 }
 
 TEST_F(OciManifests, ForeignLayerNeedNotBePushed) {

@@ -221,6 +221,33 @@ TEST_F(LocalStoreTest, WaitingWriterGetsTheRefWhenReleased) {
   EXPECT_EQ((*second)->status()->offset, 3);
 }
 
+TEST_F(LocalStoreTest, AWritersLockWaitOverridesTheStoresDefault) {
+  LocalStoreOptions opts;
+  opts.writer_lock_wait = std::chrono::milliseconds(10);
+  open(opts);
+  auto first = store_->writer(WriterOptions{"long", 0, std::nullopt});
+  CAIRN_ASSERT_OK(first);
+  std::atomic<bool> started{false};
+  Result<std::unique_ptr<Writer>> second = fail(Errc::internal);
+  std::thread t([&] {
+    WriterOptions patient{"long", 0, std::nullopt};
+    patient.lock_wait = std::chrono::minutes(1);  // bounded; released long before
+    started = true;
+    second = store_->writer(patient);
+  });
+  while (!started)
+    std::this_thread::yield();
+  // Well past the store's 10 ms: the patient writer is still waiting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  first->reset();
+  t.join();
+  CAIRN_ASSERT_OK(second);
+  // And one that waits less than the store's default gives up sooner.
+  WriterOptions impatient{"long", 0, std::nullopt};
+  impatient.lock_wait = std::chrono::milliseconds(0);
+  CAIRN_ASSERT_ERR(store_->writer(impatient), Errc::unavailable);
+}
+
 TEST_F(LocalStoreTest, ConcurrentWritersOfTheSameContent) {
   const std::string data = payload(1 << 20, 9);
   const Digest d = digest_of(data);
