@@ -6,6 +6,7 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <memory>
 
 namespace cairn::handlers {

@@ -14,8 +14,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 namespace cairn::notify {
 
@@ -202,15 +204,20 @@ void Notifier::publish(Event event, const asio::any_io_executor& executor) {
     if (!spawn)
       continue;
     // The sender runs on its own strand of the io_context, not on the publisher's (a
-    // connection's) strand.
-    auto& context = asio::query(executor, asio::execution::context);
+    // connection's, whose executor is a strand of the io_context's) strand.
+    using IoExecutor = asio::io_context::executor_type;
+    std::optional<IoExecutor> io;
+    if (auto* strand = executor.target<asio::strand<IoExecutor>>())
+      io = strand->get_inner_executor();
+    else if (auto* plain = executor.target<IoExecutor>())
+      io = *plain;
     auto on_done = [ep](std::exception_ptr e) {
       if (e) {  // only allocation failure can throw in the sender: let a later publish retry
         std::lock_guard lock(ep->mu);
         ep->sending = false;
       }
     };
-    if (auto* io = dynamic_cast<asio::io_context*>(&context))
+    if (io)
       asio::co_spawn(asio::make_strand(*io), send_queue(ep), on_done);
     else
       asio::co_spawn(asio::make_strand(executor), send_queue(ep), on_done);

@@ -4,9 +4,12 @@
 #include "tests/support/event_sink.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
+#include "tests/support/ports.h"
 #include "tests/support/test_server.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 
 namespace cairn::testing {
 namespace {
@@ -26,6 +29,15 @@ notify::EndpointConfig endpoint(const std::string& url) {
   ep.backoff = std::chrono::milliseconds(5);
   ep.max_backoff = std::chrono::milliseconds(20);
   return ep;
+}
+
+// Waits (at most 30 s) until `done()`: the notifier counts a delivery after reading the
+// sink's answer, which may come after the sink recorded the events.
+template <class F>
+bool eventually(F done) {
+  for (int i = 0; i < 6000 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return done();
 }
 
 const nlohmann::json* find_event(const std::vector<nlohmann::json>& events,
@@ -83,8 +95,11 @@ TEST(Notifications, PushEventsCarryDigestRepositoryAndTag) {
   }
   auto figures = server.service().notifier()->figures();
   ASSERT_EQ(figures.size(), 1u);
-  EXPECT_EQ(figures[0].stats.delivered.load(), 3u);
-  EXPECT_EQ(figures[0].stats.dropped.load(), 0u);
+  const auto& stats = figures[0].stats;
+  EXPECT_TRUE(eventually([&] { return stats.delivered.load() == 3u; }));
+  EXPECT_EQ(stats.published.load(), 3u);
+  EXPECT_EQ(stats.dropped.load(), 0u);
+  EXPECT_EQ(stats.failures.load(), 0u);
 }
 
 TEST(Notifications, ManifestPushedByDigestWithTagsTellsEachTag) {
@@ -144,9 +159,10 @@ TEST(Notifications, AFailingEndpointIsRetried) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["target"]["digest"], digest);
   EXPECT_EQ(sink.posts().size(), 3u);  // two 500s, then the 200
-  auto figures = server.service().notifier()->figures();
-  EXPECT_EQ(figures[0].stats.failures.load(), 2u);
-  EXPECT_EQ(figures[0].stats.delivered.load(), 1u);
+  const auto& stats = server.service().notifier()->figures()[0].stats;
+  EXPECT_TRUE(eventually([&] { return stats.delivered.load() == 1u; }));
+  EXPECT_EQ(stats.failures.load(), 2u);
+  EXPECT_EQ(stats.pending.load(), 0u);
 }
 
 // A sink that never answers: pushes are answered all the same while the sender waits on it, and
@@ -168,13 +184,25 @@ TEST(Notifications, AHungEndpointNeverSlowsPushes) {
   ASSERT_GE(sink.wait_connections(1), 1u);  // the sender is at the sink, which never answers
   EXPECT_TRUE(sink.posts().size() <= 1u);
   // Blob push events are published from the offload pool: wait until all ten were.
-  auto& stats = server.service().notifier()->figures()[0].stats;
-  for (int i = 0; i < 3000 && stats.published.load() + stats.dropped.load() < kPushes; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto& stats = server.service().notifier()->figures()[0].stats;
+  eventually([&] { return stats.published.load() + stats.dropped.load() >= kPushes; });
   EXPECT_EQ(stats.published.load() + stats.dropped.load(), static_cast<uint64_t>(kPushes));
   // At most one batch in flight (taken from a queue of at most 2) and 2 queued behind it.
   EXPECT_GE(stats.dropped.load(), static_cast<uint64_t>(kPushes - 4));
   EXPECT_EQ(stats.delivered.load(), 0u);
+}
+
+// An endpoint nobody listens on: pushes are answered, the sender keeps failing and retrying.
+TEST(Notifications, ADownEndpointFailsWithoutHarm) {
+  auto ep = endpoint("http://127.0.0.1:" + std::to_string(pick_free_port()) + "/events");
+  TestServer server({}, with_endpoint(ep));
+  HttpClient c(server.port());
+  Image img = push_image_blobs(c, "down/app", 4);
+  ASSERT_EQ(put_manifest(c, "down/app", "v1", img.manifest, kOciManifestType).status, 201u);
+  const auto& stats = server.service().notifier()->figures()[0].stats;
+  EXPECT_TRUE(eventually([&] { return stats.failures.load() >= 2u; }));  // retried
+  EXPECT_EQ(stats.delivered.load(), 0u);
+  EXPECT_EQ(c.request("GET", "/v2/down/app/manifests/v1").status, 200u);
 }
 
 }  // namespace
