@@ -15,6 +15,9 @@ class Cache;
 namespace cairn::fsck {
 class Runner;
 }
+namespace cairn::notify {
+class Notifier;
+}
 
 namespace cairn::handlers {
 
@@ -52,6 +55,7 @@ struct Api {
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
   Auth* auth = nullptr;           // authentication and access policy; null when auth is off
   fsck::Runner* fsck = nullptr;   // consistency checks and the scrub (handlers/fsck.h)
+  notify::Notifier* notifier = nullptr;  // notification endpoints; null when none is configured
 };
 
 }  // namespace cairn::handlers

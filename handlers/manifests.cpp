@@ -8,6 +8,7 @@
 #include "handlers/proxy.h"
 #include "storage/metadata/names.h"
 
+#include <algorithm>
 #include <variant>
 
 namespace cairn::handlers {
@@ -54,6 +55,26 @@ Checked<content::Digest> resolve(Api& api, const std::string& ns, const Referenc
   if (!tag)
     return from_error(tag.error(), Resource::manifest);
   return tag->target.digest;
+}
+
+// The tags a PUT sets: the reference when it is a tag, then each `?tag=` (distribution-spec:
+// a PUT by digest may name tags to point at the manifest), without repeats. Errors: 400
+// TAG_INVALID for a malformed tag or more than kMaxTagsPerPut.
+constexpr size_t kMaxTagsPerPut = 100;
+Checked<std::vector<std::string>> put_tags(const Request& req, const Reference& ref) {
+  std::vector<std::string> tags;
+  if (auto* tag = std::get_if<std::string>(&ref))
+    tags.push_back(*tag);
+  for (auto& tag : req.query_values("tag")) {
+    if (auto ok = metadata::validate_tag(tag); !ok)
+      return oci_error(400, "TAG_INVALID", "tag query: " + ok.error().detail);
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end())
+      tags.push_back(std::move(tag));
+  }
+  if (tags.size() > kMaxTagsPerPut)
+    return oci_error(400, "TAG_INVALID",
+                     "at most " + std::to_string(kMaxTagsPerPut) + " tags in one PUT");
+  return tags;
 }
 
 // How long a manifest write waits for a concurrent write of the same manifest (a second PUT,
@@ -165,6 +186,9 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   if (!parsed)
     co_return oci_error(400, "MANIFEST_INVALID", parsed.error().detail);
 
+  auto tags = put_tags(req, ref);
+  if (!tags)
+    co_return tags.error();
   auto* by_digest = std::get_if<content::Digest>(&ref);
   content::Digest digest =
       content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
@@ -181,7 +205,19 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
       refused = std::move(*checked);
       return {};
     }
-    return record_manifest(api, *scope, digest, *body, *parsed, std::get_if<std::string>(&ref));
+    // The manifest with its first tag, then each further tag (each its own durable batch: a
+    // failure leaves the tags before it set, and the answer says it failed).
+    auto recorded =
+        record_manifest(api, *scope, digest, *body, *parsed, tags->empty() ? nullptr : &(*tags)[0]);
+    if (!recorded)
+      return recorded;
+    for (size_t i = 1; i < tags->size(); ++i) {
+      metadata::Descriptor target{
+          digest, parsed->media_type, static_cast<int64_t>(body->size()), {}, {}};
+      if (auto r = api.storage.tags().put(scope->ns, (*tags)[i], target); !r)
+        return r.error();
+    }
+    return {};
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
@@ -193,6 +229,10 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   res.set("docker-content-digest", digest.str());
   if (parsed->subject)
     res.set("oci-subject", parsed->subject->str());
+  if (!req.query_values("tag").empty()) {
+    for (const auto& tag : *tags)
+      res.set("oci-tag", tag);
+  }
   co_return res;
 }
 

@@ -5,6 +5,7 @@
 #include "handlers/blobs.h"
 #include "handlers/content.h"
 #include "handlers/errors.h"
+#include "handlers/events.h"
 #include "handlers/fsck.h"
 #include "handlers/gc.h"
 #include "handlers/leases.h"
@@ -26,6 +27,13 @@ using ApiHandler = boost::asio::awaitable<Response> (*)(Api&, Request&);
 
 void add_routes(server::Router& router, Api& api) {
   auto bind = [&api](ApiHandler h) { return [&api, h](Request& req) { return h(api, req); }; };
+  // A route whose answers make notification events (handlers/events.h), when any endpoint is
+  // configured.
+  auto told = [&api, &bind](ApiHandler h, EventRoute route) -> server::Handler {
+    if (api.notifier == nullptr)
+      return bind(h);
+    return [&api, h, route](Request& req) { return with_events(api, req, h, route); };
+  };
   // Each route declares what it requires (server::Access): the guard (handlers/auth.h) checks
   // it before the handler runs. pull: reads; push: writes (uploads, manifests, labels, leases);
   // remove: DELETE of blobs and manifests; admin: /_admin; open: no credentials needed.
@@ -67,19 +75,25 @@ void add_routes(server::Router& router, Api& api) {
   router.add("POST", "/_admin/fsck", Access::admin, bind(start_fsck));
   router.add("GET", "/_admin/fsck", Access::admin, bind(fsck_report));
 
-  router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push, bind(start_upload));
+  router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push,
+             told(start_upload, EventRoute::blob_push));
   router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(upload_progress));
   router.add("PATCH", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(patch_upload));
-  router.add("PUT", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(finish_upload));
+  router.add("PUT", "/v2/{name...}/blobs/uploads/{ref}", Access::push,
+             told(finish_upload, EventRoute::blob_push));
   router.add("DELETE", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(cancel_upload));
-  router.add("GET", "/v2/{name...}/blobs/{digest}", Access::pull, bind(get_blob));
+  router.add("GET", "/v2/{name...}/blobs/{digest}", Access::pull,
+             told(get_blob, EventRoute::blob_get));
   router.add("HEAD", "/v2/{name...}/blobs/{digest}", Access::pull, bind(get_blob));
-  router.add("DELETE", "/v2/{name...}/blobs/{digest}", Access::remove, bind(delete_blob));
-  router.add("PUT", "/v2/{name...}/manifests/{reference}", Access::push, bind(put_manifest));
-  router.add("GET", "/v2/{name...}/manifests/{reference}", Access::pull, bind(get_manifest));
+  router.add("DELETE", "/v2/{name...}/blobs/{digest}", Access::remove,
+             told(delete_blob, EventRoute::blob_delete));
+  router.add("PUT", "/v2/{name...}/manifests/{reference}", Access::push,
+             told(put_manifest, EventRoute::manifest_put));
+  router.add("GET", "/v2/{name...}/manifests/{reference}", Access::pull,
+             told(get_manifest, EventRoute::manifest_get));
   router.add("HEAD", "/v2/{name...}/manifests/{reference}", Access::pull, bind(get_manifest));
   router.add("DELETE", "/v2/{name...}/manifests/{reference}", Access::remove,
-             bind(delete_manifest));
+             told(delete_manifest, EventRoute::manifest_delete));
   router.add("GET", "/v2/{name...}/tags/list", Access::pull, bind(list_tags));
   router.add("GET", "/v2/{name...}/referrers/{digest}", Access::pull, bind(list_referrers));
 

@@ -29,6 +29,13 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   const bool scrub = options.fsck.scrub_interval.count() > 0;
   s->fsck_ = std::make_unique<fsck::Runner>(*s->storage_, std::move(options.fsck));
   s->api_->fsck = s->fsck_.get();
+  if (!options.notifications.endpoints.empty()) {
+    auto notifier = notify::Notifier::create(std::move(options.notifications));
+    if (!notifier)
+      return notifier.error();
+    s->notifier_ = std::move(*notifier);
+    s->api_->notifier = s->notifier_.get();
+  }
   add_routes(s->router_, *s->api_);
   if (options.start_gc_scheduler)
     s->storage_->gc().start();
@@ -47,6 +54,7 @@ Service::~Service() {
   uploads_.reset();
   offload_.reset();
   cache_.reset();
+  notifier_.reset();  // senders still queued on the io_context hold what they use
 }
 
 }  // namespace cairn::handlers

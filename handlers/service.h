@@ -7,6 +7,7 @@
 #include "handlers/auth.h"
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
+#include "notify/notifier.h"
 #include "proxy/cache.h"
 #include "server/offload.h"
 #include "server/router.h"
@@ -29,12 +30,14 @@ struct ServiceOptions {
   // Checks on request (/_admin/fsck) and the background scrub (on when scrub_interval > 0);
   // its grace is the GC's.
   fsck::RunnerOptions fsck;
+  // Notification endpoints (notify/notifier.h); none: no events are made.
+  notify::NotifierOptions notifications;
 };
 
 class Service {
  public:
   // Opens the storage under options.root and builds the routes. Errors: those of
-  // Storage::open.
+  // Storage::open and Notifier::create.
   static Result<std::unique_ptr<Service>> open(ServiceOptions options);
   ~Service();
 
@@ -43,12 +46,14 @@ class Service {
   Api& api() noexcept { return *api_; }
   proxy::Cache* cache() noexcept { return cache_.get(); }
   fsck::Runner& fsck() noexcept { return *fsck_; }
+  notify::Notifier* notifier() noexcept { return notifier_.get(); }
 
  private:
   Service() = default;
 
   std::unique_ptr<Storage> storage_;
-  std::unique_ptr<proxy::Cache> cache_;  // after the pool: its tasks use it
+  std::unique_ptr<proxy::Cache> cache_;         // after the pool: its tasks use it
+  std::unique_ptr<notify::Notifier> notifier_;  // after the pool: its tasks publish
   std::unique_ptr<server::Offloader> offload_;
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;

@@ -166,6 +166,16 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
   auto digest = digest_query(req, "digest");
   if (!digest)
     co_return digest.error();
+  // ?digest-algorithm= (distribution-spec): the algorithm of the digest the client will commit
+  // with. Storage hashes with the commit digest's algorithm whatever the upload started with.
+  if (auto alg = req.query_value("digest-algorithm")) {
+    if (*alg != "sha256" && *alg != "sha512")
+      co_return oci_error(
+          400, "DIGEST_INVALID",
+          "unsupported digest-algorithm '" + alg->substr(0, 64) + "' (sha256 or sha512)");
+    if (*digest && content::algorithm_name((*digest)->algorithm()) != *alg)
+      co_return oci_error(400, "DIGEST_INVALID", "digest and digest-algorithm disagree");
+  }
 
   if (*mount) {
     std::string from = req.query_value("from").value_or("");

@@ -1,7 +1,10 @@
 #include "server/config.h"
 
+#include "upstream/url.h"
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iterator>
@@ -156,6 +159,86 @@ std::string upstream_from_json(Config& c, const nlohmann::json& j) {
   return add_upstream(c, std::move(ep));
 }
 
+// One notification endpoint of the config file: {"url", "name", "headers": {NAME: VALUE or
+// [VALUES]}, "events": ["push", "pull", "delete"], "timeout", "backoff", "max-backoff",
+// "queue-size", "ca-file", "insecure"}.
+std::string notification_from_json(Config& c, const nlohmann::json& j) {
+  const std::string shape = "each of \"notifications\" is an object with a url";
+  if (!j.is_object())
+    return shape;
+  notify::EndpointConfig ep;
+  for (const auto& [key, value] : j.items()) {
+    const std::string what = "notification \"" + key + "\"";
+    if (key == "headers") {
+      if (!value.is_object())
+        return what + " is an object of NAME: VALUE or NAME: [VALUES]";
+      for (const auto& [name, v] : value.items()) {
+        if (v.is_string()) {
+          ep.headers.emplace_back(name, v.get<std::string>());
+          continue;
+        }
+        if (!v.is_array())
+          return what + " is an object of NAME: VALUE or NAME: [VALUES]";
+        for (const auto& each : v) {
+          if (!each.is_string())
+            return what + " is an object of NAME: VALUE or NAME: [VALUES]";
+          ep.headers.emplace_back(name, each.get<std::string>());
+        }
+      }
+      continue;
+    }
+    if (key == "events") {
+      if (!value.is_array())
+        return what + " is an array of \"push\", \"pull\", \"delete\"";
+      for (const auto& e : value) {
+        auto action = e.is_string() ? notify::parse_action(e.get<std::string>()) : std::nullopt;
+        if (!action)
+          return what + " is an array of \"push\", \"pull\", \"delete\"";
+        ep.events.push_back(*action);
+      }
+      continue;
+    }
+    if (key == "insecure") {
+      if (!value.is_boolean())
+        return what + " is true or false";
+      ep.insecure = value.get<bool>();
+      continue;
+    }
+    if (key == "queue-size") {
+      if (!value.is_number_unsigned() || value.get<uint64_t>() == 0 ||
+          value.get<uint64_t>() > 10'000'000)
+        return what + " is a number from 1 to 10000000";
+      ep.queue_size = value.get<size_t>();
+      continue;
+    }
+    if (!value.is_string())
+      return what + " must be a string";
+    const auto text = value.get<std::string>();
+    if (key == "url") {
+      if (!upstream::parse_absolute_url(text))
+        return "notification url '" + text + "' must be http[s]://HOST[:PORT][/PATH]";
+      ep.url = text;
+    } else if (key == "name") {
+      ep.name = text;
+    } else if (key == "ca-file") {
+      ep.ca_file = text;
+    } else if (key == "timeout" || key == "backoff" || key == "max-backoff") {
+      auto d = parse_duration(text);
+      if (!d || d->count() <= 0)
+        return what + " wants a positive duration such as 5s";
+      auto ms = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*d),
+                         std::chrono::milliseconds(1));
+      (key == "timeout" ? ep.timeout : key == "backoff" ? ep.backoff : ep.max_backoff) = ms;
+    } else {
+      return "unknown notification key \"" + key + "\"";
+    }
+  }
+  if (ep.url.empty())
+    return shape;
+  c.notifications.push_back(std::move(ep));
+  return "";
+}
+
 // Applies one setting (from a flag or the config file). Returns an error message or "".
 std::string apply(Config& c, const std::string& key, const std::string& value) {
   auto as_int = [&](int64_t lo, int64_t hi, int64_t& out) {
@@ -278,6 +361,15 @@ std::string apply_json(Config& c, std::string_view text) {
         return "\"upstreams\" is an array of {host, url, ...}";
       for (const auto& u : value) {
         if (auto err = upstream_from_json(c, u); !err.empty())
+          return err;
+      }
+      continue;
+    }
+    if (key == "notifications") {
+      if (!value.is_array())
+        return "\"notifications\" is an array of {url, headers, events, timeout}";
+      for (const auto& n : value) {
+        if (auto err = notification_from_json(c, n); !err.empty())
           return err;
       }
       continue;
@@ -471,7 +563,9 @@ Authentication and access (off unless --htpasswd, --access-policy or --token-rea
   --token-public-key FILE   the external token server's keys: PEM public keys, certificates,
                             or a JWKS document
 
-  --config FILE             JSON file with any of the options above
+  --config FILE             JSON file with any of the options above, and
+                            "notifications": endpoints told of pushes, pulls
+                            and deletes (see the README)
 )";
 }
 

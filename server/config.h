@@ -4,6 +4,7 @@
 // the long flag names without "--" (e.g. {"root": "/srv/cairn", "listen": "127.0.0.1:5000"}).
 #pragma once
 
+#include "notify/notifier.h"
 #include "upstream/client.h"
 
 #include <chrono>
@@ -61,6 +62,9 @@ struct Config {
   std::string token_service;     // --token-service NAME ("" → "cairn")
   std::string token_realm;       // --token-realm URL: an external token server
   std::string token_public_key;  // --token-public-key FILE: its keys (PEM or JWKS)
+
+  // Notification endpoints (config file only: "notifications", see notify/notifier.h).
+  std::vector<notify::EndpointConfig> notifications;
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",

@@ -57,6 +57,7 @@ struct Request {
   std::string request_id;                  // unique per request, for logs and errors
   bool tls = false;                        // arrived over TLS
   std::string tls_client_user;             // CN of a verified client certificate (mutual TLS)
+  std::string remote_addr;                 // the client's address, "IP:PORT" ("[IPv6]:PORT")
   BodyReader* body = nullptr;              // never null while a handler runs
   std::shared_ptr<const Caller> caller;    // set by the router's guard, when there is one
 

@@ -519,6 +519,16 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection<S
     tls_ok = true;
     tls_user = verified_client_cn(conn->stream.native_handle());
   }
+  std::string remote_addr;  // for handlers that tell where a request came from (notifications)
+  {
+    error_code ec;
+    auto peer = lowest.socket().remote_endpoint(ec);
+    if (!ec) {
+      const std::string ip = peer.address().to_string();
+      remote_addr =
+          (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
+    }
+  }
   beast::flat_buffer buffer(kReadBufferMax);
   bool unread_input = false;  // the connection ends before the client finished sending
   while (!stopping) {
@@ -559,6 +569,7 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection<S
     Request req = make_request(parser, id_prefix + "-" + std::to_string(next_id++));
     req.tls = tls_ok;
     req.tls_client_user = tls_user;
+    req.remote_addr = remote_addr;
     BeastBodyReader<Stream> body(conn->stream, buffer, parser, opts.io_timeout, opts.min_body_rate);
     req.body = &body;
     Response res;

@@ -63,6 +63,12 @@ int serve(const std::vector<std::string>& args) {
   service_options.api.max_manifest_bytes = static_cast<size_t>(config.max_manifest_bytes);
   service_options.api.max_uploads = config.max_uploads;
   service_options.api.max_uploads_per_repository = config.max_uploads_per_repository;
+  // Notification endpoints: their failures and recoveries are logged on stderr.
+  service_options.notifications.endpoints = config.notifications;
+  service_options.notifications.source.addr = config.host + ":" + std::to_string(config.port);
+  service_options.notifications.log = [](const std::string& line) {
+    std::cerr << ("cairn: " + line + "\n") << std::flush;
+  };
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";

@@ -97,7 +97,7 @@ struct Conn {
 namespace {
 
 asio::awaitable<std::tuple<error_code, size_t>> write_request(Conn& c,
-                                                              http::request<http::empty_body>& req,
+                                                              http::request<http::string_body>& req,
                                                               Clock::duration d) {
   if (c.secure) {
     auto op = http::async_write(*c.secure, req, use_tuple);
@@ -170,7 +170,7 @@ struct Client::Impl {
   void release(std::unique_ptr<Conn> c, bool reusable);
   asio::awaitable<Result<std::unique_ptr<BeastReply>>> exchange(
       const std::string& method, const Url& url, const Headers& headers,
-      const std::optional<std::string>& authorization);
+      const std::optional<std::string>& authorization, const std::string& body = {});
   asio::awaitable<Result<Token>> fetch_token(const Challenge& ch, const std::string& repository);
   bool realm_trusted(const Url& realm) const;
   std::optional<std::string> authorization_for(const std::string& repository);
@@ -420,7 +420,7 @@ void Client::Impl::release(std::unique_ptr<Conn> c, bool reusable) {
 
 asio::awaitable<Result<std::unique_ptr<BeastReply>>> Client::Impl::exchange(
     const std::string& method, const Url& url, const Headers& headers,
-    const std::optional<std::string>& authorization) {
+    const std::optional<std::string>& authorization, const std::string& body) {
   const std::string where = url.host + ":" + url.port;
   bool fresh_only = false;
   for (;;) {
@@ -429,7 +429,7 @@ asio::awaitable<Result<std::unique_ptr<BeastReply>>> Client::Impl::exchange(
       co_return got.error();
     bool reused = (*got)->reused;
     auto reply = std::make_unique<BeastReply>(*this, std::move(*got));
-    http::request<http::empty_body> req;
+    http::request<http::string_body> req;
     req.method_string(method);
     req.target(url.target);
     req.version(11);
@@ -439,6 +439,10 @@ asio::awaitable<Result<std::unique_ptr<BeastReply>>> Client::Impl::exchange(
       req.insert(k, v);
     if (authorization)
       req.set(http::field::authorization, *authorization);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      req.body() = body;
+      req.content_length(body.size());
+    }
     auto [wec, wn] = co_await write_request(reply->conn(), req, options.io_timeout);
     if (wec) {
       reply->mark_failed();
@@ -584,7 +588,8 @@ void Client::close_idle() {
 
 asio::awaitable<Result<std::unique_ptr<Reply>>> Client::send(std::string method, std::string target,
                                                              Headers headers,
-                                                             std::string repository) {
+                                                             std::string repository,
+                                                             std::string body) {
   Impl& impl = *impl_;
   Url url = impl.base;
   url.target = target.empty() ? "/" : target;
@@ -596,7 +601,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> Client::send(std::string method,
     std::optional<std::string> authz;
     if (same_origin)
       authz = impl.authorization_for(repository);
-    auto got = co_await impl.exchange(method, url, headers, authz);
+    auto got = co_await impl.exchange(method, url, headers, authz, body);
     if (!got)
       co_return got.error();
     std::unique_ptr<BeastReply> reply = std::move(*got);

@@ -97,15 +97,18 @@ class Client {
   // Closes every idle keep-alive connection. Thread-safe.
   void close_idle();
 
-  // Sends `method` ("GET" or "HEAD") for `target` (path and query on the upstream, e.g.
-  // "/v2/library/alpine/manifests/latest") with extra `headers` (e.g. accept). `repository`
-  // ("library/alpine") keys the bearer-token cache. Returns the final reply after auth and
-  // redirects, whatever its status (a 404 or 500 is a Reply, not an error). Errors: unavailable
-  // (cannot connect, TLS failed, timed out, too many redirects, a token could not be had — the
-  // detail says which).
+  // Sends `method` ("GET" or "HEAD"; "POST" with a `body` for notifications) for `target` (path
+  // and query on the upstream, e.g. "/v2/library/alpine/manifests/latest") with extra `headers`
+  // (e.g. accept). `repository` ("library/alpine") keys the bearer-token cache. Returns the
+  // final reply after auth and redirects (GET and HEAD only follow them), whatever its status (a
+  // 404 or 500 is a Reply, not an error). A request with a body is sent again (once) only when a
+  // kept-alive connection turned out closed before any answer. Errors: unavailable (cannot
+  // connect, TLS failed, timed out, too many redirects, a token could not be had — the detail
+  // says which).
   boost::asio::awaitable<Result<std::unique_ptr<Reply>>> send(std::string method,
                                                               std::string target, Headers headers,
-                                                              std::string repository);
+                                                              std::string repository,
+                                                              std::string body = {});
 
   struct Impl;
 
