@@ -9,6 +9,7 @@
 #include "storage/metadata/names.h"
 
 #include <algorithm>
+#include <chrono>
 #include <variant>
 
 namespace cairn::handlers {
