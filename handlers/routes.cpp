@@ -4,6 +4,7 @@
 #include "handlers/base.h"
 #include "handlers/blobs.h"
 #include "handlers/content.h"
+#include "handlers/du.h"
 #include "handlers/errors.h"
 #include "handlers/fsck.h"
 #include "handlers/gc.h"
@@ -66,6 +67,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("GET", "/_admin/cache", Access::admin, bind(cache_figures));
   router.add("POST", "/_admin/fsck", Access::admin, bind(start_fsck));
   router.add("GET", "/_admin/fsck", Access::admin, bind(fsck_report));
+  router.add("GET", "/_admin/du", Access::admin, bind(disk_usage));
 
   router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push, bind(start_upload));
   router.add("GET", "/v2/{name...}/blobs/uploads/{ref}", Access::push, bind(upload_progress));
