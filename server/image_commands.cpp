@@ -4,6 +4,7 @@
 #include "server/image_layout.h"
 #include "server/progress_bar.h"
 
+#include <optional>
 #include <ostream>
 
 namespace cairn::server {

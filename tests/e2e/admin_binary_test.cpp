@@ -15,10 +15,12 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace cairn::testing {
 namespace {
@@ -56,12 +58,24 @@ json parse_json(const std::string& text) {
   return json::parse(text, nullptr, false);
 }
 
-std::unique_ptr<Child> serve(const fs::path& root, const TempDir& scratch, uint16_t port) {
+std::unique_ptr<Child> serve(const fs::path& root, const TempDir& scratch, uint16_t port,
+                             const std::string& gc_grace = "1h") {
   return std::make_unique<Child>(
       std::vector<std::string>{CAIRN_EXE, "serve", "--root", root.string(), "--listen",
                                "127.0.0.1:" + std::to_string(port), "--access-log", "off",
-                               "--gc-grace", "0s"},
+                               "--gc-grace", gc_grace},
       scratch.path() / "server.log");
+}
+
+// Waits for the scheduler's start-up collection (GET /_admin/gc answers its figures), so that
+// with --gc-grace 0s nothing the test pushes afterwards is collected before it looks.
+bool wait_first_gc(HttpClient& c) {
+  for (int i = 0; i < 200; ++i) {
+    if (c.request("GET", "/_admin/gc").status == 200u)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 const json* find_namespace(const json& du, const std::string& name) {
@@ -91,9 +105,10 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
   std::string dead;
   Image img;
   {
-    auto server = serve(root.path(), scratch, port);
+    auto server = serve(root.path(), scratch, port, "0s");
     ASSERT_TRUE(wait_ready(port));
     HttpClient c(port);
+    ASSERT_TRUE(wait_first_gc(c));
     img = push_image_blobs(c, "e2e/admin", 1);
     ASSERT_EQ(put_manifest(c, "e2e/admin", "v1", img.manifest, kOciManifestType).status, 201u);
     push_blob(c, "e2e/other", blob_bytes(1001, 1));  // the layer again: shared, unreferenced
@@ -113,6 +128,7 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
     EXPECT_EQ(online["totals"]["all"]["count"], 4);
     EXPECT_EQ(online["totals"]["shared"]["count"], 1);
 
+    auto last = c.request("GET", "/_admin/gc");
     auto preview = c.request("POST", "/_admin/gc?dry_run=1");
     ASSERT_EQ(preview.status, 200u) << preview.body;
     json p = parse_json(preview.body);
@@ -122,6 +138,7 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
     EXPECT_EQ(p["removedBytes"], 5000);
     EXPECT_EQ(c.request("HEAD", "/v2/e2e/admin/blobs/" + dead).status, 200u);
     EXPECT_EQ(c.request("POST", "/_admin/gc?dry_run=maybe").status, 400u);
+    EXPECT_EQ(c.request("GET", "/_admin/gc").body, last.body);  // a preview is no run
 
     CmdRun busy = cairn(scratch, "gc " + flags);
     EXPECT_EQ(busy.status, 2) << busy.err;
@@ -137,9 +154,9 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
   json offline = parse_json(du.out);
   ASSERT_TRUE(offline.is_object()) << du.out;
   EXPECT_EQ(offline["totals"]["files"]["count"], 4);
-  EXPECT_EQ(offline["totals"]["referencedBytes"],
-            static_cast<int64_t>(img.config.size + img.layer.size + img.manifest.size() + 5000 +
-                                 1001));
+  EXPECT_EQ(
+      offline["totals"]["referencedBytes"],
+      static_cast<int64_t>(img.config.size + img.layer.size + img.manifest.size() + 5000 + 1001));
 
   CmdRun dry = cairn(scratch, "gc --dry-run --json --gc-grace 0s " + flags);
   ASSERT_EQ(dry.status, 0) << dry.err;
@@ -218,15 +235,15 @@ TEST_F(AdminLayout, ExportReadBySkopeoAndImportOfASkopeoLayoutServedByteExact) {
   ASSERT_EQ(inspect.status, 0) << inspect.output;
   EXPECT_NE(inspect.output.find("\"Architecture\": \"amd64\""), std::string::npos)
       << inspect.output;
-  auto copied = sh("skopeo copy oci:" + tmp("out") + ":v1 dir:" + tmp("dir") + " && cd " +
-                   tmp("src") + "/blobs/sha256 && for f in *; do [ \"$f\" = \"" +
-                   manifest.substr(7) + "\" ] && continue; cmp \"$f\" " + tmp("dir") +
-                   "/\"$f\" || exit 1; done");
+  auto copied =
+      sh("skopeo copy oci:" + tmp("out") + ":v1 dir:" + tmp("dir") + " && cd " + tmp("src") +
+         "/blobs/sha256 && for f in *; do [ \"$f\" = \"" + manifest.substr(7) +
+         "\" ] && continue; cmp \"$f\" " + tmp("dir") + "/\"$f\" || exit 1; done");
   EXPECT_EQ(copied.status, 0) << copied.output;
   // The index joins the same layout, with its child; the first entry stays.
   CmdRun multi = run("export " + flags + " e2e/img:multi " + tmp("out"));
   ASSERT_EQ(multi.status, 0) << multi.err;
-  EXPECT_NE(multi.out.find("1 manifest, 0 blobs (" ), std::string::npos) << multi.out;
+  EXPECT_NE(multi.out.find("1 manifest, 0 blobs ("), std::string::npos) << multi.out;
   auto raw_index =
       sh("skopeo inspect --raw oci:" + tmp("out") + ":multi | sha256sum | cut -d' ' -f1");
   ASSERT_EQ(raw_index.status, 0) << raw_index.output;
