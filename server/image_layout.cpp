@@ -17,6 +17,7 @@ namespace cairn::server {
 namespace {
 
 namespace fs = std::filesystem;
+namespace fu = content::file_util;
 using content::Digest;
 using nlohmann::json;
 
@@ -108,7 +109,7 @@ Result<void> copy_out(Storage& s, const std::string& ns, const Item& item, const
   if (!reader)
     return reader.error();
   const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
-  auto fd = content::open_file(files(), tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, "layout blob");
+  auto fd = fu::open_file(files(), tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, "layout blob");
   if (!fd)
     return fd.error();
   content::Hasher hasher(item.digest.algorithm());
@@ -122,7 +123,7 @@ Result<void> copy_out(Storage& s, const std::string& ns, const Item& item, const
       break;
     std::span<const std::byte> piece(buf.data(), *n);
     hasher.update(piece);
-    if (auto w = content::write_all(files(), fd->get(), piece, "layout blob"); !w)
+    if (auto w = fu::write_all(files(), fd->get(), piece, "layout blob"); !w)
       return w.error();
     offset += static_cast<int64_t>(*n);
     advance(static_cast<int64_t>(*n));
@@ -134,7 +135,7 @@ Result<void> copy_out(Storage& s, const std::string& ns, const Item& item, const
   }
   // fsync(data) makes the bytes durable before the rename names them; the directory's fsync
   // (after every blob) makes the names durable before index.json refers to them.
-  if (auto r = content::sync_fd(files(), fd->get(), "layout blob"); !r)
+  if (auto r = fu::sync_fd(files(), fd->get(), "layout blob"); !r)
     return r.error();
   fd->reset();
   if (files().rename(tmp.c_str(), target.c_str()) != 0)
@@ -144,11 +145,12 @@ Result<void> copy_out(Storage& s, const std::string& ns, const Item& item, const
 
 // index.json of `dir` (an empty index when missing). Errors: invalid_argument (not an index).
 Result<json> read_index(const fs::path& dir, bool missing_ok) {
-  auto text = content::read_small_file(files(), dir / "index.json", kMaxIndexJson);
+  auto text = fu::read_small_file(files(), dir / "index.json", kMaxIndexJson);
   if (!text) {
     if (text.error() == Errc::not_found && missing_ok)
-      return json{
-          {"schemaVersion", 2}, {"mediaType", handlers::kOciIndex}, {"manifests", json::array()}};
+      return Result<json>(boost::system::in_place_value, json{{"schemaVersion", 2},
+                                                              {"mediaType", handlers::kOciIndex},
+                                                              {"manifests", json::array()}});
     if (text.error() == Errc::not_found)
       return fail(Errc::invalid_argument,
                   dir.string() + " is not an OCI image layout (no index.json)");
@@ -157,7 +159,7 @@ Result<json> read_index(const fs::path& dir, bool missing_ok) {
   json index = json::parse(*text, nullptr, false);
   if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array())
     return fail(Errc::invalid_argument, (dir / "index.json").string() + " is not an OCI index");
-  return index;
+  return Result<json>(boost::system::in_place_value, std::move(index));
 }
 
 }  // namespace
@@ -233,7 +235,7 @@ Result<CopyResult> export_image(Storage& storage, const ImageRef& ref, const fs:
   for (const Item* item : todo)
     dirs.insert(blob_path(dir, item->digest).parent_path());
   for (const fs::path& d : dirs) {
-    if (auto r = content::create_directories(files(), d); !r)
+    if (auto r = fu::create_directories(files(), d); !r)
       return r.error();
   }
   int64_t done = 0;
@@ -251,7 +253,7 @@ Result<CopyResult> export_image(Storage& storage, const ImageRef& ref, const fs:
     result.bytes += item->size;
   }
   for (const fs::path& d : dirs) {
-    if (auto r = content::sync_dir(files(), d); !r)
+    if (auto r = fu::sync_dir(files(), d); !r)
       return r.error();
   }
 
@@ -280,12 +282,12 @@ Result<CopyResult> export_image(Storage& storage, const ImageRef& ref, const fs:
   kept.push_back(std::move(entry));
   entries = std::move(kept);
   if (!fs::exists(dir / "oci-layout")) {
-    if (auto r = content::write_file_atomic(files(), dir / "oci-layout", kLayoutVersion, true); !r)
+    if (auto r = fu::write_file_atomic(files(), dir / "oci-layout", kLayoutVersion, true); !r)
       return r.error();
   }
-  if (auto r = content::write_file_atomic(files(), dir / "index.json", index->dump(), true); !r)
+  if (auto r = fu::write_file_atomic(files(), dir / "index.json", index->dump(), true); !r)
     return r.error();
-  if (auto r = content::sync_dir(files(), dir); !r)
+  if (auto r = fu::sync_dir(files(), dir); !r)
     return r.error();
   if (progress)
     progress(total, total);
@@ -312,7 +314,7 @@ class Importer {
       return {};
     if (depth > kMaxDepth)
       return fail(Errc::invalid_argument, "indexes nest deeper than " + std::to_string(kMaxDepth));
-    auto body = content::read_small_file(files(), blob_path(dir_, d), kMaxManifest);
+    auto body = fu::read_small_file(files(), blob_path(dir_, d), kMaxManifest);
     if (!body) {
       return body.error() == Errc::not_found
                  ? fail(Errc::not_found, "the layout lacks manifest " + d.str())
@@ -375,7 +377,7 @@ Result<bool> import_blob(Storage& s, const metadata::Scope& scope, const Item& i
     return exists.error();
   if (*exists)
     return false;
-  auto fd = content::open_file(files(), path, O_RDONLY, 0, "layout blob");
+  auto fd = fu::open_file(files(), path, O_RDONLY, 0, "layout blob");
   if (!fd) {
     return fd.error() == Errc::not_found
                ? fail(Errc::not_found, "the layout lacks blob " + item.digest.str())
@@ -393,7 +395,7 @@ Result<bool> import_blob(Storage& s, const metadata::Scope& scope, const Item& i
   std::vector<std::byte> buf(kPiece);
   int64_t offset = 0;
   for (;;) {
-    auto n = content::pread_full(files(), fd->get(), buf, offset, "layout blob");
+    auto n = fu::pread_full(files(), fd->get(), buf, offset, "layout blob");
     if (!n)
       return n.error();
     if (*n == 0)
@@ -452,7 +454,7 @@ Result<void> import_manifest(Storage& s, const metadata::Scope& scope, const Lay
 
 Result<CopyResult> import_image(Storage& storage, const fs::path& dir, const ImageRef& ref,
                                 const CopyProgress& progress) {
-  auto layout = content::read_small_file(files(), dir / "oci-layout", 4096);
+  auto layout = fu::read_small_file(files(), dir / "oci-layout", 4096);
   if (!layout) {
     return layout.error() == Errc::not_found
                ? fail(Errc::invalid_argument,
