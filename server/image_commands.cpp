@@ -97,9 +97,13 @@ int export_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (!storage)
     return 2;
   ProgressBar bar(err, stderr_is_tty(), "exporting");
-  auto result = export_image(*storage, *ref, w.positional[1],
-                             [&](int64_t done, int64_t total) { bar.update(done, total); });
-  bar.finish();
+  bool shown = false;  // nothing to finish when the copy failed before it started
+  auto result = export_image(*storage, *ref, w.positional[1], [&](int64_t done, int64_t total) {
+    shown = true;
+    bar.update(done, total);
+  });
+  if (shown)
+    bar.finish();
   if (!result) {
     err << "cairn export: " << result.error().detail << "\n";
     return 1;
@@ -123,9 +127,13 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (!storage)
     return 2;
   ProgressBar bar(err, stderr_is_tty(), "importing");
-  auto result = import_image(*storage, w.positional[0], *ref,
-                             [&](int64_t done, int64_t total) { bar.update(done, total); });
-  bar.finish();
+  bool shown = false;  // nothing to finish when the copy failed before it started
+  auto result = import_image(*storage, w.positional[0], *ref, [&](int64_t done, int64_t total) {
+    shown = true;
+    bar.update(done, total);
+  });
+  if (shown)
+    bar.finish();
   if (!result) {
     err << "cairn import: " << result.error().detail << "\n";
     return 1;
