@@ -5,8 +5,17 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request&) {
-  auto stats = co_await api.offload.run([&] { return api.storage.gc().run_now(); });
+boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req) {
+  bool dry_run = false;
+  if (auto v = req.query_value("dry_run")) {
+    if (*v == "true" || *v == "1") {
+      dry_run = true;
+    } else if (*v != "false" && *v != "0") {
+      co_return oci_error(400, "UNSUPPORTED", "dry_run is true or false");
+    }
+  }
+  auto stats = co_await api.offload.run(
+      [&] { return dry_run ? api.storage.collector().preview() : api.storage.gc().run_now(); });
   if (!stats)
     co_return from_error(stats.error(), Resource::other);
   co_return json_response(gc_json(*stats));

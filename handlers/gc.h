@@ -1,7 +1,9 @@
 // Garbage collection, by hand and its last figures:
 //
-//   POST /_admin/gc    runs a collection now; 200 with its figures
-//   GET  /_admin/gc    the last collection's figures (404 NOT_FOUND before the first)
+//   POST /_admin/gc[?dry_run=1]  runs a collection now; 200 with its figures. dry_run=1 (or
+//                                true) removes nothing and answers what a run would remove
+//                                now (gc::Collector::preview), not recorded as the last run
+//   GET  /_admin/gc              the last collection's figures (404 NOT_FOUND before the first)
 #pragma once
 
 #include "handlers/api.h"

@@ -51,7 +51,8 @@ nlohmann::json gc_json(const gc::GcStats& s) {
               {"removedBytes", s.removed_bytes},
               {"removedIngests", s.removed_ingests},
               {"removedBackendIngests", s.removed_backend_ingests},
-              {"removedLeases", s.removed_leases}};
+              {"removedLeases", s.removed_leases},
+              {"dryRun", s.dry_run}};
 }
 
 server::Response json_response(const nlohmann::json& body, unsigned status) {

@@ -4,6 +4,7 @@
 #include "handlers/base.h"
 #include "handlers/blobs.h"
 #include "handlers/content.h"
+#include "handlers/du.h"
 #include "handlers/errors.h"
 #include "handlers/events.h"
 #include "handlers/fsck.h"
@@ -74,6 +75,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("GET", "/_admin/cache", Access::admin, bind(cache_figures));
   router.add("POST", "/_admin/fsck", Access::admin, bind(start_fsck));
   router.add("GET", "/_admin/fsck", Access::admin, bind(fsck_report));
+  router.add("GET", "/_admin/du", Access::admin, bind(disk_usage));
 
   router.add("POST", "/v2/{name...}/blobs/uploads/", Access::push,
              told(start_upload, EventRoute::blob_push));

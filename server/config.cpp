@@ -485,6 +485,17 @@ Usage:
   cairn fsck --root DIR [--repair] [--json]
                             check (and repair) a stopped server's data root;
                             `cairn fsck --help` says more
+  cairn gc --root DIR [--dry-run] [--json]
+                            collect a stopped server's garbage (or say what
+                            would go)
+  cairn du --root DIR [--json]
+                            bytes per repository, unique and shared, pushed
+                            and cached, uploads
+  cairn export --root DIR NAME[:TAG|@DIGEST] OCI_LAYOUT_DIR
+  cairn import --root DIR OCI_LAYOUT_DIR NAME[:TAG]
+                            copy an image to / from an OCI image layout
+                            (skopeo's oci:DIR); `cairn <command> --help`
+                            says more of each
   cairn --help              show this text
 
 Options of serve (also accepted as keys of the --config JSON file, without "--"):

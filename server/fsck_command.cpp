@@ -1,11 +1,10 @@
 #include "server/fsck_command.h"
 
+#include "server/command_line.h"
 #include "server/config.h"
 #include "server/progress_bar.h"
 #include "storage/fsck/checker.h"
 #include "storage/storage.h"
-
-#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -84,18 +83,7 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::chrono::nanoseconds grace = std::chrono::hours(1);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    // Whether `a` is flag `name` ("--name V" or "--name=V"); its value goes to `v`.
-    auto flag = [&](std::string_view name, std::string& v) {
-      if (a == name) {
-        v = i + 1 < args.size() ? args[++i] : "";
-        return true;
-      }
-      if (a.size() > name.size() && a.starts_with(name) && a[name.size()] == '=') {
-        v = a.substr(name.size() + 1);
-        return true;
-      }
-      return false;
-    };
+    auto flag = [&](std::string_view name, std::string& v) { return flag_value(args, i, name, v); };
     std::string v;
     if (a == "--help" || a == "-h") {
       out << fsck_usage();
@@ -123,30 +111,16 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
     }
   }
 
-  // Never create a root by checking it.
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root / "metadata", ec) ||
-      !std::filesystem::is_directory(root / "content", ec)) {
-    err << "cairn fsck: " << root.string() << " is not a cairn data root (no metadata/ and "
-        << "content/ in it)\n";
-    return 2;
-  }
   StorageOptions storage_options;
   storage_options.gc.grace = grace;
-  auto storage = Storage::open(root, storage_options);
-  if (!storage) {
-    const std::string& detail = storage.error().detail;
-    if (detail.find("lock") != std::string::npos || detail.find("LOCK") != std::string::npos) {
-      err << "cairn fsck: " << root.string()
-          << " is in use: a running server holds its database lock. Stop the server first, "
-             "or check it online with POST /_admin/fsck (GET /_admin/fsck shows the report).\n";
-    } else {
-      err << "cairn fsck: cannot open " << root.string() << ": " << detail << "\n";
-    }
+  auto storage = open_offline_root(root, storage_options, "cairn fsck",
+                                   "check it online with POST /_admin/fsck (GET /_admin/fsck "
+                                   "shows the report)",
+                                   err);
+  if (!storage)
     return 2;
-  }
 
-  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const bool tty = stderr_is_tty();
   ProgressBar bar(err, tty, "hashing");
   std::stop_source stop;
   g_interrupted = 0;
@@ -160,7 +134,7 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
       stop.request_stop();
     bar.update(p.bytes_hashed, p.bytes_total);
   };
-  auto report = fsck::check(**storage, opts);
+  auto report = fsck::check(*storage, opts);
   std::signal(SIGINT, previous);
   bar.finish();
   if (!report) {

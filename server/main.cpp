@@ -1,9 +1,13 @@
-// cairn's entry point: `cairn serve [options]`, `cairn fsck [options]` and `cairn --help`.
+// cairn's entry point: `cairn serve [options]`, the offline commands (`cairn fsck`, `gc`, `du`,
+// `export`, `import`) and `cairn --help`.
 #include "handlers/errors.h"
 #include "handlers/service.h"
 #include "server/config.h"
+#include "server/du_command.h"
 #include "server/fsck_command.h"
+#include "server/gc_command.h"
 #include "server/http_server.h"
+#include "server/image_commands.h"
 
 #include <filesystem>
 #include <fstream>
@@ -135,11 +139,20 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (args[0] == "fsck") {
+  // The offline commands: each opens a stopped server's data root.
+  using Command = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+  static constexpr std::pair<std::string_view, Command> kCommands[] = {
+      {"fsck", cairn::server::fsck_command},     {"gc", cairn::server::gc_command},
+      {"du", cairn::server::du_command},         {"export", cairn::server::export_command},
+      {"import", cairn::server::import_command},
+  };
+  for (const auto& [name, command] : kCommands) {
+    if (args[0] != name)
+      continue;
     try {
-      return cairn::server::fsck_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
+      return command({args.begin() + 1, args.end()}, std::cout, std::cerr);
     } catch (const std::exception& e) {
-      std::cerr << "cairn fsck: " << e.what() << "\n";
+      std::cerr << "cairn " << name << ": " << e.what() << "\n";
       return 2;
     }
   }

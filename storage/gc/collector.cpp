@@ -456,6 +456,45 @@ Result<GcStats> Collector::collect() {
   return stats;
 }
 
+Result<GcStats> Collector::preview() {
+  std::lock_guard lock(run_mutex_);
+  const auto t0 = SteadyClock::now();
+  GcStats stats;
+  const Timestamp now = db_.clock().now();
+  stats.started_at = now;
+  stats.dry_run = true;
+  std::vector<std::pair<content::Digest, int64_t>> files;
+  if (auto r = backend_.walk(
+          [&](const content::Info& info) {
+            files.emplace_back(info.digest, info.size);
+            return true;
+          },
+          {});
+      !r) {
+    return r.error();
+  }
+  Marked marked;
+  if (auto r = mark_snapshot(db_, now, options_.grace, marked); !r)
+    return r.error();
+  stats.mark_time = since(t0);
+  for (const DeadBlob& b : marked.blobs) {
+    --marked.recorded[b.digest];
+    ++stats.removed_blobs;
+  }
+  stats.removed_ingests = marked.ingests.size();
+  stats.removed_leases = marked.leases.size();
+  stats.marked = marked.scanned_blobs - stats.removed_blobs;
+  for (const auto& [digest, size] : files) {
+    auto it = marked.recorded.find(digest.str());
+    if (it == marked.recorded.end() || it->second == 0) {
+      ++stats.removed_files;
+      stats.removed_bytes += size;
+    }
+  }
+  stats.duration = since(t0);
+  return stats;
+}
+
 Result<GcStats> Collector::collect_locked(bool hold_writers) {
   const auto t0 = SteadyClock::now();
   GcStats stats;

@@ -92,6 +92,7 @@ struct GcStats {
   size_t removed_backend_ingests = 0;    // backend ingests aborted without a record (orphans)
   size_t removed_leases = 0;             // expired leases deleted (with their resource keys)
   bool marked_under_lock = false;        // the journal overflowed: writers held for the run
+  bool dry_run = false;                  // Collector::preview(): nothing was removed
 
   friend bool operator==(const GcStats&, const GcStats&) = default;
 };
@@ -113,6 +114,13 @@ class Collector {
   // left to re-mark exceeds a quarter of the database, the run starts over marking under wlock
   // (GcStats::marked_under_lock), as containerd does: writers wait for that whole run.
   Result<GcStats> collect();
+
+  // What collect() would remove now, removing nothing: phase 1 alone (the blob tree listed, one
+  // snapshot marked, holding nothing), its figures as "removed" with GcStats::dry_run set.
+  // removed_backend_ingests stays 0 (listing backend ingests cleans stale directories). A real
+  // run may remove less (what is written or re-referenced meanwhile is kept). Serialised with
+  // collect(); writers never wait for it. Errors: io, internal.
+  Result<GcStats> preview();
 
  private:
   Result<GcStats> collect_locked(bool hold_writers);

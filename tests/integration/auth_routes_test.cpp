@@ -46,6 +46,7 @@ const std::map<std::pair<std::string, std::string>, Access> kExpected = {
     {{"GET", "/_admin/cache"}, Access::admin},
     {{"POST", "/_admin/fsck"}, Access::admin},
     {{"GET", "/_admin/fsck"}, Access::admin},
+    {{"GET", "/_admin/du"}, Access::admin},
     {{"POST", "/v2/{name...}/blobs/uploads/"}, Access::push},
     {{"GET", "/v2/{name...}/blobs/uploads/{ref}"}, Access::push},
     {{"PATCH", "/v2/{name...}/blobs/uploads/{ref}"}, Access::push},
