@@ -4,6 +4,8 @@
 // the long flag names without "--" (e.g. {"root": "/srv/cairn", "listen": "127.0.0.1:5000"}).
 #pragma once
 
+#include "storage/gc/retention.h"
+#include "storage/quota.h"
 #include "upstream/client.h"
 
 #include <chrono>
@@ -61,6 +63,11 @@ struct Config {
   std::string token_service;     // --token-service NAME ("" → "cairn")
   std::string token_realm;       // --token-realm URL: an external token server
   std::string token_public_key;  // --token-public-key FILE: its keys (PEM or JWKS)
+
+  // Retention rules and byte quotas per repository glob (config file only: "retention",
+  // "retention-dry-run", "quotas"; server/policy_config.h).
+  gc::RetentionPolicy retention;
+  QuotaPolicy quotas;
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",
