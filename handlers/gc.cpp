@@ -5,7 +5,15 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request&) {
+boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req) {
+  auto dry = req.query_value("dry_run");
+  if (dry && *dry != "0" && *dry != "false") {
+    // Retention's dry run: what the rules would untag and delete; nothing changes.
+    auto report = co_await api.offload.run([&] { return api.storage.gc().retention_dry_run(); });
+    if (!report)
+      co_return from_error(report.error(), Resource::other);
+    co_return json_response({{"dryRun", true}, {"retention", retention_json(*report)}});
+  }
   auto stats = co_await api.offload.run([&] { return api.storage.gc().run_now(); });
   if (!stats)
     co_return from_error(stats.error(), Resource::other);

@@ -1,6 +1,7 @@
 // Garbage collection, by hand and its last figures:
 //
-//   POST /_admin/gc    runs a collection now; 200 with its figures
+//   POST /_admin/gc    runs a collection now (retention first); 200 with its figures
+//   POST /_admin/gc?dry_run=1  evaluates retention only; 200 with what it would remove
 //   GET  /_admin/gc    the last collection's figures (404 NOT_FOUND before the first)
 #pragma once
 

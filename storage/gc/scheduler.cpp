@@ -118,8 +118,11 @@ void Scheduler::set_retention(Retention* retention) {
 
 Result<RetentionReport> Scheduler::retention_dry_run() {
   std::lock_guard run_lock(run_mutex_);
-  if (retention_ == nullptr || retention_->empty())
-    return fail(Errc::failed_precondition, "no retention policy is configured");
+  if (retention_ == nullptr) {
+    RetentionReport empty;
+    empty.dry_run = true;
+    return empty;
+  }
   return retention_->apply(/*dry_run=*/true);
 }
 

@@ -81,7 +81,7 @@ class Scheduler {
   void set_retention(Retention* retention);
 
   // Evaluates the retention policy without changing anything and returns what would go (no
-  // collection runs). Errors: those of Retention::apply; failed_precondition without a policy.
+  // collection runs; an empty report without a policy). Errors: those of Retention::apply.
   Result<RetentionReport> retention_dry_run();
 
   // The figures of the last successful collection (scheduled or run_now), if any.

@@ -18,6 +18,14 @@ std::optional<Timestamp> PullTimes::decode(std::string_view value) {
   return from_unix_nanos(n);
 }
 
+bool PullTimes::due(std::string_view ns, std::string_view tag) {
+  std::string key = keys::pulled(ns, tag);
+  const Timestamp now = db_.clock().now();
+  std::lock_guard lock(mutex_);
+  auto it = written_.find(key);
+  return it == written_.end() || now - it->second >= resolution_;
+}
+
 Result<void> PullTimes::record(std::string_view ns, std::string_view tag) {
   std::string key = keys::pulled(ns, tag);
   const Timestamp now = db_.clock().now();

@@ -31,6 +31,10 @@ class PullTimes {
   explicit PullTimes(Database& db, std::chrono::nanoseconds resolution = std::chrono::hours(1))
       : db_(db), resolution_(resolution) {}
 
+  // Whether record() would write for this tag now (its last write is `resolution` old). Quick:
+  // no I/O, one mutex; for callers that offload record() only when it has work.
+  bool due(std::string_view ns, std::string_view tag);
+
   // Notes that tag `tag` of `ns` was pulled now (the database clock). Writes at most once per
   // `resolution` per tag. The caller has validated the name and tag. Errors: io, no_space,
   // unavailable (the write failed; nothing else changes).
