@@ -1,19 +1,12 @@
-// Repository globs of the access policy: `*` matches within one path component (no '/'), `**`
-// matches across components (any characters, '/' included). Every other character matches
-// itself. "team/**" matches "team/app" and "team/a/b", not "team" nor "teamx/app"; "*/app"
-// matches "x/app", not "x/y/app"; "**" matches every name.
+// Repository globs of the access policy: the matcher lives in storage/common/glob.h (retention
+// and quota rules use the same globs); these names keep auth's callers unchanged.
 #pragma once
 
-#include <string_view>
+#include "storage/common/glob.h"
 
 namespace cairn::auth {
 
-// True when `name` matches `pattern`. Runs in O(|pattern| × |name|) time, so a hostile
-// pattern cannot make it backtrack exponentially. Pure; thread-safe.
-bool glob_match(std::string_view pattern, std::string_view name);
-
-// True when `pattern` is a well-formed glob: non-empty, at most 255 characters, no '***', and
-// only the characters of repository names ([a-z0-9._/-]) besides '*'.
-bool valid_glob(std::string_view pattern);
+using cairn::glob_match;
+using cairn::valid_glob;
 
 }  // namespace cairn::auth

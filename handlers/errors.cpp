@@ -41,6 +41,8 @@ constexpr Mapping kTable[] = {
     // which is what a full disk means to a client (UNKNOWN would say nothing). The message
     // names what was full; from_error adds Retry-After.
     {Errc::no_space, Resource::other, 507, "UNAVAILABLE"},
+    // A policy refusal (a repository's byte quota): the spec's DENIED, the message naming it.
+    {Errc::denied, Resource::other, 403, "DENIED"},
     {Errc::io, Resource::other, 500, "UNKNOWN"},
     {Errc::internal, Resource::other, 500, "UNKNOWN"},
 };

@@ -14,8 +14,21 @@ boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req) 
       co_return oci_error(400, "UNSUPPORTED", "dry_run is true or false");
     }
   }
-  auto stats = co_await api.offload.run(
-      [&] { return dry_run ? api.storage.collector().preview() : api.storage.gc().run_now(); });
+  // A dry run: the collector's preview (what a run would remove now) with retention's own dry
+  // run (what the rules would untag and delete first; the preview does not count the blobs
+  // that untagging would free).
+  auto stats = co_await api.offload.run([&]() -> Result<gc::GcStats> {
+    if (!dry_run)
+      return api.storage.gc().run_now();
+    auto preview = api.storage.collector().preview();
+    if (!preview)
+      return preview;
+    auto retention = api.storage.gc().retention_dry_run();
+    if (!retention)
+      return retention.error();
+    preview->retention = std::move(*retention);
+    return preview;
+  });
   if (!stats)
     co_return from_error(stats.error(), Resource::other);
   co_return json_response(gc_json(*stats));

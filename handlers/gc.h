@@ -1,8 +1,10 @@
 // Garbage collection, by hand and its last figures:
 //
-//   POST /_admin/gc[?dry_run=1]  runs a collection now; 200 with its figures. dry_run=1 (or
-//                                true) removes nothing and answers what a run would remove
-//                                now (gc::Collector::preview), not recorded as the last run
+//   POST /_admin/gc[?dry_run=1]  runs a collection now (retention first); 200 with its figures.
+//                                dry_run=1 (or true) changes nothing and answers what a run
+//                                would remove now (gc::Collector::preview) with what the
+//                                retention rules would untag and delete ("retention"); not
+//                                recorded as the last run
 //   GET  /_admin/gc              the last collection's figures (404 NOT_FOUND before the first)
 #pragma once
 

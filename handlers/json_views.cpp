@@ -52,7 +52,17 @@ nlohmann::json gc_json(const gc::GcStats& s) {
               {"removedIngests", s.removed_ingests},
               {"removedBackendIngests", s.removed_backend_ingests},
               {"removedLeases", s.removed_leases},
-              {"dryRun", s.dry_run}};
+              {"dryRun", s.dry_run},
+              {"retention", retention_json(s.retention)}};
+}
+
+nlohmann::json retention_json(const gc::RetentionReport& r) {
+  return json{{"dryRun", r.dry_run},
+              {"namespaces", r.namespaces},
+              {"removedTags", r.removed_tags},
+              {"removedManifests", r.removed_manifests},
+              {"tags", r.tags},
+              {"manifests", r.manifests}};
 }
 
 server::Response json_response(const nlohmann::json& body, unsigned status) {

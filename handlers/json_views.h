@@ -23,6 +23,8 @@ nlohmann::json info_json(const content::Info& info);
 nlohmann::json status_json(const content::Status& st, std::optional<Timestamp> expires_at);
 nlohmann::json lease_json(const metadata::Lease& lease);
 nlohmann::json gc_json(const gc::GcStats& stats);
+// What retention removed (or would remove, on a dry run): counts and the first names.
+nlohmann::json retention_json(const gc::RetentionReport& report);
 
 // A JSON response with status `status`.
 server::Response json_response(const nlohmann::json& body, unsigned status = 200);

@@ -283,7 +283,18 @@ boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
   const Reference& ref = m->ref;
   if (auto target = proxy_target(api, req, name))
     co_return co_await proxied_manifest(api, req, *target, ref);
-  co_return cached_manifest(api, req, name, ref);
+  Response res = cached_manifest(api, req, name, ref);
+  // Retention's "pulled within" (storage/gc/retention.h): a pull by tag in a repository a rule
+  // governs notes the time, at most once an hour per tag, on the pool without waiting for it.
+  const auto* tag = std::get_if<std::string>(&ref);
+  if (tag != nullptr && res.status == 200) {
+    const auto* rule = api.storage.retention().policy().rule_for(name);
+    auto& pulls = api.storage.pulls();
+    if (rule != nullptr && rule->keep_within && pulls.due(name, *tag)) {
+      api.offload.post([&pulls, ns = name, t = *tag]() noexcept { (void)pulls.record(ns, t); });
+    }
+  }
+  co_return res;
 }
 
 boost::asio::awaitable<Response> delete_manifest(Api& api, Request& req) {

@@ -13,6 +13,7 @@
 #include "handlers/listings.h"
 #include "handlers/manifests.h"
 #include "handlers/proxy.h"
+#include "handlers/quota.h"
 #include "handlers/referrers.h"
 #include "handlers/uploads.h"
 
@@ -60,6 +61,7 @@ void add_routes(server::Router& router, Api& api) {
   router.add("DELETE", "/v2/{name...}/_content/ingests/{ref}", Access::push, bind(cancel_upload));
   router.add("GET", "/v2/{name...}/_labels", Access::pull, bind(get_namespace_labels));
   router.add("PATCH", "/v2/{name...}/_labels", Access::push, bind(patch_namespace_labels));
+  router.add("GET", "/v2/{name...}/_quota", Access::pull, bind(get_quota));
   router.add("POST", "/v2/{name...}/_leases", Access::push, bind(create_lease));
   router.add("GET", "/v2/{name...}/_leases", Access::pull, bind(list_leases));
   router.add("GET", "/v2/{name...}/_leases/{id}", Access::pull, bind(get_lease));

@@ -96,6 +96,26 @@ boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const 
   });
 }
 
+// Byte quotas (storage/quota.h): whether an upload of `total` bytes may join scope.ns; a blob
+// the namespace holds already (`digest`) adds nothing. Blocks (the first question about a
+// namespace scans its blob records): call it on the pool, after has_quota() said there is one.
+Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
+                         const std::optional<content::Digest>& digest) {
+  bool held = false;
+  if (digest) {
+    auto exists = api.storage.content().exists(scope, *digest);
+    if (!exists)
+      return exists.error();
+    held = *exists;
+  }
+  return api.storage.quotas().admit(scope.ns, total, held);
+}
+
+// Whether a quota governs `ns` (pure, quick: the I/O thread asks before offloading a check).
+bool has_quota(Api& api, std::string_view ns) {
+  return api.storage.quotas().policy().rule_for(ns) != nullptr;
+}
+
 // Checks a chunk's Content-Range against the upload's offset: nullopt when it fits.
 std::optional<Response> check_chunk(const Request& req, std::string_view name, std::string_view id,
                                     int64_t offset) {
@@ -140,9 +160,30 @@ boost::asio::awaitable<Response> write_and_commit(
     }
     co_return from_error(error, Resource::upload);
   };
+  // The quota: refused before the body is read when Content-Length tells the final size,
+  // else refused at commit (the ingest then parks or is aborted as on any failure).
+  const bool quota = has_quota(api, scope.ns);
+  if (quota && req.content_length) {
+    auto st = writer->status();
+    const int64_t total = (st ? st->offset : 0) + static_cast<int64_t>(*req.content_length);
+    auto admitted =
+        co_await api.offload.run([&] { return admit_quota(api, scope, total, digest); });
+    if (!admitted)
+      co_return co_await fail(admitted.error());
+  }
   auto wrote = co_await stream_body(api, req, *writer);
   if (!wrote)
     co_return co_await fail(wrote.error());
+  if (quota) {
+    auto st = writer->status();
+    auto admitted = co_await api.offload.run([&]() -> Result<void> {
+      if (!st)
+        return st.error();
+      return admit_quota(api, scope, st->offset, digest);
+    });
+    if (!admitted)
+      co_return co_await fail(admitted.error());
+  }
   auto committed = co_await api.offload.run([&] { return writer->commit(0, digest); });
   if (committed || committed.error() == Errc::already_exists) {
     co_await api.offload.run([&] { writer.reset(); });
@@ -185,8 +226,16 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
     // Access (handlers/auth.h): pull on `from`; a blob the caller may not pull is never
     // mounted: the upload falls back to a session that demands the bytes.
     if (co_await may_mount(api, req, **mount, from)) {
-      auto mounted = co_await api.offload.run(
-          [&] { return api.storage.content().mount(*scope, **mount, from); });
+      auto mounted = co_await api.offload.run([&]() -> Result<content::Info> {
+        if (has_quota(api, scope->ns)) {  // a mount adds the blob's bytes to this namespace
+          auto info = api.storage.blobs().info(**mount);
+          if (info) {
+            if (auto r = admit_quota(api, *scope, info->size, *mount); !r)
+              return r.error();
+          }
+        }
+        return api.storage.content().mount(*scope, **mount, from);
+      });
       if (mounted) {
         co_await discard_body(req);
         co_return blob_created(*name, **mount);
@@ -204,7 +253,13 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
   if (*digest && req.content_length)
     opts.total = static_cast<int64_t>(*req.content_length);
   std::string refused;
+  const bool quota = *digest && req.content_length && has_quota(api, scope->ns);
   auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
+    // A monolithic push over the quota is refused before any ingest (or byte) exists.
+    if (quota) {
+      if (auto r = admit_quota(api, *scope, static_cast<int64_t>(*req.content_length), *digest); !r)
+        return r.error();
+    }
     auto opened = api.storage.content().writer(*scope, opts);
     if (!opened)
       return opened;  // known content (already_exists) opens nothing, so needs no room
@@ -268,6 +323,24 @@ boost::asio::awaitable<Response> patch_upload(Api& api, Request& req) {
   if (auto bad = check_chunk(req, *name, *id, status->offset)) {
     co_await park(api, *scope, *id, std::move(*writer));
     co_return *bad;
+  }
+  // The quota, before the chunk is read: the upload reaches offset + Content-Length (which
+  // check_chunk matched against Content-Range when both are sent).
+  std::optional<int64_t> end;
+  if (req.content_length) {
+    end = status->offset + static_cast<int64_t>(*req.content_length);
+  } else if (auto cr = req.header_values("content-range"); !cr.empty()) {
+    if (auto range = parse_content_range(cr.front()))
+      end = static_cast<int64_t>(range->last) + 1;
+  }
+  if (end && has_quota(api, scope->ns)) {
+    const int64_t total = *end;
+    auto admitted =
+        co_await api.offload.run([&] { return admit_quota(api, *scope, total, std::nullopt); });
+    if (!admitted) {
+      co_await park(api, *scope, *id, std::move(*writer));
+      co_return from_error(admitted.error(), Resource::upload);
+    }
   }
   auto wrote = co_await stream_body(api, req, w);
   int64_t offset = status->offset + static_cast<int64_t>(wrote ? *wrote : 0);

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include "server/policy_config.h"
 #include "upstream/url.h"
 
 #include <nlohmann/json.hpp>
@@ -282,6 +283,10 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (value != "strict" && value != "relaxed")
       return "--durability is strict or relaxed";
     c.durability = value;
+  } else if (key == "retention-dry-run") {
+    if (value != "true" && value != "false")
+      return "--retention-dry-run is true or false";
+    c.retention.dry_run = value == "true";
   } else if (key == "gc-grace") {
     auto d = parse_duration(value);
     if (!d)
@@ -372,6 +377,13 @@ std::string apply_json(Config& c, std::string_view text) {
         if (auto err = notification_from_json(c, n); !err.empty())
           return err;
       }
+      continue;
+    }
+    if (key == "retention" || key == "quotas") {  // server/policy_config.h
+      auto err = key == "retention" ? retention_from_json(value, c.retention)
+                                    : quotas_from_json(value, c.quotas);
+      if (!err.empty())
+        return err;
       continue;
     }
     if (key == "upstream" && value.is_array()) {  // ["HOST=URL", ...]
@@ -523,6 +535,8 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);
                             0s turns it off                            [1h]
+  --retention-dry-run BOOL  true: retention rules (config key "retention")
+                            only report what they would remove  [false]
   --scrub-interval DURATION re-hash every blob in the background this long
                             after the last check ended, logging findings
                             (GET /_admin/fsck shows the report); 0s = off [0s]

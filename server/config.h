@@ -5,6 +5,8 @@
 #pragma once
 
 #include "notify/notifier.h"
+#include "storage/gc/retention.h"
+#include "storage/quota.h"
 #include "upstream/client.h"
 
 #include <chrono>
@@ -65,6 +67,10 @@ struct Config {
 
   // Notification endpoints (config file only: "notifications", see notify/notifier.h).
   std::vector<notify::EndpointConfig> notifications;
+  // Retention rules and byte quotas per repository glob (config file only: "retention",
+  // "retention-dry-run", "quotas"; server/policy_config.h).
+  gc::RetentionPolicy retention;
+  QuotaPolicy quotas;
 };
 
 // Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",

@@ -54,6 +54,8 @@ int serve(const std::vector<std::string>& args) {
   service_options.storage.sync_metadata = config.durability == "strict";
   service_options.storage.gc.grace = config.gc_grace;
   service_options.storage.min_free_bytes = config.min_free_bytes;
+  service_options.storage.retention = config.retention;  // README "Retention", "Quotas"
+  service_options.storage.quotas = config.quotas;
   // The scrub logs one JSON line per finding on stderr, with the server's other messages.
   service_options.fsck.scrub_interval = config.scrub_interval;
   service_options.fsck.scrub_rate = static_cast<int64_t>(config.scrub_rate);

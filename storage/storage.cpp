@@ -34,16 +34,23 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   if (auto r = content::file_util::sync_dir(fs, root); !r)
     return r.error();
 
+  s->usage_ = std::make_unique<metadata::Usage>(*s->db_);
+  s->pulls_ = std::make_unique<metadata::PullTimes>(*s->db_);
   metadata::ContentStoreOptions cs_options;
   cs_options.policy = options.sharing;
+  cs_options.usage = s->usage_.get();
   s->content_ = std::make_unique<metadata::ContentStore>(*s->db_, *s->blobs_, cs_options);
   s->tags_ = std::make_unique<metadata::TagStore>(*s->db_);
-  s->manifests_ = std::make_unique<metadata::ManifestStore>(*s->db_);
+  s->manifests_ = std::make_unique<metadata::ManifestStore>(*s->db_, s->usage_.get());
   s->namespaces_ = std::make_unique<metadata::NamespaceStore>(*s->db_);
   s->leases_ = std::make_unique<metadata::LeaseStore>(*s->db_);
   s->collector_ = std::make_unique<gc::Collector>(*s->db_, *s->content_, *s->blobs_, options.gc);
   s->space_ = std::make_unique<FreeSpace>(root, options.min_free_bytes);
+  s->quotas_ = std::make_unique<Quotas>(std::move(options.quotas), *s->usage_);
+  s->retention_ = std::make_unique<gc::Retention>(std::move(options.retention), *s->db_,
+                                                  *s->namespaces_, *s->manifests_, *s->pulls_);
   s->scheduler_ = std::make_unique<gc::Scheduler>(*s->collector_, *s->db_, options.gc_schedule);
+  s->scheduler_->set_retention(s->retention_.get());
   return s;
 }
 

@@ -48,13 +48,17 @@
 #include "storage/content/local_store.h"
 #include "storage/free_space.h"
 #include "storage/gc/collector.h"
+#include "storage/gc/retention.h"
 #include "storage/gc/scheduler.h"
 #include "storage/metadata/content_store.h"
 #include "storage/metadata/db.h"
 #include "storage/metadata/leases.h"
 #include "storage/metadata/manifests.h"
 #include "storage/metadata/namespaces.h"
+#include "storage/metadata/pull_times.h"
 #include "storage/metadata/tags.h"
+#include "storage/metadata/usage.h"
+#include "storage/quota.h"
 
 #include <filesystem>
 #include <memory>
@@ -77,6 +81,10 @@ struct StorageOptions {
   std::optional<uint64_t> min_free_bytes;
   gc::GcOptions gc;
   gc::SchedulerOptions gc_schedule;
+  // Retention rules the GC scheduler applies before each collection (gc/retention.h), and
+  // byte quotas per repository (quota.h). Empty: none.
+  gc::RetentionPolicy retention;
+  QuotaPolicy quotas;
 };
 
 class Storage {
@@ -98,6 +106,13 @@ class Storage {
   metadata::NamespaceStore& namespaces() noexcept { return *namespaces_; }
   metadata::LeaseStore& leases() noexcept { return *leases_; }
   gc::Collector& collector() noexcept { return *collector_; }
+  // Bytes referenced per namespace (metadata/usage.h) and the quotas over them (quota.h).
+  metadata::Usage& usage() noexcept { return *usage_; }
+  const Quotas& quotas() const noexcept { return *quotas_; }
+  // When tags were last pulled (metadata/pull_times.h), for retention.
+  metadata::PullTimes& pulls() noexcept { return *pulls_; }
+  // The retention policy the scheduler applies (gc/retention.h).
+  gc::Retention& retention() noexcept { return *retention_; }
   // The free space of the data root and the floor uploads leave (FreeSpace::check).
   FreeSpace& space() noexcept { return *space_; }
 
@@ -115,6 +130,8 @@ class Storage {
   const Clock* clock_ = nullptr;
   std::unique_ptr<content::LocalStore> blobs_;
   std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<metadata::Usage> usage_;
+  std::unique_ptr<metadata::PullTimes> pulls_;
   std::unique_ptr<metadata::ContentStore> content_;
   std::unique_ptr<metadata::TagStore> tags_;
   std::unique_ptr<metadata::ManifestStore> manifests_;
@@ -122,6 +139,8 @@ class Storage {
   std::unique_ptr<metadata::LeaseStore> leases_;
   std::unique_ptr<gc::Collector> collector_;
   std::unique_ptr<FreeSpace> space_;
+  std::unique_ptr<Quotas> quotas_;
+  std::unique_ptr<gc::Retention> retention_;
   std::unique_ptr<gc::Scheduler> scheduler_;  // destroyed first: it calls the collector
 };
 

@@ -26,6 +26,8 @@ std::string_view errc_name(Errc code) noexcept {
       return "unavailable";
     case Errc::no_space:
       return "no_space";
+    case Errc::denied:
+      return "denied";
     case Errc::io:
       return "io";
     case Errc::internal:

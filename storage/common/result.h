@@ -26,6 +26,8 @@ enum class Errc {
   unavailable,          // busy: e.g. another writer holds the ref; retry later
   no_space,             // the filesystem (or a quota) is full, or below --min-free-bytes: retry
                         // once space is freed (io_error gives it for ENOSPC and EDQUOT)
+  denied,               // refused by a policy the operator set (a byte quota): not retryable
+                        // until the policy or the usage changes
   io,                   // the operating system failed us (EIO, ...)
   internal,             // a broken invariant or corrupt record
 };

@@ -621,6 +621,8 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
     }
     if (auto r = db_.remove_exclusive(wlock, batch); !r)
       return r.error();
+    if (stats.removed_blobs > 0 && content_.usage())
+      content_.usage()->forget_all();  // byte totals are recomputed from the records left
     // A reference removed while marking may have left garbage this run could not see.
     if (!dirty_while_marking)
       db_.clear_dirty();

@@ -42,6 +42,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/store.h"
+#include "storage/gc/retention.h"
 #include "storage/metadata/content_store.h"
 #include "storage/metadata/db.h"
 
@@ -93,6 +94,9 @@ struct GcStats {
   size_t removed_leases = 0;             // expired leases deleted (with their resource keys)
   bool marked_under_lock = false;        // the journal overflowed: writers held for the run
   bool dry_run = false;                  // Collector::preview(): nothing was removed
+  // What retention (retention.h) untagged and deleted before this run's mark, when the
+  // scheduler applies a policy (plain counters in retention.removed_tags/removed_manifests).
+  RetentionReport retention;
 
   friend bool operator==(const GcStats&, const GcStats&) = default;
 };

@@ -96,7 +96,9 @@ bool Scheduler::tick() {
       return false;
     const bool needed =
         !last_end_ || deletions_ > 0 || db_.dirty() ||
-        (options_.mutation_threshold > 0 && mutations_ >= options_.mutation_threshold);
+        (options_.mutation_threshold > 0 && mutations_ >= options_.mutation_threshold) ||
+        (retention_ != nullptr && !retention_->empty() &&
+         now - *last_end_ >= options_.retention_interval);
     if (!needed) {
       next_due_ = std::max(now + options_.interval, earliest_locked());
       return false;
@@ -109,8 +111,36 @@ Result<GcStats> Scheduler::run_now() {
   return run(/*scheduled=*/false);
 }
 
+void Scheduler::set_retention(Retention* retention) {
+  std::lock_guard lock(mutex_);
+  retention_ = retention;
+}
+
+Result<RetentionReport> Scheduler::retention_dry_run() {
+  std::lock_guard run_lock(run_mutex_);
+  if (retention_ == nullptr) {
+    RetentionReport empty;
+    empty.dry_run = true;
+    return empty;
+  }
+  return retention_->apply(/*dry_run=*/true);
+}
+
 Result<GcStats> Scheduler::run(bool scheduled) {
   std::lock_guard run_lock(run_mutex_);
+  // Retention first, so the collector sweeps what it untagged in the same run; its own
+  // changes are counted below as seen, so they do not schedule another run.
+  RetentionReport retention;
+  if (retention_ != nullptr && !retention_->empty()) {
+    auto applied = retention_->apply();
+    if (!applied) {
+      std::lock_guard lock(mutex_);
+      if (scheduled)
+        next_due_ = clock_.now() + std::max(gap_locked(), options_.interval);
+      return applied.error();
+    }
+    retention = std::move(*applied);
+  }
   size_t seen_mutations = 0;
   size_t seen_deletions = 0;
   {
@@ -119,6 +149,8 @@ Result<GcStats> Scheduler::run(bool scheduled) {
     seen_deletions = deletions_;
   }
   auto stats = collector_.collect();
+  if (stats)
+    stats->retention = std::move(retention);
   std::lock_guard lock(mutex_);
   const Timestamp now = clock_.now();
   if (stats) {

@@ -22,6 +22,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/gc/collector.h"
+#include "storage/gc/retention.h"
 #include "storage/metadata/db.h"
 
 #include <chrono>
@@ -48,6 +49,9 @@ struct SchedulerOptions {
   std::chrono::nanoseconds schedule_delay = std::chrono::nanoseconds(0);
   // The longest wait between ticks when nothing happens.
   std::chrono::nanoseconds interval = std::chrono::seconds(1);
+  // With a retention policy: the longest time between collections (so "pushed or pulled
+  // within" rules apply on an idle server).
+  std::chrono::nanoseconds retention_interval = std::chrono::hours(1);
 };
 
 class Scheduler {
@@ -69,6 +73,16 @@ class Scheduler {
   // Collects now, on this thread (waiting for a scheduled collection in progress), and returns
   // the figures, which last() also returns afterwards. Errors: those of Collector::collect().
   Result<GcStats> run_now();
+
+  // Applies `retention` (null: none) before every collection, the scheduled ones and run_now,
+  // its report in GcStats::retention; with a policy, a tick also collects when the last run is
+  // SchedulerOptions::retention_interval old, so time-based rules apply without other writes.
+  // Call before start(); `retention` must outlive the scheduler.
+  void set_retention(Retention* retention);
+
+  // Evaluates the retention policy without changing anything and returns what would go (no
+  // collection runs; an empty report without a policy). Errors: those of Retention::apply.
+  Result<RetentionReport> retention_dry_run();
 
   // The figures of the last successful collection (scheduled or run_now), if any.
   std::optional<GcStats> last() const;
@@ -108,6 +122,7 @@ class Scheduler {
   size_t mutations_ = 0;
   size_t deletions_ = 0;
   std::optional<GcStats> last_;
+  Retention* retention_ = nullptr;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -233,7 +233,10 @@ Result<void> ContentStore::remove(const Scope& scope, const Digest& digest) {
     return blob_not_found(scope, digest);
   update.remove(key);
   update.mark_dirty();
-  return update.commit();
+  auto committed = update.commit();
+  if (committed && options_.usage)
+    options_.usage->forget(scope.ns);
+  return committed;
 }
 
 Result<content::Info> ContentStore::record_blob(const Scope& scope, const Digest& digest,
@@ -273,6 +276,8 @@ Result<content::Info> ContentStore::record_blob(const Scope& scope, const Digest
   update.put(key, encode(rec));
   if (auto r = update.commit(); !r)
     return r.error();
+  if (options_.usage)
+    options_.usage->added(scope.ns, size);
   return to_info(digest, std::move(rec));
 }
 

@@ -34,6 +34,7 @@
 #include "storage/content/store.h"
 #include "storage/metadata/db.h"
 #include "storage/metadata/records.h"
+#include "storage/metadata/usage.h"
 
 #include <chrono>
 #include <memory>
@@ -57,6 +58,9 @@ struct ContentStoreOptions {
   SharingPolicy policy = SharingPolicy::shared;
   // How long an ingest without a lease lives before GC may abort it.
   std::chrono::nanoseconds ingest_expiry = std::chrono::hours(24);
+  // The per-namespace byte totals (usage.h) this store moves as it records and removes blobs;
+  // null: none. Must outlive the store.
+  Usage* usage = nullptr;
 };
 
 class ContentStore {
@@ -68,6 +72,8 @@ class ContentStore {
   static std::string backend_ref(std::string_view ns, std::string_view ref);
 
   SharingPolicy policy() const noexcept { return options_.policy; }
+  // The byte totals this store keeps current (ContentStoreOptions::usage), or null.
+  Usage* usage() const noexcept { return options_.usage; }
 
   // Opens content visible in scope.ns. Errors: not_found (not in this namespace, or its bytes
   // are gone), invalid_argument (bad name), io.

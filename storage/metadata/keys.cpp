@@ -13,6 +13,7 @@ constexpr std::string_view kLabels = "labels";
 constexpr std::string_view kBlob = "blob";
 constexpr std::string_view kIngest = "ingest";
 constexpr std::string_view kTag = "tag";
+constexpr std::string_view kPulled = "pulled";
 constexpr std::string_view kManifest = "manifest";
 constexpr std::string_view kReferrer = "referrer";
 constexpr std::string_view kLease = "lease";
@@ -97,6 +98,14 @@ std::string tag(std::string_view ns, std::string_view tag) {
 }
 std::string tag_prefix(std::string_view ns) {
   return join({kSchema, ns, kTag, ""});
+}
+
+std::string pulled(std::string_view ns, std::string_view tag) {
+  return join({kSchema, ns, kPulled, tag});
+}
+
+std::string pulled_prefix(std::string_view ns) {
+  return join({kSchema, ns, kPulled, ""});
 }
 
 std::string manifest(std::string_view ns, std::string_view digest) {
@@ -186,6 +195,8 @@ std::optional<ParsedKey> parse(std::string_view key) {
     return make(KeyKind::ingest, 4, p[3]);
   if (kind == kTag)
     return make(KeyKind::tag, 4, p[3]);
+  if (kind == kPulled)
+    return make(KeyKind::pulled, 4, p[3]);
   if (kind == kManifest)
     return make(KeyKind::manifest, 4, p[3]);
   if (kind == kReferrer)

@@ -19,6 +19,10 @@
 //           │                                     expected digest, total, lease)
 //           ├── ·tag·<tag>                      : TagRecord (target {digest, mediatype, size},
 //           │                                     createdat, updatedat, labels)
+//           ├── ·pulled·<tag>                   : decimal Unix nanoseconds: when the tag was last
+//           │                                     pulled, written at most once an hour per tag
+//           │                                     (metadata/pull_times.h) for retention's "pulled
+//           │                                     within" (gc/retention.h); may outlive its tag
 //           ├── ·manifest·<digest>              : ManifestRecord (mediatype, size, children:
 //           │                                     config, layers, manifests, subject; like
 //           │                                     containerd's gc.ref labels, for GC to walk)
@@ -73,6 +77,10 @@ std::string ingest_prefix(std::string_view ns);
 std::string tag(std::string_view ns, std::string_view tag);
 std::string tag_prefix(std::string_view ns);
 
+// v1·<ns>·pulled·<tag> (when `tag` was last pulled) and the prefix of every such key in `ns`.
+std::string pulled(std::string_view ns, std::string_view tag);
+std::string pulled_prefix(std::string_view ns);
+
 // v1·<ns>·manifest·<digest> and the prefix of every manifest record in `ns`.
 std::string manifest(std::string_view ns, std::string_view digest);
 std::string manifest_prefix(std::string_view ns);
@@ -107,6 +115,7 @@ enum class KeyKind {
   blob,
   ingest,
   tag,
+  pulled,
   manifest,
   referrer,
   lease,

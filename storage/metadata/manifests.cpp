@@ -103,7 +103,7 @@ Result<ManifestRecord> ManifestStore::put(std::string_view ns, const Digest& dig
   return record;
 }
 
-Result<void> ManifestStore::remove(std::string_view ns, const Digest& digest) {
+Result<void> ManifestStore::remove(std::string_view ns, const Digest& digest, bool if_untagged) {
   if (auto r = validate_repository_name(ns); !r)
     return r.error();
   if (digest.empty())
@@ -131,8 +131,13 @@ Result<void> ManifestStore::remove(std::string_view ns, const Digest& digest) {
       scan_result = tag.error();
       return false;
     }
-    if (tag->target.digest == digest)
+    if (tag->target.digest == digest) {
+      if (if_untagged) {
+        scan_result = fail(Errc::failed_precondition, "manifest " + digest.str() + " is tagged");
+        return false;
+      }
       update.remove(k);
+    }
     return true;
   });
   if (!r)
@@ -140,7 +145,10 @@ Result<void> ManifestStore::remove(std::string_view ns, const Digest& digest) {
   if (!scan_result)
     return scan_result;
   update.mark_dirty();
-  return update.commit();
+  auto committed = update.commit();
+  if (committed && usage_)
+    usage_->forget(ns);  // the manifest's own blob record went with it
+  return committed;
 }
 
 Result<std::vector<Descriptor>> ManifestStore::referrers(

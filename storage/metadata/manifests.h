@@ -13,6 +13,7 @@
 #include "storage/common/result.h"
 #include "storage/metadata/db.h"
 #include "storage/metadata/records.h"
+#include "storage/metadata/usage.h"
 
 #include <optional>
 #include <string_view>
@@ -22,7 +23,8 @@ namespace cairn::metadata {
 
 class ManifestStore {
  public:
-  explicit ManifestStore(Database& db) : db_(db) {}
+  // `db` (and `usage`, whose namespace total remove() forgets; null: none) must outlive it.
+  explicit ManifestStore(Database& db, Usage* usage = nullptr) : db_(db), usage_(usage) {}
 
   // The record of manifest `digest` in `ns`. Errors: not_found, invalid_argument, io, internal.
   Result<ManifestRecord> get(std::string_view ns, const Digest& digest) const;
@@ -39,9 +41,10 @@ class ManifestStore {
   Result<ManifestRecord> put(std::string_view ns, const Digest& digest, ManifestRecord record);
 
   // Removes manifest `digest` from `ns` in one batch: its record, its referrer entry, every tag
-  // of `ns` that points at it, and the blob record of its bytes. Errors: not_found,
+  // of `ns` that points at it, and the blob record of its bytes. With `if_untagged` (retention)
+  // a tag pointing at it refuses the removal instead (failed_precondition). Errors: not_found,
   // invalid_argument, io, internal.
-  Result<void> remove(std::string_view ns, const Digest& digest);
+  Result<void> remove(std::string_view ns, const Digest& digest, bool if_untagged = false);
 
   // The descriptors of the manifests of `ns` whose subject is `subject`, in digest order; only
   // those with that artifactType when `artifact_type` is given. An unknown subject has no
@@ -53,6 +56,7 @@ class ManifestStore {
 
  private:
   Database& db_;
+  Usage* usage_ = nullptr;
 };
 
 }  // namespace cairn::metadata

@@ -32,6 +32,7 @@ const std::map<std::pair<std::string, std::string>, Access> kExpected = {
     {{"GET", "/v2/{name...}/_content/ingests"}, Access::pull},
     {{"GET", "/v2/{name...}/_content/ingests/{ref}"}, Access::pull},
     {{"DELETE", "/v2/{name...}/_content/ingests/{ref}"}, Access::push},
+    {{"GET", "/v2/{name...}/_quota"}, Access::pull},
     {{"GET", "/v2/{name...}/_labels"}, Access::pull},
     {{"PATCH", "/v2/{name...}/_labels"}, Access::push},
     {{"POST", "/v2/{name...}/_leases"}, Access::push},

@@ -1,8 +1,8 @@
-#include "auth/glob.h"
+#include "storage/common/glob.h"
 
 #include <vector>
 
-namespace cairn::auth {
+namespace cairn {
 
 bool glob_match(std::string_view pattern, std::string_view name) {
   // reach[j]: the pattern consumed so far can match name[0, j). One row per pattern token.
@@ -44,4 +44,4 @@ bool valid_glob(std::string_view pattern) {
   return true;
 }
 
-}  // namespace cairn::auth
+}  // namespace cairn

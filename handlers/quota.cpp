@@ -1,0 +1,27 @@
+#include "handlers/quota.h"
+
+#include "handlers/errors.h"
+#include "handlers/json_views.h"
+#include "handlers/params.h"
+
+namespace cairn::handlers {
+
+boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req) {
+  auto name = repository(req);
+  if (!name)
+    co_return name.error();
+  // The first question about a namespace scans its blob records (Usage::bytes): off the I/O
+  // thread.
+  auto st = co_await api.offload.run([&] { return api.storage.quotas().status(*name); });
+  if (!st)
+    co_return from_error(st.error(), Resource::repository);
+  nlohmann::json j = {
+      {"repository", *name}, {"usedBytes", st->used}, {"limitBytes", nullptr}, {"rule", nullptr}};
+  if (st->limit) {
+    j["limitBytes"] = *st->limit;
+    j["rule"] = st->rule;
+  }
+  co_return json_response(j);
+}
+
+}  // namespace cairn::handlers
