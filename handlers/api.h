@@ -15,6 +15,9 @@ class Cache;
 namespace cairn::fsck {
 class Runner;
 }
+namespace cairn::metrics {
+class Metrics;
+}
 
 namespace cairn::handlers {
 
@@ -52,6 +55,8 @@ struct Api {
   proxy::Cache* cache = nullptr;  // the pull-through cache; null when no upstream is configured
   Auth* auth = nullptr;           // authentication and access policy; null when auth is off
   fsck::Runner* fsck = nullptr;   // consistency checks and the scrub (handlers/fsck.h)
+  metrics::Metrics* metrics = nullptr;  // GET /metrics (handlers/metrics.h); null: metrics off
+  bool metrics_admin_only = false;      // GET /metrics needs Access::admin
 };
 
 }  // namespace cairn::handlers

@@ -29,6 +29,13 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   const bool scrub = options.fsck.scrub_interval.count() > 0;
   s->fsck_ = std::make_unique<fsck::Runner>(*s->storage_, std::move(options.fsck));
   s->api_->fsck = s->fsck_.get();
+  if (options.metrics.enabled) {
+    s->metrics_ = std::make_unique<metrics::Metrics>(*s->storage_, *s->offload_,
+                                                     options.offload_threads, s->cache_.get(),
+                                                     options.metrics);
+    s->api_->metrics = s->metrics_.get();
+    s->api_->metrics_admin_only = options.metrics.admin_only;
+  }
   add_routes(s->router_, *s->api_);
   if (options.start_gc_scheduler)
     s->storage_->gc().start();
@@ -47,6 +54,7 @@ Service::~Service() {
   uploads_.reset();
   offload_.reset();
   cache_.reset();
+  metrics_.reset();  // after the pool and the scheduler: no metadata write is left to observe
 }
 
 }  // namespace cairn::handlers

@@ -7,6 +7,7 @@
 #include "handlers/auth.h"
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
+#include "metrics/metrics.h"
 #include "proxy/cache.h"
 #include "server/offload.h"
 #include "server/router.h"
@@ -29,6 +30,8 @@ struct ServiceOptions {
   // Checks on request (/_admin/fsck) and the background scrub (on when scrub_interval > 0);
   // its grace is the GC's.
   fsck::RunnerOptions fsck;
+  // GET /metrics and the per-request series (metrics/metrics.h).
+  metrics::MetricsOptions metrics;
 };
 
 class Service {
@@ -43,6 +46,10 @@ class Service {
   Api& api() noexcept { return *api_; }
   proxy::Cache* cache() noexcept { return cache_.get(); }
   fsck::Runner& fsck() noexcept { return *fsck_; }
+  // The observer to give the HTTP server (ServerOptions::observer): null when metrics are off.
+  server::RequestObserver* request_observer() noexcept {
+    return metrics_ ? &metrics_->requests() : nullptr;
+  }
 
  private:
   Service() = default;
@@ -54,6 +61,7 @@ class Service {
   std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;
   std::unique_ptr<fsck::Runner> fsck_;  // stopped before the storage goes
+  std::unique_ptr<metrics::Metrics> metrics_;  // destroyed once nothing writes metadata
   std::unique_ptr<Api> api_;
   server::Router router_;
 };

@@ -63,6 +63,8 @@ int serve(const std::vector<std::string>& args) {
   service_options.api.max_manifest_bytes = static_cast<size_t>(config.max_manifest_bytes);
   service_options.api.max_uploads = config.max_uploads;
   service_options.api.max_uploads_per_repository = config.max_uploads_per_repository;
+  service_options.metrics.enabled = config.metrics != "off";
+  service_options.metrics.admin_only = config.metrics == "admin";
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";
@@ -80,6 +82,7 @@ int serve(const std::vector<std::string>& args) {
   opts.min_body_rate = config.min_body_rate;
   opts.handle_signals = true;
   opts.on_exception = cairn::handlers::internal_error;
+  opts.observer = (*service)->request_observer();  // null with --metrics off
   if (config.access_log == "-") {
     opts.access_log = &std::cout;
   } else if (config.access_log != "off") {
