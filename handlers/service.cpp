@@ -30,9 +30,8 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->fsck_ = std::make_unique<fsck::Runner>(*s->storage_, std::move(options.fsck));
   s->api_->fsck = s->fsck_.get();
   if (options.metrics.enabled) {
-    s->metrics_ = std::make_unique<metrics::Metrics>(*s->storage_, *s->offload_,
-                                                     options.offload_threads, s->cache_.get(),
-                                                     options.metrics);
+    s->metrics_ = std::make_unique<metrics::Metrics>(
+        *s->storage_, *s->offload_, options.offload_threads, s->cache_.get(), options.metrics);
     s->api_->metrics = s->metrics_.get();
     s->api_->metrics_admin_only = options.metrics.admin_only;
   }

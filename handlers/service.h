@@ -60,7 +60,7 @@ class Service {
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;
-  std::unique_ptr<fsck::Runner> fsck_;  // stopped before the storage goes
+  std::unique_ptr<fsck::Runner> fsck_;         // stopped before the storage goes
   std::unique_ptr<metrics::Metrics> metrics_;  // destroyed once nothing writes metadata
   std::unique_ptr<Api> api_;
   server::Router router_;

@@ -53,9 +53,9 @@ std::vector<prometheus::MetricFamily> CacheMetrics::Collect() const {
     }
     out.push_back(std::move(f));
   }
-  auto used = family("cairn_cache_used_bytes",
-                     "Bytes of content recorded in an upstream's cache namespaces.",
-                     MetricType::Gauge);
+  auto used =
+      family("cairn_cache_used_bytes",
+             "Bytes of content recorded in an upstream's cache namespaces.", MetricType::Gauge);
   const auto& ups = cache_.upstreams();
   const auto& fig_ups = figures.value("upstreams", nlohmann::json::array());
   for (size_t i = 0; i < ups.size() && i < fig_ups.size(); ++i) {

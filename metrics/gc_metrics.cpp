@@ -21,17 +21,17 @@ std::vector<prometheus::MetricFamily> GcMetrics::Collect() const {
   out.push_back(single("cairn_gc_writer_hold_seconds_total",
                        "Time garbage collections held metadata writers (the sweep's lock).",
                        MetricType::Counter, seconds(t.paused)));
-  out.push_back(count("cairn_gc_removed_blobs_total", "Blob records deleted by GC.",
-                      t.removed_blobs));
-  out.push_back(count("cairn_gc_removed_files_total", "Blob files deleted by GC.",
-                      t.removed_files));
+  out.push_back(
+      count("cairn_gc_removed_blobs_total", "Blob records deleted by GC.", t.removed_blobs));
+  out.push_back(
+      count("cairn_gc_removed_files_total", "Blob files deleted by GC.", t.removed_files));
   out.push_back(count("cairn_gc_removed_bytes_total", "Size of the blob files deleted by GC.",
                       t.removed_bytes));
   out.push_back(count("cairn_gc_removed_ingests_total",
                       "Ingests (upload records and orphan ingests) removed by GC.",
                       t.removed_ingests));
-  out.push_back(count("cairn_gc_removed_leases_total", "Expired leases deleted by GC.",
-                      t.removed_leases));
+  out.push_back(
+      count("cairn_gc_removed_leases_total", "Expired leases deleted by GC.", t.removed_leases));
   const auto last = scheduler_.last();
   out.push_back(single("cairn_gc_last_duration_seconds",
                        "Wall time of the last garbage collection (0 before the first).",

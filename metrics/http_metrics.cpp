@@ -102,8 +102,9 @@ HttpMetrics::Series& HttpMetrics::series(std::string_view route, std::string_vie
     s.ingest = !route.empty() && is_ingest_ && is_ingest_(route);
   }
   if (!s.requests[code]) {
-    s.requests[code] = &requests_.Add(
-        {{"route", route_label}, {"method", method_text}, {"code", std::string(kCodeLabels[code])}});
+    s.requests[code] = &requests_.Add({{"route", route_label},
+                                       {"method", method_text},
+                                       {"code", std::string(kCodeLabels[code])}});
   }
   requests = s.requests[code];
   return s;

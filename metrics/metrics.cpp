@@ -17,8 +17,8 @@ Metrics::Metrics(Storage& storage, const server::Offloader& offload, size_t offl
     return route.find("/blobs/uploads/") != std::string_view::npos;
   });
   metadata_ = std::make_unique<MetadataMetrics>(registry_, storage.db());
-  collectables_.push_back(std::make_shared<StorageMetrics>(storage, options.scan_interval,
-                                                           options.max_namespaces));
+  collectables_.push_back(
+      std::make_shared<StorageMetrics>(storage, options.scan_interval, options.max_namespaces));
   collectables_.push_back(std::make_shared<GcMetrics>(storage.gc()));
   collectables_.push_back(std::make_shared<OffloadMetrics>(offload, offload_threads));
   if (cache != nullptr)

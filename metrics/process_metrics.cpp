@@ -80,8 +80,8 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
        it.increment(ec))
     ++fds;
   if (!ec) {
-    out.push_back(single("process_open_fds", "Number of open file descriptors.",
-                         MetricType::Gauge, static_cast<double>(fds)));
+    out.push_back(single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
+                         static_cast<double>(fds)));
   }
   std::istringstream limits(read_file("/proc/self/limits"));
   for (std::string line; std::getline(limits, line);) {

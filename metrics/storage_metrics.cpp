@@ -97,9 +97,8 @@ std::vector<prometheus::MetricFamily> StorageMetrics::scan() const {
                          "Ingest records: uploads in progress and cache fills.", MetricType::Gauge,
                          static_cast<double>(*ingests)));
   }
-  const double unix_now = std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+  const double unix_now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   out.push_back(single("cairn_storage_scan_timestamp_seconds",
                        "When the storage figures were read (Unix time).", MetricType::Gauge,
                        unix_now));

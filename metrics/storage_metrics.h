@@ -1,7 +1,8 @@
 // StorageMetrics: what the data root holds, read from the metadata database at scrape time.
 //
 //   cairn_storage_blobs, cairn_storage_bytes               gauges: distinct blobs recorded in any
-//                                                          namespace (each digest once) and their size
+//                                                          namespace (each digest once) and their
+//                                                          size
 //   cairn_namespace_blobs{namespace}, cairn_namespace_bytes{namespace}
 //                                                          gauges: blob records of a namespace
 //                                                          and their size (a blob shared by two

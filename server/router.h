@@ -53,7 +53,7 @@ class Router {
     const Handler* handler = nullptr;  // null: no route for this path and method
     Access access = Access::open;      // the matched route's requirement
     std::vector<std::pair<std::string, std::string>> params;
-    std::vector<std::string> allowed;  // methods of routes matching the path, when handler null
+    std::vector<std::string> allowed;      // methods of routes matching the path, when handler null
     const std::string* pattern = nullptr;  // the pattern owning the path; null: none matched
   };
   // Matches `method` and decoded `path`. Thread-safe (const).

@@ -53,8 +53,8 @@ struct SchedulerOptions {
 
 // The figures of every collection since the scheduler was made, added up (for metrics).
 struct GcTotals {
-  uint64_t runs = 0;      // successful collections (scheduled or run_now)
-  uint64_t failures = 0;  // collections that returned an error
+  uint64_t runs = 0;                    // successful collections (scheduled or run_now)
+  uint64_t failures = 0;                // collections that returned an error
   std::chrono::nanoseconds duration{};  // GcStats::duration, summed over successful runs
   std::chrono::nanoseconds paused{};    // GcStats::paused (writers held), summed
   uint64_t removed_blobs = 0;

@@ -54,7 +54,7 @@ handlers::ServiceOptions service_options(const UpstreamRegistry& reg) {
   ep.url = reg.url();
   s.cache.upstreams = {ep};
   s.start_gc_scheduler = false;
-  s.storage.gc.grace = std::chrono::nanoseconds(0);  // a GC run removes what was just deleted
+  s.storage.gc.grace = std::chrono::nanoseconds(0);        // a GC run removes what was just deleted
   s.metrics.scan_interval = std::chrono::milliseconds(0);  // every scrape reads the storage
   return s;
 }
@@ -77,13 +77,13 @@ TEST(Metrics, PushPullCacheFillAndGcMoveTheirSeriesAndThePagePassesPromtool) {
   const std::string data = blob_bytes(5000, 1);
   const std::string digest = push_blob(c, "local/app", data);
   const std::string pushed = scrape(c);
-  EXPECT_EQ(value_of(pushed, "cairn_http_requests_total{code=\"2xx\",method=\"POST\"," +
-                                 kUploadPost + "}"),
+  EXPECT_EQ(value_of(pushed,
+                     "cairn_http_requests_total{code=\"2xx\",method=\"POST\"," + kUploadPost + "}"),
             1)
       << pushed;
-  EXPECT_EQ(value_of(pushed, "cairn_ingest_bytes_total") - value_of(before,
-                                                                    "cairn_ingest_bytes_total"),
-            5000);
+  EXPECT_EQ(
+      value_of(pushed, "cairn_ingest_bytes_total") - value_of(before, "cairn_ingest_bytes_total"),
+      5000);
   EXPECT_EQ(value_of(pushed, "cairn_storage_blobs"), 1);
   EXPECT_EQ(value_of(pushed, "cairn_storage_bytes"), 5000);
   EXPECT_EQ(value_of(pushed, R"(cairn_namespace_bytes{namespace="local/app"})"), 5000);
@@ -95,9 +95,9 @@ TEST(Metrics, PushPullCacheFillAndGcMoveTheirSeriesAndThePagePassesPromtool) {
   ASSERT_EQ(c.request("GET", "/no/such/path").status, 404u);
   const std::string pulled = scrape(c);
   const std::string get_blob = "{method=\"GET\"," + kBlobRoute + "}";
-  EXPECT_EQ(value_of(pulled, "cairn_http_requests_total{code=\"2xx\",method=\"GET\"," +
-                                 kBlobRoute + "}"),
-            1)
+  EXPECT_EQ(
+      value_of(pulled, "cairn_http_requests_total{code=\"2xx\",method=\"GET\"," + kBlobRoute + "}"),
+      1)
       << pulled;
   EXPECT_EQ(value_of(pulled, "cairn_http_request_duration_seconds_count" + get_blob), 1);
   EXPECT_GT(value_of(pulled, "cairn_http_response_bytes_total" + get_blob), 5000);

@@ -1,7 +1,7 @@
 // The metrics module's wiring: observers feed the right series with bounded labels, the
 // scrape-time collectors read the layers' figures, and the page is Prometheus text.
-#include "metrics/http_metrics.h"
 #include "metrics/metrics.h"
+#include "metrics/http_metrics.h"
 #include "metrics/storage_metrics.h"
 #include "storage/content/digest.h"
 #include "storage/storage.h"
@@ -52,14 +52,44 @@ TEST(HttpMetrics, LabelsAreTheRoutePatternABoundedMethodAndTheStatusClass) {
   m.on_connection_closed();
   const std::string page = serialize(registry);
 
-  EXPECT_EQ(value_of(page, R"(cairn_http_requests_total{code="2xx",method="GET",route="/v2/{name...}/blobs/{digest}"})"), 2) << page;
-  EXPECT_EQ(value_of(page, R"(cairn_http_requests_total{code="4xx",method="other",route="/v2/{name...}/blobs/{digest}"})"), 1);
-  EXPECT_EQ(value_of(page, R"(cairn_http_requests_total{code="4xx",method="GET",route="none"})"), 1);
-  EXPECT_EQ(value_of(page, R"(cairn_http_requests_total{code="5xx",method="PUT",route="/v2/{name...}/blobs/uploads/{ref}"})"), 1);
-  EXPECT_EQ(value_of(page, R"(cairn_http_response_bytes_total{method="GET",route="/v2/{name...}/blobs/{digest}"})"), 1010);
-  EXPECT_EQ(value_of(page, R"(cairn_http_request_body_bytes_total{method="PATCH",route="/v2/{name...}/blobs/uploads/{ref}"})"), 4096);
-  EXPECT_EQ(value_of(page, R"(cairn_http_request_duration_seconds_count{method="GET",route="/v2/{name...}/blobs/{digest}"})"), 2);
-  EXPECT_EQ(value_of(page, R"(cairn_http_request_duration_seconds_bucket{method="GET",route="/v2/{name...}/blobs/{digest}",le="0.001"})"), 1);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_requests_total{code="2xx",method="GET",route="/v2/{name...}/blobs/{digest}"})"),
+      2)
+      << page;
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_requests_total{code="4xx",method="other",route="/v2/{name...}/blobs/{digest}"})"),
+      1);
+  EXPECT_EQ(value_of(page, R"(cairn_http_requests_total{code="4xx",method="GET",route="none"})"),
+            1);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_requests_total{code="5xx",method="PUT",route="/v2/{name...}/blobs/uploads/{ref}"})"),
+      1);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_response_bytes_total{method="GET",route="/v2/{name...}/blobs/{digest}"})"),
+      1010);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_request_body_bytes_total{method="PATCH",route="/v2/{name...}/blobs/uploads/{ref}"})"),
+      4096);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_request_duration_seconds_count{method="GET",route="/v2/{name...}/blobs/{digest}"})"),
+      2);
+  EXPECT_EQ(
+      value_of(
+          page,
+          R"(cairn_http_request_duration_seconds_bucket{method="GET",route="/v2/{name...}/blobs/{digest}",le="0.001"})"),
+      1);
   EXPECT_EQ(value_of(page, "cairn_ingest_bytes_total"), 4196);  // upload routes only
   EXPECT_EQ(value_of(page, "cairn_http_open_connections"), 1);
   // No series carries a raw path or an unknown method.
@@ -111,9 +141,10 @@ TEST_F(MetricsTest, StoredFiguresAreBoundedPerNamespaceAndCountSharedBlobsOnce) 
   EXPECT_EQ(value_of(page, "cairn_storage_bytes"), 610);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="team/a"})"), 310);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_blobs{namespace="team/b"})"), 2);
-  EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="(other)"})"), 100);
+  EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="(other)"
+})"), 100);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="team/c"})"), -1);
-  EXPECT_EQ(value_of(page, "cairn_uploads_in_progress"), 0);
+EXPECT_EQ(value_of(page, "cairn_uploads_in_progress"), 0);
 }
 
 TEST_F(MetricsTest, AScanIsReusedWithinTheInterval) {
@@ -149,8 +180,7 @@ TEST_F(MetricsTest, ThePageReadsGcTotalsMetadataWritesThePoolAndTheProcess) {
   EXPECT_EQ(value_of(page, "cairn_storage_blobs"), 0);
   // Text format: each family announced once with its type, counters named *_total.
   EXPECT_NE(page.find("# TYPE cairn_http_requests_total counter"), std::string::npos);
-  EXPECT_NE(page.find("# TYPE cairn_metadata_write_duration_seconds histogram"),
-            std::string::npos);
+  EXPECT_NE(page.find("# TYPE cairn_metadata_write_duration_seconds histogram"), std::string::npos);
   std::regex counter_type(R"(# TYPE (\S+) counter)");
   for (std::sregex_iterator it(page.begin(), page.end(), counter_type), end; it != end; ++it)
     EXPECT_TRUE((*it)[1].str().ends_with("_total")) << (*it)[1];
