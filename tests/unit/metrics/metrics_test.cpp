@@ -119,9 +119,13 @@ class MetricsTest : public ::testing::Test {
     o.ref = "upload-" + std::string(d.hex().substr(0, 12));
     o.total = static_cast<int64_t>(data.size());
     o.expected = d;
-    auto w = storage_->content().writer(metadata::Scope{ns, {}}, o).value();
-    EXPECT_TRUE(w->write(data));
-    EXPECT_TRUE(w->commit(static_cast<int64_t>(data.size()), d));
+    auto w = storage_->content().writer(metadata::Scope{ns, {}}, o);
+    if (!w) {  // known content (shared policy): recorded in `ns` without an upload
+      EXPECT_EQ(w.error().code, Errc::already_exists) << w.error().detail;
+      return d;
+    }
+    EXPECT_TRUE((*w)->write(data));
+    EXPECT_TRUE((*w)->commit(static_cast<int64_t>(data.size()), d));
     return d;
   }
 
@@ -141,10 +145,9 @@ TEST_F(MetricsTest, StoredFiguresAreBoundedPerNamespaceAndCountSharedBlobsOnce) 
   EXPECT_EQ(value_of(page, "cairn_storage_bytes"), 610);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="team/a"})"), 310);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_blobs{namespace="team/b"})"), 2);
-  EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="(other)"
-})"), 100);
+  EXPECT_EQ(value_of(page, "cairn_namespace_bytes{namespace=\"(other)\"}"), 100);
   EXPECT_EQ(value_of(page, R"(cairn_namespace_bytes{namespace="team/c"})"), -1);
-EXPECT_EQ(value_of(page, "cairn_uploads_in_progress"), 0);
+  EXPECT_EQ(value_of(page, "cairn_uploads_in_progress"), 0);
 }
 
 TEST_F(MetricsTest, AScanIsReusedWithinTheInterval) {
@@ -179,7 +182,7 @@ TEST_F(MetricsTest, ThePageReadsGcTotalsMetadataWritesThePoolAndTheProcess) {
   EXPECT_GE(value_of(page, "process_cpu_seconds_total"), 0);
   EXPECT_EQ(value_of(page, "cairn_storage_blobs"), 0);
   // Text format: each family announced once with its type, counters named *_total.
-  EXPECT_NE(page.find("# TYPE cairn_http_requests_total counter"), std::string::npos);
+  EXPECT_NE(page.find("# TYPE cairn_gc_runs_total counter"), std::string::npos);
   EXPECT_NE(page.find("# TYPE cairn_metadata_write_duration_seconds histogram"), std::string::npos);
   std::regex counter_type(R"(# TYPE (\S+) counter)");
   for (std::sregex_iterator it(page.begin(), page.end(), counter_type), end; it != end; ++it)
@@ -187,10 +190,10 @@ TEST_F(MetricsTest, ThePageReadsGcTotalsMetadataWritesThePoolAndTheProcess) {
 }
 
 TEST(Offloader, CountsQueuedAndRunningTasks) {
-  server::Offloader pool(1);
-  std::promise<void> release;
+  std::promise<void> release;  // before the pool: its task waits on them until it is joined
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> started;
+  server::Offloader pool(1);
   pool.post([&] {
     started.set_value();
     released.wait();
