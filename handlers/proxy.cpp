@@ -142,6 +142,7 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
       [&] { return record_manifest(api, scope, digest, *body, *parsed, tag); });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
+  stats.fills++;
   if (tag)
     cache.validated(t, *tag);
   cache.touch(t.ns, digest);

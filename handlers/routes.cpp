@@ -12,6 +12,7 @@
 #include "handlers/leases.h"
 #include "handlers/listings.h"
 #include "handlers/manifests.h"
+#include "handlers/metrics.h"
 #include "handlers/proxy.h"
 #include "handlers/quota.h"
 #include "handlers/referrers.h"
@@ -44,6 +45,10 @@ void add_routes(server::Router& router, Api& api) {
   router.add("HEAD", "/v2/", Access::pull, api_version);
   router.add("GET", "/healthz", Access::open, bind(healthz));
   router.add("GET", "/readyz", Access::open, bind(readyz));
+  // Prometheus (handlers/metrics.h): open unless `--metrics admin`; absent with `--metrics off`.
+  if (api.metrics != nullptr)
+    router.add("GET", "/metrics", api.metrics_admin_only ? Access::admin : Access::open,
+               bind(serve_metrics));
   // The token endpoint of the Docker token protocol: GET with Basic credentials (or none),
   // POST with a form (containerd).
   router.add("GET", "/_token", Access::open, bind(issue_token));

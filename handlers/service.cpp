@@ -36,6 +36,12 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
     s->notifier_ = std::move(*notifier);
     s->api_->notifier = s->notifier_.get();
   }
+  if (options.metrics.enabled) {
+    s->metrics_ = std::make_unique<metrics::Metrics>(
+        *s->storage_, *s->offload_, options.offload_threads, s->cache_.get(), options.metrics);
+    s->api_->metrics = s->metrics_.get();
+    s->api_->metrics_admin_only = options.metrics.admin_only;
+  }
   add_routes(s->router_, *s->api_);
   if (options.start_gc_scheduler)
     s->storage_->gc().start();
@@ -55,6 +61,7 @@ Service::~Service() {
   offload_.reset();
   cache_.reset();
   notifier_.reset();  // senders still queued on the io_context hold what they use
+  metrics_.reset();  // after the pool and the scheduler: no metadata write is left to observe
 }
 
 }  // namespace cairn::handlers

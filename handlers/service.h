@@ -8,6 +8,7 @@
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
 #include "notify/notifier.h"
+#include "metrics/metrics.h"
 #include "proxy/cache.h"
 #include "server/offload.h"
 #include "server/router.h"
@@ -32,6 +33,8 @@ struct ServiceOptions {
   fsck::RunnerOptions fsck;
   // Notification endpoints (notify/notifier.h); none: no events are made.
   notify::NotifierOptions notifications;
+  // GET /metrics and the per-request series (metrics/metrics.h).
+  metrics::MetricsOptions metrics;
 };
 
 class Service {
@@ -47,6 +50,10 @@ class Service {
   proxy::Cache* cache() noexcept { return cache_.get(); }
   fsck::Runner& fsck() noexcept { return *fsck_; }
   notify::Notifier* notifier() noexcept { return notifier_.get(); }
+  // The observer to give the HTTP server (ServerOptions::observer): null when metrics are off.
+  server::RequestObserver* request_observer() noexcept {
+    return metrics_ ? &metrics_->requests() : nullptr;
+  }
 
  private:
   Service() = default;
@@ -58,7 +65,8 @@ class Service {
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;
-  std::unique_ptr<fsck::Runner> fsck_;  // stopped before the storage goes
+  std::unique_ptr<fsck::Runner> fsck_;         // stopped before the storage goes
+  std::unique_ptr<metrics::Metrics> metrics_;  // destroyed once nothing writes metadata
   std::unique_ptr<Api> api_;
   server::Router router_;
 };

@@ -237,6 +237,7 @@ asio::awaitable<void> BlobFetch::download() {
     p_.state = State::done;
     p_.final_bytes = total;
   }
+  ctx_.stats.fills++;
   if (ctx_.on_committed)
     ctx_.on_committed();
 }

@@ -55,6 +55,7 @@ struct UpstreamStats {
   std::atomic<uint64_t> stale{0};           // cached manifests served because the upstream failed
   std::atomic<uint64_t> errors{0};          // upstream failures answered to clients
   std::atomic<uint64_t> evictions{0};       // entries evicted
+  std::atomic<uint64_t> fills{0};           // blobs and manifests stored in the cache
 };
 
 struct Upstream {
@@ -114,6 +115,10 @@ class Cache {
 
   // The figures of GET /_admin/cache. Blocks (used_bytes()).
   nlohmann::json figures();
+
+  // The upstreams, in configuration order, with their counters (read them, e.g. for metrics).
+  // Fixed at construction.
+  const std::vector<std::unique_ptr<Upstream>>& upstreams() const noexcept { return upstreams_; }
 
  private:
   friend class BlobFetch;

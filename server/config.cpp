@@ -287,6 +287,10 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (value != "true" && value != "false")
       return "--retention-dry-run is true or false";
     c.retention.dry_run = value == "true";
+  } else if (key == "metrics") {
+    if (value != "open" && value != "admin" && value != "off")
+      return "--metrics is open, admin or off";
+    c.metrics = value;
   } else if (key == "gc-grace") {
     auto d = parse_duration(value);
     if (!d)
@@ -531,6 +535,10 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             bytes are fsynced but metadata is not (a
                             power cut may lose the last acknowledged
                             writes; a crash of cairn alone never does) [strict]
+  --metrics MODE            GET /metrics (Prometheus): open (no credentials,
+                            as Distribution's debug listener) | admin
+                            (the administrator right) | off (no route, no
+                            per-request series)                        [open]
   --gc-grace DURATION       blobs younger than this are kept by garbage
                             collection even when nothing refers to them
                             (protects pushes of clients without leases);

@@ -33,6 +33,9 @@ struct Config {
   // "strict": an acknowledged write is on stable storage (metadata batches fsynced); "relaxed":
   // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
   std::string durability = "strict";
+  // GET /metrics: "open" (no credentials), "admin" (the administrator right) or "off" (no route,
+  // no per-request series).
+  std::string metrics = "open";
   // The background scrub (storage/fsck/runner.h): every scrub_interval (0: off) re-hash every
   // blob at no more than scrub_rate bytes/s (0: no limit).
   std::chrono::milliseconds scrub_interval{0};

@@ -60,6 +60,9 @@ struct Request {
   std::string remote_addr;                 // the client's address, "IP:PORT" ("[IPv6]:PORT")
   BodyReader* body = nullptr;              // never null while a handler runs
   std::shared_ptr<const Caller> caller;    // set by the router's guard, when there is one
+  // The pattern of the route table that matched the path (set by the router; it lives as long
+  // as the router), empty when none did. For metrics: never the raw path.
+  std::string_view route;
 
   // Path parameters set by the router (e.g. {"name", "library/alpine"}).
   std::vector<std::pair<std::string, std::string>> params;

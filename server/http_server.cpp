@@ -439,6 +439,8 @@ void HttpServer::Impl::begin_stop() {
 }
 
 void HttpServer::Impl::connection_closed(const std::shared_ptr<ConnectionBase>& conn) {
+  if (opts.observer != nullptr)
+    opts.observer->on_connection_closed();
   std::lock_guard lock(conns_mu);
   conns.erase(conn);
   if (stopping && conns.empty()) {
@@ -482,6 +484,8 @@ void HttpServer::Impl::start_session(tcp::socket socket) {
     if (!full)
       conns.insert(conn);
   }
+  if (!full && opts.observer != nullptr)
+    opts.observer->on_connection_opened();
   if (full) {
     // Told why (503) over plain HTTP; over TLS a handshake is not worth its cost then.
     if constexpr (!kIsTls<Stream>)
@@ -593,6 +597,10 @@ asio::awaitable<void> HttpServer::Impl::run_session(std::shared_ptr<Connection<S
     bool keep_alive = parser.get().keep_alive() && body.done() && !body.failed() && !stopping;
     auto [ok, out] = co_await write_response(*conn, req, res, keep_alive);
     log(req, res.status, body.consumed(), out, start);
+    if (opts.observer != nullptr) {
+      opts.observer->on_request({req.route, req.method, res.status,
+                                 std::chrono::steady_clock::now() - start, body.consumed(), out});
+    }
     conn->busy = false;
     unread_input = ok && !body.done();
     if (!ok || !keep_alive)

@@ -18,6 +18,7 @@
 // until `shutdown_deadline`, then run() returns.
 #pragma once
 
+#include "server/request_observer.h"
 #include "server/router.h"
 #include "server/tls.h"
 
@@ -48,6 +49,9 @@ struct ServerOptions {
   bool handle_signals = false;         // stop on SIGINT and SIGTERM; with TLS, SIGHUP reloads
   TlsFiles tls;                        // HTTPS when tls.cert is set
   std::ostream* access_log = nullptr;  // one JSON line per request; null: no log
+  // Told of every request answered and every connection (metrics); null: none. Must outlive
+  // the server.
+  RequestObserver* observer = nullptr;
   // Builds the answer when a handler throws (the last-resort boundary): a 500 in the API's
   // error format. Must not throw.
   std::function<Response(const Request&, std::string_view what)> on_exception;

@@ -75,6 +75,8 @@ int serve(const std::vector<std::string>& args) {
   service_options.notifications.log = [](const std::string& line) {
     std::cerr << ("cairn: " + line + "\n") << std::flush;
   };
+  service_options.metrics.enabled = config.metrics != "off";
+  service_options.metrics.admin_only = config.metrics == "admin";
   auto service = cairn::handlers::Service::open(service_options);
   if (!service) {
     std::cerr << "cairn: cannot open " << config.root << ": " << service.error().detail << "\n";
@@ -92,6 +94,7 @@ int serve(const std::vector<std::string>& args) {
   opts.min_body_rate = config.min_body_rate;
   opts.handle_signals = true;
   opts.on_exception = cairn::handlers::internal_error;
+  opts.observer = (*service)->request_observer();  // null with --metrics off
   if (config.access_log == "-") {
     opts.access_log = &std::cout;
   } else if (config.access_log != "off") {

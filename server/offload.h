@@ -10,6 +10,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <type_traits>
 #include <utility>
 
@@ -27,11 +29,15 @@ class Offloader {
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F>> run(F fn) {
     using R = std::invoke_result_t<F>;
+    queued_.fetch_add(1, std::memory_order_relaxed);
     // Named, not a temporary inside co_await: GCC 12 mishandles the lifetime of non-trivial
     // temporaries in a co_await expression.
     auto task = boost::asio::co_spawn(
         pool_.get_executor(),
-        [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
+        [this, f = std::move(fn)]() mutable -> boost::asio::awaitable<R> {
+          Running running(*this);
+          co_return f();
+        },
         boost::asio::use_awaitable);
     co_return co_await std::move(task);
   }
@@ -39,12 +45,33 @@ class Offloader {
   // Runs fn() on the pool without waiting for it (fire and forget; fn must not throw).
   template <class F>
   void post(F fn) {
-    boost::asio::post(pool_, std::move(fn));
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(pool_, [this, f = std::move(fn)]() mutable {
+      Running running(*this);
+      f();
+    });
   }
 
   void stop() { pool_.stop(); }
 
+  // Tasks submitted and not yet started (the queue's depth), and tasks running now. Lock-free
+  // snapshots (for metrics); thread-safe.
+  size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
+  size_t running() const noexcept { return running_.load(std::memory_order_relaxed); }
+
  private:
+  // Moves a task from queued to running for as long as it runs (however it ends).
+  struct Running {
+    explicit Running(Offloader& o) : o_(o) {
+      o_.queued_.fetch_sub(1, std::memory_order_relaxed);
+      o_.running_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~Running() { o_.running_.fetch_sub(1, std::memory_order_relaxed); }
+    Offloader& o_;
+  };
+
+  std::atomic<size_t> queued_{0};
+  std::atomic<size_t> running_{0};
   boost::asio::thread_pool pool_;
 };
 

@@ -120,6 +120,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (!match_route(r, parts, params))
       continue;
     owner = &r.pattern;
+    m.pattern = owner;
     if (r.method == method) {
       m.handler = &r.handler;
       m.access = r.access;
@@ -136,6 +137,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
 
 boost::asio::awaitable<Response> Router::dispatch(Request& req) const {
   Match m = match(req.method, req.path);
+  if (m.pattern != nullptr)
+    req.route = *m.pattern;
   if (m.handler != nullptr) {
     req.params = std::move(m.params);
     if (guard_) {

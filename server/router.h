@@ -53,13 +53,14 @@ class Router {
     const Handler* handler = nullptr;  // null: no route for this path and method
     Access access = Access::open;      // the matched route's requirement
     std::vector<std::pair<std::string, std::string>> params;
-    std::vector<std::string> allowed;  // methods of routes matching the path, when handler null
+    std::vector<std::string> allowed;      // methods of routes matching the path, when handler null
+    const std::string* pattern = nullptr;  // the pattern owning the path; null: none matched
   };
   // Matches `method` and decoded `path`. Thread-safe (const).
   Match match(std::string_view method, std::string_view path) const;
 
-  // Runs the matching handler (or a fallback) for `req`, filling req.params; a matched route
-  // passes the guard first.
+  // Runs the matching handler (or a fallback) for `req`, filling req.params and req.route (the
+  // owning pattern, also for a 405); a matched route passes the guard first.
   boost::asio::awaitable<Response> dispatch(Request& req) const;
 
   struct RouteInfo {

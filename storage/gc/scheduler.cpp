@@ -161,6 +161,16 @@ Result<GcStats> Scheduler::run(bool scheduled) {
     ++collections_;
     last_end_ = now;
     last_ = *stats;
+    ++totals_.runs;
+    totals_.duration += stats->duration;
+    totals_.paused += stats->paused;
+    totals_.removed_blobs += stats->removed_blobs;
+    totals_.removed_files += stats->removed_files;
+    totals_.removed_bytes += static_cast<uint64_t>(std::max<int64_t>(stats->removed_bytes, 0));
+    totals_.removed_ingests += stats->removed_ingests + stats->removed_backend_ingests;
+    totals_.removed_leases += stats->removed_leases;
+  } else {
+    ++totals_.failures;
   }
   if (stats) {
     // Containerd's interval: the pause ratio's gap; idle ticks stretch it (see tick()).
@@ -174,6 +184,11 @@ Result<GcStats> Scheduler::run(bool scheduled) {
 std::optional<GcStats> Scheduler::last() const {
   std::lock_guard lock(mutex_);
   return last_;
+}
+
+GcTotals Scheduler::totals() const {
+  std::lock_guard lock(mutex_);
+  return totals_;
 }
 
 Timestamp Scheduler::next_due() const {

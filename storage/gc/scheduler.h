@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,6 +53,19 @@ struct SchedulerOptions {
   // With a retention policy: the longest time between collections (so "pushed or pulled
   // within" rules apply on an idle server).
   std::chrono::nanoseconds retention_interval = std::chrono::hours(1);
+};
+
+// The figures of every collection since the scheduler was made, added up (for metrics).
+struct GcTotals {
+  uint64_t runs = 0;                    // successful collections (scheduled or run_now)
+  uint64_t failures = 0;                // collections that returned an error
+  std::chrono::nanoseconds duration{};  // GcStats::duration, summed over successful runs
+  std::chrono::nanoseconds paused{};    // GcStats::paused (writers held), summed
+  uint64_t removed_blobs = 0;
+  uint64_t removed_files = 0;
+  uint64_t removed_bytes = 0;
+  uint64_t removed_ingests = 0;  // ingest records and orphan backend ingests
+  uint64_t removed_leases = 0;
 };
 
 class Scheduler {
@@ -86,6 +100,8 @@ class Scheduler {
 
   // The figures of the last successful collection (scheduled or run_now), if any.
   std::optional<GcStats> last() const;
+  // Every collection's figures added up. Thread-safe.
+  GcTotals totals() const;
 
   // One step of the thread's loop at the clock's now: when a tick is due, collects if needed
   // and schedules the next. Returns whether it collected. For tests; the thread calls it too.
@@ -123,6 +139,7 @@ class Scheduler {
   size_t deletions_ = 0;
   std::optional<GcStats> last_;
   Retention* retention_ = nullptr;
+  GcTotals totals_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -460,7 +460,15 @@ Result<void> Database::write(leveldb::WriteBatch& batch, bool sync) {
     return refusal();
   leveldb::WriteOptions wo;
   wo.sync = sync_writes_ && sync;
+  const auto started = std::chrono::steady_clock::now();
   leveldb::Status s = h->db->Write(wo, &batch);
+  std::shared_ptr<const WriteObserver> observer;
+  {
+    std::shared_lock lock(callbacks_mutex_);
+    observer = write_observer_;
+  }
+  if (observer)
+    (*observer)(std::chrono::steady_clock::now() - started, wo.sync, s.ok());
   if (!s.ok()) {
     Error e = write_error("write metadata", s);
     mark_failed(e);
@@ -469,6 +477,12 @@ Result<void> Database::write(leveldb::WriteBatch& batch, bool sync) {
   if (failed_.load())
     return refusal();
   return {};
+}
+
+void Database::set_write_observer(WriteObserver fn) {
+  auto observer = fn ? std::make_shared<const WriteObserver>(std::move(fn)) : nullptr;
+  std::unique_lock lock(callbacks_mutex_);
+  write_observer_ = std::move(observer);
 }
 
 void Database::notify() {

@@ -134,6 +134,13 @@ class Database {
   // (e.g. signal a scheduler). Thread-safe.
   void on_mutation(std::function<void(bool dirty)> fn);
 
+  // Sets the function told how long each LevelDB batch write took (whether it was fsynced, and
+  // whether it succeeded), for metrics: called on the writing thread after the write, with no
+  // lock of the database held; it must be quick and thread-safe. Replaces any earlier one;
+  // empty: none. Thread-safe.
+  using WriteObserver = std::function<void(std::chrono::nanoseconds elapsed, bool synced, bool ok)>;
+  void set_write_observer(WriteObserver fn);
+
   // --- health ---
 
   // Whether writes are accepted now: false from a failed write until the reopen succeeded.
@@ -220,6 +227,7 @@ class Database {
 
   mutable std::shared_mutex callbacks_mutex_;
   std::vector<std::function<void(bool)>> callbacks_;
+  std::shared_ptr<const WriteObserver> write_observer_;  // guarded by callbacks_mutex_
 
   // The open LevelDB. Readers copy the pointer under handle_mutex_ shared; recover() swaps it
   // under handle_mutex_ exclusive once it is the only owner.

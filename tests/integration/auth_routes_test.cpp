@@ -23,6 +23,7 @@ const std::map<std::pair<std::string, std::string>, Access> kExpected = {
     {{"HEAD", "/v2/"}, Access::pull},
     {{"GET", "/healthz"}, Access::open},
     {{"GET", "/readyz"}, Access::open},
+    {{"GET", "/metrics"}, Access::open},
     {{"GET", "/_token"}, Access::open},
     {{"POST", "/_token"}, Access::open},
     {{"GET", "/v2/_catalog"}, Access::pull},

@@ -58,6 +58,8 @@ class TestServer {
     if (opts.threads == 0)
       opts.threads = 2;
     opts.on_exception = handlers::internal_error;
+    if (opts.observer == nullptr)
+      opts.observer = service_->request_observer();
     server_ = std::make_unique<server::HttpServer>(opts, service_->router());
     thread_ = std::thread([this] { server_->run(); });
   }

@@ -1,0 +1,16 @@
+#include "handlers/metrics.h"
+
+#include "metrics/metrics.h"
+
+namespace cairn::handlers {
+
+boost::asio::awaitable<server::Response> serve_metrics(Api& api, server::Request&) {
+  const metrics::Metrics& m = *api.metrics;
+  server::Response res;
+  res.body = co_await api.offload.run([&m] { return m.render(); });
+  res.set("content-type", metrics::Metrics::kContentType);
+  res.set("cache-control", "no-store");
+  co_return res;
+}
+
+}  // namespace cairn::handlers
