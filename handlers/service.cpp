@@ -37,8 +37,9 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
     s->api_->notifier = s->notifier_.get();
   }
   if (options.metrics.enabled) {
-    s->metrics_ = std::make_unique<metrics::Metrics>(
-        *s->storage_, *s->offload_, options.offload_threads, s->cache_.get(), options.metrics);
+    s->metrics_ =
+        std::make_unique<metrics::Metrics>(*s->storage_, *s->offload_, options.offload_threads,
+                                           s->cache_.get(), s->notifier_.get(), options.metrics);
     s->api_->metrics = s->metrics_.get();
     s->api_->metrics_admin_only = options.metrics.admin_only;
   }
@@ -60,8 +61,8 @@ Service::~Service() {
   uploads_.reset();
   offload_.reset();
   cache_.reset();
+  metrics_.reset();   // after the pool and the scheduler: no metadata write is left to observe
   notifier_.reset();  // senders still queued on the io_context hold what they use
-  metrics_.reset();  // after the pool and the scheduler: no metadata write is left to observe
 }
 
 }  // namespace cairn::handlers

@@ -32,6 +32,12 @@ std::vector<prometheus::MetricFamily> GcMetrics::Collect() const {
                       t.removed_ingests));
   out.push_back(
       count("cairn_gc_removed_leases_total", "Expired leases deleted by GC.", t.removed_leases));
+  out.push_back(count("cairn_gc_retention_removed_tags_total",
+                      "Tags removed by retention rules before a collection.",
+                      t.retention_removed_tags));
+  out.push_back(count("cairn_gc_retention_removed_manifests_total",
+                      "Manifests deleted by retention rules before a collection.",
+                      t.retention_removed_manifests));
   const auto last = scheduler_.last();
   out.push_back(single("cairn_gc_last_duration_seconds",
                        "Wall time of the last garbage collection (0 before the first).",

@@ -7,6 +7,8 @@
 //   cairn_gc_removed_blobs_total             blob records deleted
 //   cairn_gc_removed_files_total, cairn_gc_removed_bytes_total   blob files deleted, their size
 //   cairn_gc_removed_ingests_total, cairn_gc_removed_leases_total
+//   cairn_gc_retention_removed_tags_total, cairn_gc_retention_removed_manifests_total
+//                                            what retention rules removed before collections
 //   cairn_gc_last_duration_seconds           gauge: the last collection's wall time
 //
 // Thread-safety: Collect() may be called from any thread; it does not block on a collection.

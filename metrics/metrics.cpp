@@ -2,6 +2,7 @@
 
 #include "metrics/cache_metrics.h"
 #include "metrics/gc_metrics.h"
+#include "metrics/notify_metrics.h"
 #include "metrics/offload_metrics.h"
 #include "metrics/process_metrics.h"
 #include "metrics/storage_metrics.h"
@@ -11,7 +12,7 @@
 namespace cairn::metrics {
 
 Metrics::Metrics(Storage& storage, const server::Offloader& offload, size_t offload_threads,
-                 proxy::Cache* cache, MetricsOptions options) {
+                 proxy::Cache* cache, const notify::Notifier* notifier, MetricsOptions options) {
   // Upload bodies are what arrives on the upload session routes (POST, PATCH, PUT).
   http_ = std::make_unique<HttpMetrics>(registry_, [](std::string_view route) {
     return route.find("/blobs/uploads/") != std::string_view::npos;
@@ -23,6 +24,8 @@ Metrics::Metrics(Storage& storage, const server::Offloader& offload, size_t offl
   collectables_.push_back(std::make_shared<OffloadMetrics>(offload, offload_threads));
   if (cache != nullptr)
     collectables_.push_back(std::make_shared<CacheMetrics>(*cache, options.scan_interval));
+  if (notifier != nullptr)
+    collectables_.push_back(std::make_shared<NotifyMetrics>(*notifier));
   collectables_.push_back(std::make_shared<ProcessMetrics>());
 }
 

@@ -32,6 +32,9 @@
 namespace cairn::proxy {
 class Cache;
 }
+namespace cairn::notify {
+class Notifier;
+}
 
 namespace cairn::metrics {
 
@@ -49,11 +52,12 @@ struct MetricsOptions {
 
 class Metrics {
  public:
-  // Every reference must outlive this; `cache` may be null (no pull-through cache). Installs
+  // Every reference must outlive this; `cache` may be null (no pull-through cache), as may
+  // `notifier` (no notification endpoints). Installs
   // the database's write observer (removed by the destructor: destroy this only once nothing
   // writes metadata any more).
   Metrics(Storage& storage, const server::Offloader& offload, size_t offload_threads,
-          proxy::Cache* cache, MetricsOptions options);
+          proxy::Cache* cache, const notify::Notifier* notifier, MetricsOptions options);
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;

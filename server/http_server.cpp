@@ -377,6 +377,9 @@ void HttpServer::run() {
   run_io();
   for (auto& t : threads)
     t.join();
+  // Sessions still suspended now are destroyed with the io_context, later, when the observer
+  // (owned by the service, which may go first) can be gone: they tell it nothing.
+  im.opts.observer = nullptr;
 }
 
 void HttpServer::stop() {

@@ -50,7 +50,7 @@ struct ServerOptions {
   TlsFiles tls;                        // HTTPS when tls.cert is set
   std::ostream* access_log = nullptr;  // one JSON line per request; null: no log
   // Told of every request answered and every connection (metrics); null: none. Must outlive
-  // the server.
+  // run(): after it returns the server tells it nothing more.
   RequestObserver* observer = nullptr;
   // Builds the answer when a handler throws (the last-resort boundary): a 500 in the API's
   // error format. Must not throw.

@@ -149,9 +149,12 @@ Result<GcStats> Scheduler::run(bool scheduled) {
     seen_deletions = deletions_;
   }
   auto stats = collector_.collect();
+  std::lock_guard lock(mutex_);
+  // Retention's changes are done whether or not the collection that follows succeeds.
+  totals_.retention_removed_tags += retention.removed_tags;
+  totals_.retention_removed_manifests += retention.removed_manifests;
   if (stats)
     stats->retention = std::move(retention);
-  std::lock_guard lock(mutex_);
   const Timestamp now = clock_.now();
   if (stats) {
     // What happened during the run still counts towards the next one.

@@ -66,6 +66,8 @@ struct GcTotals {
   uint64_t removed_bytes = 0;
   uint64_t removed_ingests = 0;  // ingest records and orphan backend ingests
   uint64_t removed_leases = 0;
+  uint64_t retention_removed_tags = 0;       // tags retention untagged (RetentionReport)
+  uint64_t retention_removed_manifests = 0;  // manifests retention deleted
 };
 
 class Scheduler {

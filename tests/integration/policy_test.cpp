@@ -91,6 +91,10 @@ TEST(Retention, KeepTwoNewestTagsThenOneGcRemovesTheOthersUniqueBlobs) {
   // A repository no rule governs keeps everything.
   EXPECT_EQ(c.request("GET", "/v2/keep/app/manifests/v0").status, 200u);
   EXPECT_EQ(json::parse(c.request("GET", "/_admin/gc").body)["retention"]["removedTags"], 3);
+  // And in the metrics.
+  const std::string page = c.request("GET", "/metrics").body;
+  EXPECT_NE(page.find("cairn_gc_retention_removed_tags_total 3\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("cairn_gc_retention_removed_manifests_total 3\n"), std::string::npos);
 }
 
 handlers::ServiceOptions quota_service() {

@@ -164,6 +164,16 @@ TEST(Notifications, AFailingEndpointIsRetried) {
   EXPECT_TRUE(eventually([&] { return stats.delivered.load() == 1u; }));
   EXPECT_EQ(stats.failures.load(), 2u);
   EXPECT_EQ(stats.pending.load(), 0u);
+  // The same figures on /metrics, by endpoint.
+  const std::string name = server.service().notifier()->figures()[0].name;
+  auto page = c.request("GET", "/metrics");
+  ASSERT_EQ(page.status, 200u);
+  const std::string label = "{endpoint=\"" + name + "\"} ";
+  EXPECT_NE(page.body.find("cairn_notify_events_delivered_total" + label + "1\n"),
+            std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("cairn_notify_failures_total" + label + "2\n"), std::string::npos);
+  EXPECT_NE(page.body.find("cairn_notify_events_pending" + label + "0\n"), std::string::npos);
 }
 
 // A sink that never answers: pushes are answered all the same while the sender waits on it, and

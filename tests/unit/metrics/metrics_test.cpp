@@ -161,7 +161,7 @@ TEST_F(MetricsTest, AScanIsReusedWithinTheInterval) {
 
 TEST_F(MetricsTest, ThePageReadsGcTotalsMetadataWritesThePoolAndTheProcess) {
   server::Offloader pool(1);
-  Metrics m(*storage_, pool, 1, nullptr, MetricsOptions{});
+  Metrics m(*storage_, pool, 1, nullptr, nullptr, MetricsOptions{});
   put("team/a", "some bytes");
   ASSERT_TRUE(storage_->content().remove(metadata::Scope{"team/a", {}},
                                          content::digest_of(std::string("some bytes"))));
