@@ -22,6 +22,7 @@
 #include "proxy/cache.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 #include <chrono>
 #include <mutex>

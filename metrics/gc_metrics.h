@@ -17,6 +17,7 @@
 #include "storage/gc/scheduler.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 namespace cairn::metrics {
 

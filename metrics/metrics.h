@@ -22,6 +22,7 @@
 #include "storage/storage.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include <chrono>

@@ -13,6 +13,7 @@
 #include "notify/notifier.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 namespace cairn::metrics {
 

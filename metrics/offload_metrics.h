@@ -11,6 +11,7 @@
 #include "server/offload.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 namespace cairn::metrics {
 

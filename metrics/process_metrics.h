@@ -10,6 +10,7 @@
 #pragma once
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 namespace cairn::metrics {
 

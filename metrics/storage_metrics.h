@@ -25,6 +25,7 @@
 #include "storage/storage.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 #include <chrono>
 #include <mutex>
