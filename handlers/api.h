@@ -60,8 +60,8 @@ struct Api {
   Auth* auth = nullptr;           // authentication and access policy; null when auth is off
   fsck::Runner* fsck = nullptr;   // consistency checks and the scrub (handlers/fsck.h)
   notify::Notifier* notifier = nullptr;  // notification endpoints; null when none is configured
-  metrics::Metrics* metrics = nullptr;  // GET /metrics (handlers/metrics.h); null: metrics off
-  bool metrics_admin_only = false;      // GET /metrics needs Access::admin
+  metrics::Metrics* metrics = nullptr;   // GET /metrics (handlers/metrics.h); null: metrics off
+  bool metrics_admin_only = false;       // GET /metrics needs Access::admin
 };
 
 }  // namespace cairn::handlers
