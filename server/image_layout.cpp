@@ -16,6 +16,18 @@
 namespace cairn::server {
 namespace {
 
+// Tells `progress` (when set) 0 of `total` now, then the bytes done so far each time the
+// returned function is called with a count just copied.
+std::function<void(int64_t)> progress_reporter(const CopyProgress& progress, int64_t total) {
+  if (progress)
+    progress(0, total);
+  return [&progress, total, done = int64_t{0}](int64_t n) mutable {
+    done += n;
+    if (progress)
+      progress(done, total);
+  };
+}
+
 namespace fs = std::filesystem;
 namespace fu = content::file_util;
 using content::Digest;
@@ -238,14 +250,7 @@ Result<CopyResult> export_image(Storage& storage, const ImageRef& ref, const fs:
     if (auto r = fu::create_directories(files(), d); !r)
       return r.error();
   }
-  int64_t done = 0;
-  auto advance = [&](int64_t n) {
-    done += n;
-    if (progress)
-      progress(done, total);
-  };
-  if (progress)
-    progress(0, total);
+  const auto advance = progress_reporter(progress, total);
   for (const Item* item : todo) {
     if (auto r = copy_out(storage, ref.name, *item, blob_path(dir, item->digest), advance); !r)
       return r.error();
@@ -520,14 +525,7 @@ Result<CopyResult> import_image(Storage& storage, const fs::path& dir, const Ima
   int64_t total = 0;
   for (const Item& b : importer.blobs())
     total += b.size;
-  int64_t done = 0;
-  auto advance = [&](int64_t n) {
-    done += n;
-    if (progress)
-      progress(done, total);
-  };
-  if (progress)
-    progress(0, total);
+  const auto advance = progress_reporter(progress, total);
 
   const metadata::Scope scope{ref.name, {}};
   for (const Item& b : importer.blobs()) {

@@ -28,6 +28,22 @@ using SteadyClock = std::chrono::steady_clock;
 // Mark levels: a flat mark keeps a blob without following its edges (a flat lease's pin).
 enum Mark : uint8_t { kUnmarked = 0, kFlat = 1, kFull = 2 };
 
+using BlobFiles = std::vector<std::pair<content::Digest, int64_t>>;
+
+// Every blob file in `backend`, with its size.
+Result<BlobFiles> blob_files(content::Store& backend) {
+  BlobFiles files;
+  auto walked = backend.walk(
+      [&](const content::Info& info) {
+        files.emplace_back(info.digest, info.size);
+        return true;
+      },
+      {});
+  if (!walked)
+    return walked.error();
+  return files;
+}
+
 bool is_ref_label(std::string_view key) {
   return key.starts_with(kRefContentLabel) &&
          (key.size() == kRefContentLabel.size() || key[kRefContentLabel.size()] == '.');
@@ -463,16 +479,9 @@ Result<GcStats> Collector::preview() {
   const Timestamp now = db_.clock().now();
   stats.started_at = now;
   stats.dry_run = true;
-  std::vector<std::pair<content::Digest, int64_t>> files;
-  if (auto r = backend_.walk(
-          [&](const content::Info& info) {
-            files.emplace_back(info.digest, info.size);
-            return true;
-          },
-          {});
-      !r) {
-    return r.error();
-  }
+  auto files = blob_files(backend_);
+  if (!files)
+    return files.error();
   Marked marked;
   if (auto r = mark_snapshot(db_, now, options_.grace, marked); !r)
     return r.error();
@@ -484,7 +493,7 @@ Result<GcStats> Collector::preview() {
   stats.removed_ingests = marked.ingests.size();
   stats.removed_leases = marked.leases.size();
   stats.marked = marked.scanned_blobs - stats.removed_blobs;
-  for (const auto& [digest, size] : files) {
+  for (const auto& [digest, size] : *files) {
     auto it = marked.recorded.find(digest.str());
     if (it == marked.recorded.end() || it->second == 0) {
       ++stats.removed_files;
@@ -511,16 +520,9 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
   JournalGuard journal_guard{db_};
 
   // Blob files first: any file committed later is not a candidate anyway.
-  std::vector<std::pair<content::Digest, int64_t>> files;
-  if (auto r = backend_.walk(
-          [&](const content::Info& info) {
-            files.emplace_back(info.digest, info.size);
-            return true;
-          },
-          {});
-      !r) {
-    return r.error();
-  }
+  auto files = blob_files(backend_);
+  if (!files)
+    return files.error();
 
   Marked marked;
   if (auto r = mark_snapshot(db_, now, options_.grace, marked); !r)
@@ -639,12 +641,12 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
   }
 
   std::vector<std::pair<content::Digest, int64_t>> candidates;
-  for (auto& f : files) {
+  for (auto& f : *files) {
     auto it = marked.recorded.find(f.first.str());
     if (it == marked.recorded.end() || it->second == 0)
       candidates.push_back(std::move(f));
   }
-  files.clear();
+  files->clear();
   for (size_t start = 0; start < candidates.size(); start += options_.delete_chunk) {
     // No commit or shared-policy check runs while this is held, and every blob record created
     // since phase 1 began is in the journal by now.

@@ -26,30 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CmdRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using CmdRun = SplitRun;
 
 // Runs `cairn <args>` and captures its exit status, stdout and stderr.
 CmdRun cairn(const TempDir& scratch, const std::string& args) {
-  const auto err_file = scratch.path() / "cmd.err";
-  const std::string cmd =
-      std::string(CAIRN_EXE) + " " + args + " 2> " + err_file.string() + " < /dev/null";
-  CmdRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr)
-    return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return sh_split(std::string(CAIRN_EXE) + " " + args, scratch.path() / "cmd.err");
 }
 
 json parse_json(const std::string& text) {

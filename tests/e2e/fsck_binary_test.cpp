@@ -5,6 +5,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -22,30 +23,11 @@
 namespace cairn::testing {
 namespace {
 
-struct FsckRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using FsckRun = SplitRun;
 
 // Runs `cairn fsck <args>` and captures its exit status and output.
 FsckRun fsck(const TempDir& scratch, const std::string& args) {
-  const auto err_file = scratch.path() / "fsck.err";
-  const std::string cmd =
-      std::string(CAIRN_EXE) + " fsck " + args + " 2> " + err_file.string() + " < /dev/null";
-  FsckRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr)
-    return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return sh_split(std::string(CAIRN_EXE) + " fsck " + args, scratch.path() / "fsck.err");
 }
 
 std::unique_ptr<Child> serve(const TempDir& root, const TempDir& scratch, uint16_t port) {

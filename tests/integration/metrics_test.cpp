@@ -3,6 +3,7 @@
 // push, a pull, a pull through the cache (Debian's docker-registry as the upstream) and a GC
 // run each move the series that count them.
 #include "tests/support/http_client.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/oci.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
@@ -19,13 +20,7 @@ namespace {
 // The value of the sample line `series` (name and labels exactly as serialized), or 0 when
 // the page has no such line.
 double value_of(const std::string& page, const std::string& series) {
-  size_t at = 0;
-  while ((at = page.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || page[at - 1] == '\n')
-      return std::stod(page.substr(at + series.size() + 1));
-    at += series.size();
-  }
-  return 0;
+  return sample_value(page, series).value_or(0);
 }
 
 std::string scrape(HttpClient& c) {

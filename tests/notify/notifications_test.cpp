@@ -3,6 +3,7 @@
 #include "notify/notifier.h"
 #include "tests/support/event_sink.h"
 #include "tests/support/http_client.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/oci.h"
 #include "tests/support/ports.h"
 #include "tests/support/test_server.h"
@@ -168,12 +169,10 @@ TEST(Notifications, AFailingEndpointIsRetried) {
   const std::string name = server.service().notifier()->figures()[0].name;
   auto page = c.request("GET", "/metrics");
   ASSERT_EQ(page.status, 200u);
-  const std::string label = "{endpoint=\"" + name + "\"} ";
-  EXPECT_NE(page.body.find("cairn_notify_events_delivered_total" + label + "1\n"),
-            std::string::npos)
-      << page.body;
-  EXPECT_NE(page.body.find("cairn_notify_failures_total" + label + "2\n"), std::string::npos);
-  EXPECT_NE(page.body.find("cairn_notify_events_pending" + label + "0\n"), std::string::npos);
+  const std::string label = "{endpoint=\"" + name + "\"}";
+  EXPECT_EQ(sample_value(page.body, "cairn_notify_events_delivered_total" + label), 1) << page.body;
+  EXPECT_EQ(sample_value(page.body, "cairn_notify_failures_total" + label), 2);
+  EXPECT_EQ(sample_value(page.body, "cairn_notify_events_pending" + label), 0);
 }
 
 // A sink that never answers: pushes are answered all the same while the sender waits on it, and

@@ -5,6 +5,7 @@
 #include "metrics/storage_metrics.h"
 #include "storage/content/digest.h"
 #include "storage/storage.h"
+#include "tests/support/metrics_page.h"
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -27,13 +28,7 @@ std::string serialize(const prometheus::Collectable& c) {
 
 // The value of the sample line `series` (name and labels exactly as serialized), or -1.
 double value_of(const std::string& page, const std::string& series) {
-  size_t at = 0;
-  while ((at = page.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || page[at - 1] == '\n')
-      return std::stod(page.substr(at + series.size() + 1));
-    at += series.size();
-  }
-  return -1;
+  return cairn::testing::sample_value(page, series).value_or(-1);
 }
 
 TEST(HttpMetrics, LabelsAreTheRoutePatternABoundedMethodAndTheStatusClass) {
