@@ -12,8 +12,11 @@
 #include "upstream/url.h"
 
 #include <openssl/ssl.h>
+#include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <array>

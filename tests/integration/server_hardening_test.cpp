@@ -7,6 +7,9 @@
 #include "tests/support/test_server.h"
 
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include <poll.h>
 
