@@ -6,6 +6,7 @@
 #include "handlers/manifest_parser.h"
 #include "handlers/params.h"
 #include "handlers/proxy.h"
+#include "handlers/quota.h"
 #include "storage/metadata/names.h"
 
 #include <algorithm>
@@ -205,6 +206,11 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
     if (*checked) {
       refused = std::move(*checked);
       return {};
+    }
+    // The quota (handlers/quota.h): a manifest's bytes count like a blob's.
+    if (has_quota(api, scope->ns)) {
+      if (auto r = admit_quota(api, *scope, static_cast<int64_t>(body->size()), digest); !r)
+        return r.error();
     }
     // The manifest with its first tag, then each further tag (each its own durable batch: a
     // failure leaves the tags before it set, and the answer says it failed).

@@ -6,6 +6,22 @@
 
 namespace cairn::handlers {
 
+bool has_quota(Api& api, std::string_view ns) {
+  return api.storage.quotas().policy().rule_for(ns) != nullptr;
+}
+
+Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
+                         const std::optional<content::Digest>& digest) {
+  bool held = false;
+  if (digest) {
+    auto exists = api.storage.content().exists(scope, *digest);
+    if (!exists)
+      return exists.error();
+    held = *exists;
+  }
+  return api.storage.quotas().admit(scope.ns, total, held);
+}
+
 boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req) {
   auto name = repository(req);
   if (!name)

@@ -3,13 +3,30 @@
 //   GET /v2/<name>/_quota   200 {"repository", "usedBytes", "limitBytes" (null: no quota),
 //                           "rule" (the matching glob, null without one)}
 //
-// The quota itself is enforced by the upload handlers (handlers/uploads.cpp).
+// The quota itself is enforced where bytes join a repository: the upload handlers
+// (handlers/uploads.cpp: POST, PATCH, PUT, mounts) and a manifest PUT (handlers/manifests.cpp),
+// through the two functions below. The pull-through cache's fills are never refused.
 #pragma once
 
 #include "handlers/api.h"
 #include "server/http.h"
+#include "storage/content/digest.h"
+#include "storage/metadata/content_store.h"
+
+#include <optional>
+#include <string_view>
 
 namespace cairn::handlers {
+
+// Whether a quota governs `ns` (pure, quick: the I/O thread asks before offloading a check).
+bool has_quota(Api& api, std::string_view ns);
+
+// Whether `total` bytes may join scope.ns (storage/quota.h); a blob the namespace holds already
+// (`digest`) adds nothing. Errors: denied (403 DENIED naming the rule), io, internal. Blocks
+// (the first question about a namespace scans its blob records): call it on the offload pool,
+// after has_quota() said there is one.
+Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
+                         const std::optional<content::Digest>& digest);
 
 boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req);
 

@@ -4,6 +4,7 @@
 #include "handlers/body.h"
 #include "handlers/errors.h"
 #include "handlers/params.h"
+#include "handlers/quota.h"
 #include "handlers/range.h"
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
@@ -94,26 +95,6 @@ boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const 
     if (keep)
       api.uploads.put(scope.ns, id, std::move(owned));
   });
-}
-
-// Byte quotas (storage/quota.h): whether an upload of `total` bytes may join scope.ns; a blob
-// the namespace holds already (`digest`) adds nothing. Blocks (the first question about a
-// namespace scans its blob records): call it on the pool, after has_quota() said there is one.
-Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
-                         const std::optional<content::Digest>& digest) {
-  bool held = false;
-  if (digest) {
-    auto exists = api.storage.content().exists(scope, *digest);
-    if (!exists)
-      return exists.error();
-    held = *exists;
-  }
-  return api.storage.quotas().admit(scope.ns, total, held);
-}
-
-// Whether a quota governs `ns` (pure, quick: the I/O thread asks before offloading a check).
-bool has_quota(Api& api, std::string_view ns) {
-  return api.storage.quotas().policy().rule_for(ns) != nullptr;
 }
 
 // Checks a chunk's Content-Range against the upload's offset: nullopt when it fits.

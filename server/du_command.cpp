@@ -100,7 +100,10 @@ int du_command(const std::vector<std::string>& args, std::ostream& out, std::ost
     return std::any_of(prefixes.begin(), prefixes.end(),
                        [&](const std::string& p) { return ns.starts_with(p); });
   };
+  PhasedProgress progress(err, stderr_is_tty(), "du");
+  options.on_progress = [&](const Progress& p) { progress(p); };
   auto usage = compute_usage(*storage, options);
+  progress.finish();
   if (!usage) {
     err << "cairn du: " << usage.error().detail << "\n";
     return 1;

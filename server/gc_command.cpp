@@ -60,6 +60,9 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   StorageOptions storage_options;
   storage_options.gc.grace = grace;
+  // Progress on stderr: a bar on a terminal, a line per phase otherwise.
+  PhasedProgress progress(err, stderr_is_tty(), "gc");
+  storage_options.gc.on_progress = [&](const Progress& p) { progress(p); };
   auto storage = open_offline_root(
       root, storage_options, "cairn gc",
       std::string("collect online with POST /_admin/gc") + (dry_run ? "?dry_run=1" : ""), err);
@@ -67,6 +70,7 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
     return 2;
 
   auto stats = dry_run ? storage->collector().preview() : storage->collector().collect();
+  progress.finish();
   if (!stats) {
     err << "cairn gc: " << stats.error().detail << "\n";
     return 1;

@@ -44,6 +44,16 @@ ProgressBar::ProgressBar(std::ostream& out, bool tty, std::string label, Now now
 
 std::string ProgressBar::render(int64_t done, int64_t total,
                                 std::chrono::nanoseconds elapsed) const {
+  const double secs = std::chrono::duration<double>(elapsed).count();
+  const auto amount = [&](int64_t n) {
+    return noun_.empty() ? format_bytes(n) : std::to_string(n) + " " + noun_;
+  };
+  if (total < 0) {
+    std::string line = label_ + "  " + amount(done);
+    if (secs > 0 && done > 0)
+      line += "  " + amount(static_cast<int64_t>(static_cast<double>(done) / secs)) + "/s";
+    return line;
+  }
   const double frac =
       total > 0 ? std::clamp(static_cast<double>(done) / static_cast<double>(total), 0.0, 1.0)
                 : 1.0;
@@ -57,11 +67,10 @@ std::string ProgressBar::render(int64_t done, int64_t total,
   std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
   line += "] ";
   line += pct;
-  line += "  " + format_bytes(done) + " / " + format_bytes(total);
-  const double secs = std::chrono::duration<double>(elapsed).count();
+  line += "  " + amount(done) + " / " + amount(total);
   if (secs > 0 && done > 0) {
     const double rate = static_cast<double>(done) / secs;
-    line += "  " + format_bytes(static_cast<int64_t>(rate)) + "/s";
+    line += "  " + amount(static_cast<int64_t>(rate)) + "/s";
     if (total > done)
       line += "  ETA " + format_eta(std::chrono::seconds(
                              static_cast<int64_t>(static_cast<double>(total - done) / rate)));
@@ -93,6 +102,8 @@ void ProgressBar::draw(bool force) {
     out_ << '\r' << render(done_, total_, now - start_) << "\x1b[K";
     out_.flush();
   } else {
+    if (total_ < 0 && !force)
+      return;  // a count without a total: one line, at the end
     const int tenth =
         total_ > 0 ? static_cast<int>(std::min<int64_t>(done_ * 10 / total_, 10)) : 10;
     if (!force && tenth == last_tenth_)
@@ -104,6 +115,22 @@ void ProgressBar::draw(bool force) {
   }
   last_draw_ = now;
   drawn_ = true;
+}
+
+void PhasedProgress::operator()(const Progress& p) {
+  if (!bar_ || p.phase != phase_) {
+    finish();
+    phase_ = p.phase;
+    bar_ = std::make_unique<ProgressBar>(out_, tty_, prefix_ + " " + phase_);
+    if (p.total < 0)
+      bar_->count("files");
+  }
+  bar_->update(p.done, p.total);
+}
+
+void PhasedProgress::finish() {
+  if (bar_)
+    bar_->finish();
 }
 
 }  // namespace cairn::server

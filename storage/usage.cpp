@@ -142,6 +142,8 @@ Result<Usage> compute_usage(Storage& storage, const UsageOptions& options) {
     auto walked = storage.blobs().walk(
         [&](const content::Info& info) {
           usage.files.add(info.size);
+          if (options.on_progress)
+            options.on_progress({"listing", static_cast<int64_t>(usage.files.count), -1});
           return true;
         },
         {});

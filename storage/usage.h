@@ -30,6 +30,7 @@
 // blocks on the disk for the whole walk (run it on the offload pool).
 #pragma once
 
+#include "storage/common/progress.h"
 #include "storage/common/result.h"
 #include "storage/storage.h"
 
@@ -88,6 +89,9 @@ struct UsageOptions {
   std::function<bool(std::string_view ns)> is_cache;
   // Walk the blob tree and the ingest directories for `files` and `ingests` (else left 0).
   bool scan_files = true;
+  // For a command line (cairn du): phase "listing" counts the blob files walked (total
+  // unknown). Called on the walking thread.
+  ProgressFn on_progress;
 };
 
 // Adds up what `storage` holds. Blocks on the disk. Errors: io (LevelDB or the blob tree),

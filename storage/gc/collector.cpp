@@ -30,12 +30,14 @@ enum Mark : uint8_t { kUnmarked = 0, kFlat = 1, kFull = 2 };
 
 using BlobFiles = std::vector<std::pair<content::Digest, int64_t>>;
 
-// Every blob file in `backend`, with its size.
-Result<BlobFiles> blob_files(content::Store& backend) {
+// Every blob file in `backend`, with its size; reports "listing" to `progress`.
+Result<BlobFiles> blob_files(content::Store& backend, const ProgressFn& progress) {
   BlobFiles files;
   auto walked = backend.walk(
       [&](const content::Info& info) {
         files.emplace_back(info.digest, info.size);
+        if (progress)
+          progress({"listing", static_cast<int64_t>(files.size()), -1});
         return true;
       },
       {});
@@ -479,7 +481,7 @@ Result<GcStats> Collector::preview() {
   const Timestamp now = db_.clock().now();
   stats.started_at = now;
   stats.dry_run = true;
-  auto files = blob_files(backend_);
+  auto files = blob_files(backend_, options_.on_progress);
   if (!files)
     return files.error();
   Marked marked;
@@ -520,7 +522,7 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
   JournalGuard journal_guard{db_};
 
   // Blob files first: any file committed later is not a candidate anyway.
-  auto files = blob_files(backend_);
+  auto files = blob_files(backend_, options_.on_progress);
   if (!files)
     return files.error();
 
@@ -647,6 +649,15 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
       candidates.push_back(std::move(f));
   }
   files->clear();
+  int64_t candidate_bytes = 0;
+  for (const auto& c : candidates)
+    candidate_bytes += c.second;
+  int64_t bytes_done = 0;  // removed, or skipped as recorded again
+  const auto report_removing = [&] {
+    if (options_.on_progress)
+      options_.on_progress({"removing", bytes_done, candidate_bytes});
+  };
+  report_removing();
   for (size_t start = 0; start < candidates.size(); start += options_.delete_chunk) {
     // No commit or shared-policy check runs while this is held, and every blob record created
     // since phase 1 began is in the journal by now.
@@ -662,6 +673,7 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
     const size_t end = std::min(candidates.size(), start + options_.delete_chunk);
     for (size_t i = start; i < end; ++i) {
       const auto& [digest, size] = candidates[i];
+      bytes_done += size;
       if (recreated.contains(digest.str()))
         continue;
       auto r = backend_.remove(digest);
@@ -672,8 +684,10 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
       }
       ++stats.removed_files;
       stats.removed_bytes += size;
+      report_removing();
     }
   }
+  report_removing();
 
   // Backend ingests nobody records: a crash, or an abort that met a live writer. The record is
   // written before the backend ingest is opened (ContentStore::writer), so listing first and

@@ -40,6 +40,7 @@
 #pragma once
 
 #include "storage/common/clock.h"
+#include "storage/common/progress.h"
 #include "storage/common/result.h"
 #include "storage/content/store.h"
 #include "storage/gc/retention.h"
@@ -77,6 +78,10 @@ struct GcOptions {
   // so tests can change the database "during" the mark (a run that marks under wlock calls it
   // with writers held). Empty in production.
   std::function<void()> after_mark;
+  // For a command line (cairn gc): phase "listing" counts blob files found (total unknown),
+  // "removing" counts the bytes of unrecorded blob files deleted of those that are candidates.
+  // Called on the collecting thread. Empty on a server.
+  ProgressFn on_progress;
 };
 
 // The figures of one collection.

@@ -121,6 +121,8 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
   json offline = parse_json(du.out);
   ASSERT_TRUE(offline.is_object()) << du.out;
   EXPECT_EQ(offline["totals"]["files"]["count"], 4);
+  // Progress goes to stderr, off a terminal one plain line per phase.
+  EXPECT_NE(du.err.find("du listing  4 files"), std::string::npos) << du.err;
   EXPECT_EQ(
       offline["totals"]["referencedBytes"],
       static_cast<int64_t>(img.config.size + img.layer.size + img.manifest.size() + 5000 + 1001));
@@ -139,6 +141,10 @@ TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
   EXPECT_NE(real.out.find("removed 2 blob records, 1 blob files (4.9 KiB)"), std::string::npos)
       << real.out;
   EXPECT_FALSE(fs::exists(dead_file));
+  EXPECT_NE(real.err.find("gc listing  4 files"), std::string::npos) << real.err;
+  EXPECT_NE(real.err.find("gc removing [========================] 100%  4.9 KiB / 4.9 KiB"),
+            std::string::npos)
+      << real.err;
 
   CmdRun table = cairn(scratch, "du " + flags);
   ASSERT_EQ(table.status, 0) << table.err;

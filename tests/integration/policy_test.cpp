@@ -157,5 +157,29 @@ TEST(Quota, A2MiBBlobIsRefusedBeforeItsBytesAreStored) {
   EXPECT_FALSE(blob_file(server.root(), digest_of(mid)));
 }
 
+TEST(Quota, AManifestOverTheLimitIsRefusedAndNotRecorded) {
+  constexpr int64_t kLimit = 1300;
+  handlers::ServiceOptions options = quota_service();
+  options.storage.quotas.rules.insert(options.storage.quotas.rules.begin(), {{"m/**"}, kLimit});
+  TestServer server({}, options);
+  HttpClient c(server.port());
+  Image img = push_image_blobs(c, "m/app", 1);
+  const int64_t blobs = static_cast<int64_t>(img.config.size + img.layer.size);
+  ASSERT_LT(blobs, kLimit);  // the blobs fit; with the manifest's bytes they would not
+  ASSERT_GT(blobs + static_cast<int64_t>(img.manifest.size()), kLimit);
+
+  auto r = put_manifest(c, "m/app", "v1", img.manifest, kOciManifestType);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(error_code(r), "DENIED");
+  EXPECT_NE(r.body.find("m/**"), std::string::npos) << r.body;
+  EXPECT_EQ(c.request("GET", "/v2/m/app/manifests/v1").status, 404u);
+  EXPECT_EQ(c.request("GET", "/v2/m/app/manifests/" + img.digest).status, 404u);
+  EXPECT_EQ(json::parse(c.request("GET", "/v2/m/app/_quota").body)["usedBytes"], blobs);
+
+  // Under a larger quota the same image is taken.
+  Image fits = push_image_blobs(c, "q/app", 1);
+  EXPECT_EQ(put_manifest(c, "q/app", "v1", fits.manifest, kOciManifestType).status, 201u);
+}
+
 }  // namespace
 }  // namespace cairn::testing

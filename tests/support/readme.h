@@ -7,8 +7,9 @@
 
 namespace cairn::testing {
 
-// The first ```sh block after `heading` in the README; empty when there is none.
-inline std::string readme_block(const std::string& heading) {
+// The first ```<lang> block (sh: a shell block, json: a config file) after `heading` in the
+// README; empty when there is none.
+inline std::string readme_block(const std::string& heading, const std::string& lang = "sh") {
   std::ifstream in(CAIRN_SOURCE_DIR "/README.md");
   std::stringstream ss;
   ss << in.rdbuf();
@@ -16,10 +17,11 @@ inline std::string readme_block(const std::string& heading) {
   size_t section = readme.find(heading);
   if (section == std::string::npos)
     return {};
-  size_t start = readme.find("```sh\n", section);
+  const std::string fence = "```" + lang + "\n";
+  size_t start = readme.find(fence, section);
   if (start == std::string::npos)
     return {};
-  start += 6;
+  start += fence.size();
   size_t end = readme.find("```", start);
   return end == std::string::npos ? std::string() : readme.substr(start, end - start);
 }

@@ -59,5 +59,38 @@ TEST(ProgressBarTest, TerminalRedrawsInPlaceAtMostTenTimesASecond) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+TEST(ProgressBarTest, AnUnknownTotalIsACountWithARateAndOffATerminalOneLine) {
+  std::ostringstream out;
+  std::chrono::steady_clock::time_point t{};
+  ProgressBar bar(out, false, "gc listing", [&] { return t; });
+  bar.count("files");
+  EXPECT_EQ(bar.render(3000, -1, 2s), "gc listing  3000 files  1500 files/s");
+  for (int i = 1; i <= 5000; ++i) {
+    t += 1ms;
+    bar.update(i, -1);
+  }
+  EXPECT_EQ(out.str(), "");  // nothing before the end
+  bar.finish();
+  EXPECT_EQ(out.str(), "gc listing  5000 files  1000 files/s\n");
+}
+
+TEST(ProgressBarTest, PhasedProgressDrawsOneBarPerPhase) {
+  std::ostringstream out;
+  PhasedProgress progress(out, false, "gc");
+  progress({"listing", 1, -1});
+  progress({"listing", 2, -1});
+  progress({"removing", 0, 2048});
+  progress({"removing", 2048, 2048});
+  progress.finish();
+  progress.finish();  // idempotent
+  const std::string text = out.str();
+  EXPECT_EQ(text.find("gc listing  2 files"), 0u) << text;
+  EXPECT_NE(text.find("\ngc removing [========================] 100%  2.0 KiB / 2.0 KiB"),
+            std::string::npos)
+      << text;
+  // listing: one line; removing: 0% and 100%.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+}
+
 }  // namespace
 }  // namespace cairn::server

@@ -2,6 +2,8 @@
 
 #include "tests/unit/storage/gc/fixture.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace cairn::gc::testing {
@@ -85,6 +87,38 @@ TEST_F(GcTest, GracePeriodZeroCollectsAtOnce) {
   EXPECT_FALSE(visible(kNs, young));
   EXPECT_EQ(s.removed_blobs, 1u);
   EXPECT_EQ(s.removed_files, 1u);
+}
+
+TEST_F(GcTest, ReportsListingAndRemovingProgress) {
+  put(kNs, "kept", {{std::string(kRootLabel), "1"}});
+  put(kNs, "gone-1");
+  put(kNs, "gone-22");
+  std::vector<Progress> seen;
+  GcOptions options;
+  options.grace = 0s;
+  options.on_progress = [&](const Progress& p) { seen.push_back(p); };
+  GcStats s = gc(options);
+  ASSERT_EQ(s.removed_files, 2u);
+  // Listing counts the three files up, total unknown; removing runs from 0 to the candidates'
+  // 13 bytes, last at the total.
+  std::vector<int64_t> listed;
+  std::vector<int64_t> removed;
+  for (const Progress& p : seen) {
+    if (p.phase == "listing") {
+      EXPECT_EQ(p.total, -1);
+      listed.push_back(p.done);
+    } else {
+      ASSERT_EQ(p.phase, "removing");
+      EXPECT_EQ(p.total, 13);
+      removed.push_back(p.done);
+    }
+  }
+  EXPECT_EQ(listed, (std::vector<int64_t>{1, 2, 3}));
+  ASSERT_FALSE(removed.empty());
+  EXPECT_EQ(removed.front(), 0);
+  EXPECT_EQ(removed.back(), 13);
+  EXPECT_TRUE(std::is_sorted(removed.begin(), removed.end()));
+  EXPECT_EQ(seen.front().phase, "listing");
 }
 
 TEST_F(GcTest, RefLabelsChainAndRootLabel) {
