@@ -1,7 +1,7 @@
-// The README's Retention, Quotas and Notifications sections, run as written: the real executable
-// started as the README starts it, with the config file the README shows, and the README's shell
-// blocks run with curl (and, for notifications, its python receiver). Ports are free ones
-// instead of the README's 5000 and 5055; everything else is the README's text.
+// The README's Retention, Quotas, Metrics and Notifications sections, run as written: the real
+// executable started as the README starts it, with the config file the README shows, and the
+// README's shell blocks run with curl (and, for notifications, its python receiver). Ports are free
+// ones instead of the README's 5000 and 5055; everything else is the README's text.
 #include "tests/support/child.h"
 #include "tests/support/http_client.h"
 #include "tests/support/ports.h"
@@ -38,7 +38,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-TEST(ReadmeService, RetentionAndQuotaBlocksRunAsWritten) {
+TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
   require_tool("curl");
   TempDir work;
   TempDir root;
@@ -74,6 +74,14 @@ TEST(ReadmeService, RetentionAndQuotaBlocksRunAsWritten) {
   EXPECT_NE(quotas.output.find("q/**"), std::string::npos) << quotas.output;
   EXPECT_NE(quotas.output.find("\"limitBytes\":1048576"), std::string::npos) << quotas.output;
   EXPECT_NE(quotas.output.find("\"usedBytes\":0"), std::string::npos) << quotas.output;
+
+  // The Metrics section's block (promtool's check fails the pipeline on a bad page).
+  require_tool("promtool");
+  std::ofstream(work / "metrics.sh") << replace_all(readme_block("## Metrics"), "127.0.0.1:5000",
+                                                    "127.0.0.1:" + std::to_string(port));
+  auto metrics = sh("cd " + work.path().string() + " && bash -euo pipefail metrics.sh");
+  ASSERT_EQ(metrics.status, 0) << metrics.output;
+  EXPECT_NE(metrics.output.find("cairn_http_requests_total{"), std::string::npos) << metrics.output;
   EXPECT_EQ(server.stop(), 0);
 }
 

@@ -16,6 +16,19 @@ struct HttpClient::Impl {
   Impl(uint16_t port, std::string host) : host(std::move(host)), port(port), socket(ioc) {}
 
   void connect() { socket.connect({boost::asio::ip::make_address(host), port}); }
+  // Reads until the server closes the connection (or an error), or `max` bytes arrived.
+  std::string read_until_closed(size_t max) {
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    while (out.size() < max) {
+      size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+      if (ec)
+        break;
+      out.append(buf, n);
+    }
+    return out;
+  }
   void ensure_connected() {
     if (!socket.is_open())
       connect();
@@ -48,15 +61,7 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
 std::string HttpClient::raw(const std::string& bytes, size_t max) {
   impl_->ensure_connected();
   boost::asio::write(impl_->socket, boost::asio::buffer(bytes));
-  std::string out;
-  boost::system::error_code ec;
-  char buf[4096];
-  while (out.size() < max) {
-    size_t n = impl_->socket.read_some(boost::asio::buffer(buf), ec);
-    if (ec)
-      break;
-    out.append(buf, n);
-  }
+  std::string out = impl_->read_until_closed(max);
   close();
   return out;
 }
@@ -66,14 +71,7 @@ std::string HttpClient::raw_then_hangup(const std::string& bytes) {
   boost::system::error_code ec;
   boost::asio::write(impl_->socket, boost::asio::buffer(bytes), ec);
   impl_->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-  std::string out;
-  char buf[4096];
-  while (true) {
-    size_t n = impl_->socket.read_some(boost::asio::buffer(buf), ec);
-    if (ec)
-      break;
-    out.append(buf, n);
-  }
+  std::string out = impl_->read_until_closed(std::string::npos);
   close();
   return out;
 }
