@@ -6,7 +6,7 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req) {
+boost::asio::awaitable<Answer> get_quota(Api& api, server::Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
