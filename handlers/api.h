@@ -30,7 +30,7 @@ class UploadSessions;
 class Auth;
 
 struct ApiOptions {
-  // The largest manifest a PUT may send (larger: 413 SIZE_INVALID).
+  // The largest manifest a PUT may send (larger: 413 BODY_TOO_LARGE).
   size_t max_manifest_bytes = 4 << 20;
   // The size of each piece of an upload body read from the socket and written to disk.
   size_t upload_piece_bytes = 1 << 20;

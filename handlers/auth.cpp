@@ -217,9 +217,8 @@ boost::asio::awaitable<bool> Auth::check_password(server::Offloader& offload,
   co_return ok;
 }
 
-Response Auth::challenge(const Request& req, std::string_view scope, std::string_view error,
+OciError Auth::challenge(const Request& req, std::string_view scope, std::string_view error,
                          std::string_view message) const {
-  Response res = access_error("UNAUTHORIZED", message);
   std::string realm = realm_;
   if (realm.empty())
     realm =
@@ -229,8 +228,8 @@ Response Auth::challenge(const Request& req, std::string_view scope, std::string
     value += ",scope=\"" + std::string(scope) + "\"";
   if (!error.empty())
     value += ",error=\"" + std::string(error) + "\"";
-  res.set("www-authenticate", value);
-  return res;
+  return OciError(ErrorCode::unauthorized, std::string(message))
+      .with_header("www-authenticate", std::move(value));
 }
 
 boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& offload,
@@ -243,7 +242,7 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
   if (starts_with_ci(authz, "basic ")) {
     auto creds = basic_credentials(authz.substr(6));
     if (!creds || !co_await check_password(offload, creds->first, creds->second))
-      co_return challenge(req, scope, "", "invalid username or password");
+      co_return render(challenge(req, scope, "", "invalid username or password"));
     g->user = std::move(creds->first);
   } else if (starts_with_ci(authz, "bearer ")) {
     const std::string_view token = trim_blanks(authz.substr(7));
@@ -255,7 +254,7 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
     } else {
       claims = auth::verify_jwt(token, verify_keys_, {issuer_, service_, now, kLeeway});
       if (!claims)
-        co_return challenge(req, scope, "invalid_token", claims.error().detail);
+        co_return render(challenge(req, scope, "invalid_token", claims.error().detail));
       tokens_.remember(token, *claims, claims->expires.value_or(now) + kLeeway, now);
     }
     g->token = true;
@@ -264,7 +263,7 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
     if (!claims->subject.empty())
       g->user = std::move(claims->subject);
   } else if (!authz.empty()) {
-    co_return challenge(req, scope, "", "unsupported authorization scheme");
+    co_return render(challenge(req, scope, "", "unsupported authorization scheme"));
   } else if (!req.tls_client_user.empty()) {
     g->user = req.tls_client_user;
   }
@@ -276,13 +275,13 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
     if (g->user && (!g->token || g->own_token) && policy_.is_admin(g->who()))
       co_return std::nullopt;
     if (!g->identified())
-      co_return challenge(req, scope, "", "authentication required");
-    co_return access_error("DENIED", "administrators only");
+      co_return render(challenge(req, scope, "", "authentication required"));
+    co_return render(OciError(ErrorCode::denied, "administrators only"));
   }
   if (name.empty()) {  // GET /v2/, the catalog: any identity
     if (g->identified())
       co_return std::nullopt;
-    co_return challenge(req, scope, "", "authentication required");
+    co_return render(challenge(req, scope, "", "authentication required"));
   }
   if (g->token) {
     if (claim_allows(g->access, name, action))
@@ -290,14 +289,15 @@ boost::asio::awaitable<std::optional<Response>> Auth::guard(server::Offloader& o
     // cairn's own token for a user the policy refuses anyway: a new token cannot help. (An
     // anonymous token is told to authenticate.)
     if (g->own_token && g->user && !auth::has(policy_.actions(g->who(), name), action))
-      co_return access_error("DENIED", "access to " + std::string(name) + " denied");
-    co_return challenge(req, scope, "insufficient_scope", "the token does not grant this access");
+      co_return render(OciError(ErrorCode::denied, "access to " + std::string(name) + " denied"));
+    co_return render(
+        challenge(req, scope, "insufficient_scope", "the token does not grant this access"));
   }
   if (auth::has(policy_.actions(g->who(), name), action))
     co_return std::nullopt;
   if (!g->identified())
-    co_return challenge(req, scope, "", "authentication required");
-  co_return access_error("DENIED", "access to " + std::string(name) + " denied");
+    co_return render(challenge(req, scope, "", "authentication required"));
+  co_return render(OciError(ErrorCode::denied, "access to " + std::string(name) + " denied"));
 }
 
 std::shared_ptr<const Grant> Auth::grant_of(const Request& req) const {
@@ -327,9 +327,10 @@ bool Auth::lists(const Request& req, std::string_view repository) const {
   return auth::has(policy_.actions(g ? g->who() : std::nullopt, repository), auth::Action::pull);
 }
 
-boost::asio::awaitable<Response> Auth::token(server::Offloader& offload, Request& req) {
+boost::asio::awaitable<Answer> Auth::token(server::Offloader& offload, Request& req) {
   if (!key_) {
-    co_return oci_error(404, "NOT_FOUND", "this server issues no tokens; they come from " + realm_);
+    co_return OciError(ErrorCode::not_found,
+                       "this server issues no tokens; they come from " + realm_);
   }
   std::optional<std::string> user;
   std::vector<std::string> scope_values;
@@ -344,7 +345,7 @@ boost::asio::awaitable<Response> Auth::token(server::Offloader& offload, Request
     }
     if (!form["username"].empty()) {
       if (!co_await check_password(offload, form["username"], form["password"]))
-        co_return access_error("UNAUTHORIZED", "invalid username or password");
+        co_return OciError(ErrorCode::unauthorized, "invalid username or password");
       user = form["username"];
     }
     if (form.contains("scope"))
@@ -354,10 +355,10 @@ boost::asio::awaitable<Response> Auth::token(server::Offloader& offload, Request
     if (starts_with_ci(authz, "basic ")) {
       auto creds = basic_credentials(authz.substr(6));
       if (!creds || !co_await check_password(offload, creds->first, creds->second))
-        co_return access_error("UNAUTHORIZED", "invalid username or password");
+        co_return OciError(ErrorCode::unauthorized, "invalid username or password");
       user = std::move(creds->first);
     } else if (!authz.empty()) {
-      co_return access_error("UNAUTHORIZED", "the token endpoint takes Basic credentials");
+      co_return OciError(ErrorCode::unauthorized, "the token endpoint takes Basic credentials");
     }
     scope_values = req.query_values("scope");
   }
@@ -392,7 +393,7 @@ boost::asio::awaitable<Response> Auth::token(server::Offloader& offload, Request
   }
   auto token = auth::sign_jwt(*key_, claims);
   if (!token)
-    co_return internal_error(req, token.error().detail);
+    co_return OciError(ErrorCode::unknown, "internal error; request id " + req.request_id);
   co_return json_response(200, {{"token", *token},
                                 {"access_token", *token},
                                 {"expires_in", ttl_.count()},
@@ -429,9 +430,9 @@ boost::asio::awaitable<bool> may_mount(Api& api, const Request& req, const conte
   co_return exists&&* exists;
 }
 
-boost::asio::awaitable<Response> issue_token(Api& api, Request& req) {
+boost::asio::awaitable<Answer> issue_token(Api& api, Request& req) {
   if (api.auth == nullptr)
-    co_return oci_error(404, "NOT_FOUND", "authentication is off: no tokens are issued");
+    co_return OciError(ErrorCode::not_found, "authentication is off: no tokens are issued");
   co_return co_await api.auth->token(api.offload, req);
 }
 

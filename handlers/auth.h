@@ -32,6 +32,7 @@
 #include "auth/policy.h"
 #include "auth/scope.h"
 #include "auth/token_cache.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 #include "server/offload.h"
 #include "server/router.h"
@@ -90,7 +91,7 @@ class Auth {
                                                                 server::Access access);
 
   // GET and POST /_token.
-  boost::asio::awaitable<server::Response> token(server::Offloader& offload, server::Request& req);
+  boost::asio::awaitable<Answer> token(server::Offloader& offload, server::Request& req);
 
   // May the request's caller do `action` in `repository`? (After the guard ran.)
   bool may(const server::Request& req, std::string_view repository, auth::Action action) const;
@@ -109,8 +110,9 @@ class Auth {
   // True when the pair is in the htpasswd file: from the cache, else bcrypt on the pool.
   boost::asio::awaitable<bool> check_password(server::Offloader& offload, const std::string& user,
                                               const std::string& password);
-  server::Response challenge(const server::Request& req, std::string_view scope,
-                             std::string_view error, std::string_view message) const;
+  // 401 UNAUTHORIZED with the WWW-Authenticate challenge for `scope`.
+  OciError challenge(const server::Request& req, std::string_view scope, std::string_view error,
+                     std::string_view message) const;
   std::shared_ptr<const Grant> grant_of(const server::Request& req) const;
 
   std::optional<auth::Htpasswd> users_;
@@ -140,6 +142,6 @@ boost::asio::awaitable<bool> may_mount(Api& api, const server::Request& req,
                                        const content::Digest& digest, const std::string& from);
 
 // GET/POST /_token (404 when this server issues no tokens).
-boost::asio::awaitable<server::Response> issue_token(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> issue_token(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

@@ -22,7 +22,7 @@ boost::asio::awaitable<server::Response> api_version(server::Request&) {
   co_return res;
 }
 
-boost::asio::awaitable<server::Response> healthz(Api& api, server::Request&) {
+boost::asio::awaitable<Answer> healthz(Api& api, server::Request&) {
   // While writes are refused, the check tries the reopen (on the pool: it touches the disk),
   // so a probe alone brings the database back once space is freed.
   if (api.storage.db().writable())
@@ -33,7 +33,7 @@ boost::asio::awaitable<server::Response> healthz(Api& api, server::Request&) {
   co_return text(503, "metadata database refuses writes: " + r.error().detail);
 }
 
-boost::asio::awaitable<server::Response> readyz(Api& api, server::Request&) {
+boost::asio::awaitable<Answer> readyz(Api& api, server::Request&) {
   auto r = co_await api.offload.run([&] { return api.storage.check_ready(); });
   if (r)
     co_return text(200, "ready");

@@ -25,14 +25,13 @@ Response described(unsigned status, const content::Digest& digest, std::string_v
 
 }  // namespace
 
-Response serve_file(const Request& req, server::FileRange whole, const content::Digest& digest,
-                    std::string_view content_type) {
+Answer serve_file(const Request& req, server::FileRange whole, const content::Digest& digest,
+                  std::string_view content_type) {
   const uint64_t size = whole.length;
   RangeRequest range = parse_range(req.header("range"), size);
   if (range.outcome == RangeOutcome::unsatisfiable) {
-    Response res = oci_error(416, "RANGE_INVALID", "range not satisfiable");
-    res.set("content-range", "bytes */" + std::to_string(size));
-    return res;
+    return OciError(ErrorCode::range_invalid)
+        .with_header("content-range", "bytes */" + std::to_string(size));
   }
   const bool partial = range.outcome == RangeOutcome::satisfiable;
   Response res = described(partial ? 206 : 200, digest, content_type);
@@ -46,8 +45,8 @@ Response serve_file(const Request& req, server::FileRange whole, const content::
   return res;
 }
 
-Response serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
-                       const content::Digest& digest, std::string_view content_type) {
+Answer serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
+                     const content::Digest& digest, std::string_view content_type) {
   server::FileRange file;
   file.fd = reader->native_handle();
   file.length = static_cast<uint64_t>(reader->size());
@@ -61,8 +60,8 @@ Response blob_head(const content::Digest& digest, uint64_t size) {
   return res;
 }
 
-Response stored_blob(Api& api, const Request& req, const metadata::Scope& scope,
-                     const content::Digest& digest) {
+Answer stored_blob(Api& api, const Request& req, const metadata::Scope& scope,
+                   const content::Digest& digest) {
   // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
   if (req.method == "HEAD") {
     auto info = api.storage.content().info(scope, digest);
@@ -74,12 +73,12 @@ Response stored_blob(Api& api, const Request& req, const metadata::Scope& scope,
   if (!reader)
     return from_error(reader.error(), Resource::blob);
   if ((*reader)->native_handle() < 0)
-    return oci_error(500, "UNKNOWN", "blob has no file");
+    return OciError(ErrorCode::unknown, "blob has no file");
   return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
                        kOctetStream);
 }
 
-boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
@@ -88,7 +87,7 @@ boost::asio::awaitable<Response> get_blob(Api& api, Request& req) {
   co_return stored_blob(api, req, blob->scope(), blob->digest);
 }
 
-boost::asio::awaitable<Response> delete_blob(Api& api, Request& req) {
+boost::asio::awaitable<Answer> delete_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();

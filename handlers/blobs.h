@@ -7,29 +7,29 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
 // GET and HEAD (HEAD answers the same headers without the bytes).
-boost::asio::awaitable<server::Response> get_blob(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> delete_blob(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_blob(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> delete_blob(Api& api, server::Request& req);
 
 // The answer to GET or HEAD (req.method) of committed blob `digest` of `scope`: 200, 206 or 416
-// with the bytes, HEAD's headers, or an error (404 BLOB_UNKNOWN).
-server::Response stored_blob(Api& api, const server::Request& req, const metadata::Scope& scope,
-                             const content::Digest& digest);
+// with the bytes, HEAD's headers, or an error (BLOB_UNKNOWN when it is not there).
+Answer stored_blob(Api& api, const server::Request& req, const metadata::Scope& scope,
+                   const content::Digest& digest);
 // HEAD's answer for a blob of `size` bytes: Docker-Content-Digest, Content-Type, Accept-Ranges
 // and Content-Length.
 server::Response blob_head(const content::Digest& digest, uint64_t size);
 // Builds the answer to GET, with Docker-Content-Digest, Content-Type and Accept-Ranges, of a
 // whole file (`whole`: offset 0, the content's length) or of the range the request's
-// Range header names: 200, 206 with Content-Range, or 416.
-server::Response serve_file(const server::Request& req, server::FileRange whole,
-                            const content::Digest& digest, std::string_view content_type);
+// Range header names: 200, 206 with Content-Range, or 416 RANGE_INVALID.
+Answer serve_file(const server::Request& req, server::FileRange whole,
+                  const content::Digest& digest, std::string_view content_type);
 // serve_file() for committed content.
-server::Response serve_content(const server::Request& req,
-                               std::shared_ptr<content::ReaderAt> reader,
-                               const content::Digest& digest, std::string_view content_type);
+Answer serve_content(const server::Request& req, std::shared_ptr<content::ReaderAt> reader,
+                     const content::Digest& digest, std::string_view content_type);
 
 }  // namespace cairn::handlers

@@ -34,13 +34,13 @@ std::vector<std::string> fieldpaths_of(const Request& req) {
 Checked<std::string> ingest_ref(const Request& req) {
   std::string ref(req.param("ref"));
   if (!content::validate_ref(ref))
-    return oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such ingest");
+    return OciError(ErrorCode::blob_upload_unknown, "no such ingest");
   return ref;
 }
 
 }  // namespace
 
-boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_blob_infos(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -79,7 +79,7 @@ boost::asio::awaitable<Response> list_blob_infos(Api& api, Request& req) {
   co_return res;
 }
 
-boost::asio::awaitable<Response> get_blob_info(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_blob_info(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
@@ -89,7 +89,7 @@ boost::asio::awaitable<Response> get_blob_info(Api& api, Request& req) {
   co_return json_response(info_json(*info));
 }
 
-boost::asio::awaitable<Response> patch_blob_info(Api& api, Request& req) {
+boost::asio::awaitable<Answer> patch_blob_info(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
@@ -110,7 +110,7 @@ boost::asio::awaitable<Response> patch_blob_info(Api& api, Request& req) {
   co_return json_response(info_json(*info));
 }
 
-boost::asio::awaitable<Response> list_ingests(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_ingests(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -147,7 +147,7 @@ boost::asio::awaitable<Response> list_ingests(Api& api, Request& req) {
   co_return res;
 }
 
-boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_ingest(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -170,7 +170,7 @@ boost::asio::awaitable<Response> get_ingest(Api& api, Request& req) {
   co_return json_response(status_json(*st, expiry));
 }
 
-boost::asio::awaitable<Response> get_namespace_labels(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_namespace_labels(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -180,7 +180,7 @@ boost::asio::awaitable<Response> get_namespace_labels(Api& api, Request& req) {
   co_return json_response({{"labels", *labels}});
 }
 
-boost::asio::awaitable<Response> patch_namespace_labels(Api& api, Request& req) {
+boost::asio::awaitable<Answer> patch_namespace_labels(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();

@@ -16,16 +16,17 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> list_blob_infos(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> get_blob_info(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> patch_blob_info(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> list_ingests(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> get_ingest(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> get_namespace_labels(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> patch_namespace_labels(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_blob_infos(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_blob_info(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> patch_blob_info(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_ingests(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_ingest(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_namespace_labels(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> patch_namespace_labels(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

@@ -37,7 +37,7 @@ nlohmann::json usage_json(const Usage& u) {
             {"ingests", count_json(u.ingests)}}}};
 }
 
-boost::asio::awaitable<server::Response> disk_usage(Api& api, server::Request&) {
+boost::asio::awaitable<Answer> disk_usage(Api& api, server::Request&) {
   UsageOptions options;
   if (api.cache != nullptr) {
     proxy::Cache* cache = api.cache;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ struct Usage;
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> disk_usage(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> disk_usage(Api& api, server::Request& req);
 
 // The JSON of GET /_admin/du and `cairn du --json` (openapi: DiskUsage).
 nlohmann::json usage_json(const Usage& u);

@@ -2,59 +2,50 @@
 
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
+
 namespace cairn::handlers {
 namespace {
 
 struct Mapping {
   Errc error;
   Resource resource;  // Resource::other: any resource
-  unsigned status;
-  std::string_view code;
+  ErrorCode code;
 };
 
-// The one table: first match wins, so specific resources come before Resource::other.
+// The one table: first match wins, so specific resources come before Resource::other. The
+// status is the code's (handlers/error_codes.h).
 constexpr Mapping kTable[] = {
-    {Errc::not_found, Resource::blob, 404, "BLOB_UNKNOWN"},
-    {Errc::not_found, Resource::upload, 404, "BLOB_UPLOAD_UNKNOWN"},
-    {Errc::not_found, Resource::ingest, 404, "BLOB_UPLOAD_UNKNOWN"},
-    {Errc::not_found, Resource::manifest, 404, "MANIFEST_UNKNOWN"},
-    {Errc::not_found, Resource::tag, 404, "MANIFEST_UNKNOWN"},
-    {Errc::not_found, Resource::repository, 404, "NAME_UNKNOWN"},
-    {Errc::not_found, Resource::lease, 404, "LEASE_UNKNOWN"},
-    {Errc::not_found, Resource::other, 404, "NOT_FOUND"},
-    {Errc::invalid_argument, Resource::upload, 400, "BLOB_UPLOAD_INVALID"},
-    {Errc::invalid_argument, Resource::manifest, 400, "MANIFEST_INVALID"},
-    {Errc::invalid_argument, Resource::repository, 400, "NAME_INVALID"},
-    {Errc::invalid_argument, Resource::tag, 400, "TAG_INVALID"},
-    {Errc::invalid_argument, Resource::lease, 400, "LEASE_INVALID"},
-    {Errc::already_exists, Resource::lease, 409, "LEASE_EXISTS"},
-    {Errc::invalid_argument, Resource::other, 400, "UNSUPPORTED"},
-    {Errc::digest_mismatch, Resource::other, 400, "DIGEST_INVALID"},
-    {Errc::size_mismatch, Resource::other, 400, "SIZE_INVALID"},
-    {Errc::range_invalid, Resource::upload, 416, "BLOB_UPLOAD_INVALID"},
-    {Errc::range_invalid, Resource::other, 416, "RANGE_INVALID"},
-    {Errc::already_exists, Resource::other, 409, "CONFLICT"},
-    {Errc::failed_precondition, Resource::other, 409, "CONFLICT"},
-    {Errc::unavailable, Resource::other, 503, "UNAVAILABLE"},
-    // A full data root (or one below --min-free-bytes). The distribution spec registers no code
-    // for it; UNAVAILABLE is Distribution's code for "the service cannot do this now, retry",
-    // which is what a full disk means to a client (UNKNOWN would say nothing). The message
-    // names what was full; from_error adds Retry-After.
-    {Errc::no_space, Resource::other, 507, "UNAVAILABLE"},
+    {Errc::not_found, Resource::blob, ErrorCode::blob_unknown},
+    {Errc::not_found, Resource::upload, ErrorCode::blob_upload_unknown},
+    {Errc::not_found, Resource::ingest, ErrorCode::blob_upload_unknown},
+    {Errc::not_found, Resource::manifest, ErrorCode::manifest_unknown},
+    {Errc::not_found, Resource::tag, ErrorCode::manifest_unknown},
+    {Errc::not_found, Resource::repository, ErrorCode::name_unknown},
+    {Errc::not_found, Resource::lease, ErrorCode::lease_unknown},
+    {Errc::not_found, Resource::other, ErrorCode::not_found},
+    {Errc::invalid_argument, Resource::upload, ErrorCode::blob_upload_invalid},
+    {Errc::invalid_argument, Resource::manifest, ErrorCode::manifest_invalid},
+    {Errc::invalid_argument, Resource::repository, ErrorCode::name_invalid},
+    {Errc::invalid_argument, Resource::tag, ErrorCode::tag_invalid},
+    {Errc::invalid_argument, Resource::lease, ErrorCode::lease_invalid},
+    {Errc::already_exists, Resource::lease, ErrorCode::lease_exists},
+    {Errc::invalid_argument, Resource::other, ErrorCode::request_invalid},
+    {Errc::digest_mismatch, Resource::other, ErrorCode::digest_invalid},
+    {Errc::size_mismatch, Resource::other, ErrorCode::size_invalid},
+    // A chunk that does not start at the upload's offset, a range outside the content: both
+    // 416, Distribution's RANGE_INVALID.
+    {Errc::range_invalid, Resource::other, ErrorCode::range_invalid},
+    {Errc::already_exists, Resource::other, ErrorCode::conflict},
+    {Errc::failed_precondition, Resource::other, ErrorCode::conflict},
+    {Errc::unavailable, Resource::other, ErrorCode::unavailable},
+    // A full data root (or one below --min-free-bytes): 507, retry after Retry-After; the
+    // message names what was full.
+    {Errc::no_space, Resource::other, ErrorCode::insufficient_storage},
     // A policy refusal (a repository's byte quota): the spec's DENIED, the message naming it.
-    {Errc::denied, Resource::other, 403, "DENIED"},
-    {Errc::io, Resource::other, 500, "UNKNOWN"},
-    {Errc::internal, Resource::other, 500, "UNKNOWN"},
-};
-
-// Access errors come from the guard, not from storage: code → status.
-struct AccessMapping {
-  std::string_view code;
-  unsigned status;
-};
-constexpr AccessMapping kAccessTable[] = {
-    {"UNAUTHORIZED", 401},
-    {"DENIED", 403},
+    {Errc::denied, Resource::other, ErrorCode::denied},
+    {Errc::io, Resource::other, ErrorCode::unknown},
+    {Errc::internal, Resource::other, ErrorCode::unknown},
 };
 
 // How long a client is asked to wait after 507: long enough for GC or an operator to free space.
@@ -62,47 +53,75 @@ constexpr int kNoSpaceRetryAfterSeconds = 30;
 
 }  // namespace
 
-server::Response oci_error(unsigned status, std::string_view code, std::string_view message) {
-  nlohmann::json body = {{"errors", {{{"code", code}, {"message", message}}}}};
+OciError::OciError(ErrorCode code, std::string message)
+    : code_(code), message_(std::move(message)) {
+  if (message_.empty())
+    message_ = std::string(code_info(code_).message);
+}
+
+OciError&& OciError::with_detail(const nlohmann::json& detail) && {
+  detail_ = detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return std::move(*this);
+}
+
+OciError&& OciError::with_header(std::string name, std::string value) && {
+  headers_.emplace_back(std::move(name), std::move(value));
+  return std::move(*this);
+}
+
+bool OciError::is_unknown() const noexcept {
+  return code_ == ErrorCode::manifest_unknown || code_ == ErrorCode::blob_unknown ||
+         code_ == ErrorCode::name_unknown;
+}
+
+void throw_exception_from_error(const OciError& e, const boost::source_location&) {
+  throw std::logic_error("unchecked error " + std::string(e.info().name) + ": " + e.message());
+}
+
+server::Response render(const OciError& e) {
+  nlohmann::json item = {{"code", e.info().name}, {"message", e.message()}};
+  if (!e.detail().empty())
+    item["detail"] = nlohmann::json::parse(e.detail(), nullptr, false);
+  nlohmann::json body = {{"errors", nlohmann::json::array({std::move(item)})}};
   server::Response res;
-  res.status = status;
+  res.status = e.status();
   res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   res.set("content-type", "application/json");
+  for (const auto& [name, value] : e.headers())
+    res.set(name, value);
   return res;
 }
 
-server::Response from_error(const Error& error, Resource resource) {
-  for (const Mapping& m : kTable) {
-    if (m.error == error.code && (m.resource == resource || m.resource == Resource::other)) {
-      bool server_side = m.status >= 500 && m.status != 503 && m.status != 507;
-      server::Response res =
-          oci_error(m.status, m.code, server_side ? "internal error" : error.detail);
-      if (error.code == Errc::no_space)
-        res.set("retry-after", std::to_string(kNoSpaceRetryAfterSeconds));
-      return res;
-    }
-  }
-  return oci_error(500, "UNKNOWN", "internal error");
+server::Response render(Answer answer) {
+  if (answer)
+    return std::move(*answer);
+  return render(answer.error());
 }
 
-server::Response access_error(std::string_view code, std::string_view message) {
-  for (const AccessMapping& m : kAccessTable) {
-    if (m.code == code)
-      return oci_error(m.status, m.code, message);
+OciError from_error(const Error& error, Resource resource) {
+  for (const Mapping& m : kTable) {
+    if (m.error == error.code && (m.resource == resource || m.resource == Resource::other)) {
+      if (m.code == ErrorCode::unknown)
+        return OciError(m.code);  // a server fault: the detail is not for the client
+      OciError e(m.code, error.detail);
+      if (error.code == Errc::no_space)
+        return std::move(e).with_header("retry-after", std::to_string(kNoSpaceRetryAfterSeconds));
+      return e;
+    }
   }
-  return oci_error(403, "DENIED", message);
+  return OciError(ErrorCode::unknown);
 }
 
 server::Response route_not_found(const server::Request&) {
-  return oci_error(404, "NOT_FOUND", "no such route");
+  return render(OciError(ErrorCode::not_found, "no such route"));
 }
 
 server::Response method_not_allowed(const server::Request& req) {
-  return oci_error(405, "UNSUPPORTED", "method " + req.method + " is not allowed here");
+  return render(OciError(ErrorCode::unsupported, "method " + req.method + " is not allowed here"));
 }
 
 server::Response internal_error(const server::Request& req, std::string_view) {
-  return oci_error(500, "UNKNOWN", "internal error; request id " + req.request_id);
+  return render(OciError(ErrorCode::unknown, "internal error; request id " + req.request_id));
 }
 
 }  // namespace cairn::handlers

@@ -160,11 +160,12 @@ void publish_events(Api& api, const Request& req, const Response& res, EventRout
   }
 }
 
-boost::asio::awaitable<Response> with_events(Api& api, Request& req,
-                                             boost::asio::awaitable<Response> (*h)(Api&, Request&),
-                                             EventRoute route) {
-  Response res = co_await h(api, req);
-  publish_events(api, req, res, route, co_await boost::asio::this_coro::executor);
+boost::asio::awaitable<Answer> with_events(Api& api, Request& req,
+                                           boost::asio::awaitable<Answer> (*h)(Api&, Request&),
+                                           EventRoute route) {
+  Answer res = co_await h(api, req);
+  if (res)  // an error is no event
+    publish_events(api, req, *res, route, co_await boost::asio::this_coro::executor);
   co_return res;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -32,8 +33,9 @@ void publish_events(Api& api, const server::Request& req, const server::Response
 
 // Runs handler `h` and publishes the events of its answer (the route table wraps the routes
 // above with it when notifications are configured).
-boost::asio::awaitable<server::Response> with_events(
-    Api& api, server::Request& req,
-    boost::asio::awaitable<server::Response> (*h)(Api&, server::Request&), EventRoute route);
+boost::asio::awaitable<Answer> with_events(Api& api, server::Request& req,
+                                           boost::asio::awaitable<Answer> (*h)(Api&,
+                                                                               server::Request&),
+                                           EventRoute route);
 
 }  // namespace cairn::handlers

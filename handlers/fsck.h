@@ -8,11 +8,12 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> start_fsck(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> fsck_report(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> start_fsck(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> fsck_report(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

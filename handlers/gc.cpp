@@ -5,13 +5,13 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req) {
+boost::asio::awaitable<Answer> run_gc(Api& api, server::Request& req) {
   bool dry_run = false;
   if (auto v = req.query_value("dry_run")) {
     if (*v == "true" || *v == "1") {
       dry_run = true;
     } else if (*v != "false" && *v != "0") {
-      co_return oci_error(400, "UNSUPPORTED", "dry_run is true or false");
+      co_return OciError(ErrorCode::request_invalid, "dry_run is true or false");
     }
   }
   // A dry run: the collector's preview (what a run would remove now) with retention's own dry
@@ -34,10 +34,10 @@ boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req) 
   co_return json_response(gc_json(*stats));
 }
 
-boost::asio::awaitable<server::Response> last_gc(Api& api, server::Request&) {
+boost::asio::awaitable<Answer> last_gc(Api& api, server::Request&) {
   auto stats = api.storage.gc().last();
   if (!stats)
-    co_return oci_error(404, "NOT_FOUND", "no collection has run yet");
+    co_return OciError(ErrorCode::not_found, "no collection has run yet");
   co_return json_response(gc_json(*stats));
 }
 

@@ -9,11 +9,12 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> run_gc(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> last_gc(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> run_gc(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> last_gc(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

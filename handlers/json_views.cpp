@@ -80,14 +80,14 @@ boost::asio::awaitable<Checked<nlohmann::json>> json_body(Api& api, server::Requ
   auto text = co_await read_small_body(req, api.options.max_json_bytes);
   if (!text) {
     co_return Checked<json>(in_place_error,
-                            oci_error(413, "SIZE_INVALID", "the JSON body is too large"));
+                            OciError(ErrorCode::body_too_large, "the JSON body is too large"));
   }
   if (text->empty())
     co_return Checked<json>(in_place_value, json::object());
   json j = parse_json(*text);
   if (j.is_discarded() || !j.is_object()) {
     co_return Checked<json>(in_place_error,
-                            oci_error(400, "BODY_INVALID", "the body must be a JSON object"));
+                            OciError(ErrorCode::body_invalid, "the body must be a JSON object"));
   }
   co_return Checked<json>(in_place_value, std::move(j));
 }
@@ -98,10 +98,10 @@ Checked<content::Labels> labels_of(const nlohmann::json& body) {
   if (it == body.end() || it->is_null())
     return labels;
   if (!it->is_object())
-    return oci_error(400, "BODY_INVALID", "labels must be an object");
+    return OciError(ErrorCode::body_invalid, "labels must be an object");
   for (const auto& [k, v] : it->items()) {
     if (!v.is_string())
-      return oci_error(400, "BODY_INVALID", "label " + k + " must be a string");
+      return OciError(ErrorCode::body_invalid, "label " + k + " must be a string");
     labels.emplace(k, v.get<std::string>());
   }
   return labels;

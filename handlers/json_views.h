@@ -30,7 +30,7 @@ nlohmann::json retention_json(const gc::RetentionReport& report);
 server::Response json_response(const nlohmann::json& body, unsigned status = 200);
 
 // Reads and parses a JSON object body (at most api.options.max_json_bytes; an empty body is
-// `{}`). 400 BODY_INVALID otherwise, 413 when too large.
+// `{}`). 400 BODY_INVALID otherwise, 413 BODY_TOO_LARGE when too large.
 boost::asio::awaitable<Checked<nlohmann::json>> json_body(Api& api, server::Request& req);
 
 // The "labels" member of `body` as labels (absent: empty). 400 BODY_INVALID when it is not an

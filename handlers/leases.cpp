@@ -28,7 +28,7 @@ Response no_content() {
 Checked<std::string> lease_id(const Request& req) {
   std::string id(req.param("id"));
   if (auto ok = metadata::validate_lease_id(id); !ok) {
-    return oci_error(400, "LEASE_INVALID", ok.error().detail);
+    return OciError(ErrorCode::lease_invalid, ok.error().detail);
   }
   return id;
 }
@@ -38,14 +38,14 @@ Checked<metadata::LeaseResource> resource_of(const nlohmann::json& body) {
   auto type = body.find("type");
   auto id = body.find("id");
   if (type == body.end() || !type->is_string() || id == body.end() || !id->is_string()) {
-    return oci_error(400, "BODY_INVALID", R"(expected {"type": "content"|"ingest", "id": "…"})");
+    return OciError(ErrorCode::body_invalid, R"(expected {"type": "content"|"ingest", "id": "…"})");
   }
   std::string t = type->get<std::string>();
   if (t == "ingest")
     t = "ingests";
   auto kind = metadata::resource_kind_from_name(t);
   if (!kind)
-    return oci_error(400, "BODY_INVALID", "type must be content or ingest");
+    return OciError(ErrorCode::body_invalid, "type must be content or ingest");
   return metadata::LeaseResource{*kind, id->get<std::string>()};
 }
 
@@ -59,22 +59,22 @@ Checked<std::optional<Timestamp>> expiry_of(const nlohmann::json& body, const Cl
   if (e == body.end() || e->is_null())
     return std::optional<Timestamp>();
   if (!e->is_string())
-    return oci_error(400, "BODY_INVALID", "expire must be a string");
+    return OciError(ErrorCode::body_invalid, "expire must be a string");
   const std::string text = e->get<std::string>();
   if (auto d = server::parse_duration(text))
     return std::optional<Timestamp>(clock.now() + *d);
   auto t = metadata::parse_rfc3339(text);
   if (!t) {
-    return oci_error(400, "BODY_INVALID",
-                     "expire must be an RFC 3339 time (years 1678 to 2261) or a duration such "
-                     "as 90m or 1h (at most 100 years)");
+    return OciError(ErrorCode::body_invalid,
+                    "expire must be an RFC 3339 time (years 1678 to 2261) or a duration such "
+                    "as 90m or 1h (at most 100 years)");
   }
   return std::optional<Timestamp>(*t);
 }
 
 }  // namespace
 
-boost::asio::awaitable<Response> create_lease(Api& api, Request& req) {
+boost::asio::awaitable<Answer> create_lease(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -86,9 +86,9 @@ boost::asio::awaitable<Response> create_lease(Api& api, Request& req) {
     co_return labels.error();
   if (auto it = labels->find(metadata::kExpireLabel);
       it != labels->end() && !metadata::parse_rfc3339(it->second)) {
-    co_return oci_error(400, "BODY_INVALID",
-                        "label " + std::string(metadata::kExpireLabel) +
-                            " must be an RFC 3339 time in the years 1678 to 2261");
+    co_return OciError(ErrorCode::body_invalid,
+                       "label " + std::string(metadata::kExpireLabel) +
+                           " must be an RFC 3339 time in the years 1678 to 2261");
   }
   auto expiry = expiry_of(*body, api.storage.clock());
   if (!expiry)
@@ -96,7 +96,7 @@ boost::asio::awaitable<Response> create_lease(Api& api, Request& req) {
   metadata::LeaseOptions opts;
   if (auto id = body->find("id"); id != body->end() && !id->is_null()) {
     if (!id->is_string())
-      co_return oci_error(400, "BODY_INVALID", "id must be a string");
+      co_return OciError(ErrorCode::body_invalid, "id must be a string");
     opts.id = id->get<std::string>();
   }
   opts.labels = std::move(*labels);
@@ -109,13 +109,13 @@ boost::asio::awaitable<Response> create_lease(Api& api, Request& req) {
   co_return res;
 }
 
-boost::asio::awaitable<Response> list_leases(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_leases(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
   auto filter = content::Filter::parse(req.query_values("filter"));
   if (!filter)
-    co_return oci_error(400, "FILTER_INVALID", filter.error().detail);
+    co_return OciError(ErrorCode::filter_invalid, filter.error().detail);
   auto leases = co_await api.offload.run([&] { return api.storage.leases().list(*name); });
   if (!leases)
     co_return from_error(leases.error(), Resource::lease);
@@ -129,7 +129,7 @@ boost::asio::awaitable<Response> list_leases(Api& api, Request& req) {
   co_return json_response({{"leases", std::move(out)}});
 }
 
-boost::asio::awaitable<Response> get_lease(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_lease(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -142,7 +142,7 @@ boost::asio::awaitable<Response> get_lease(Api& api, Request& req) {
   co_return json_response(lease_json(*lease));
 }
 
-boost::asio::awaitable<Response> delete_lease(Api& api, Request& req) {
+boost::asio::awaitable<Answer> delete_lease(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -164,7 +164,7 @@ boost::asio::awaitable<Response> delete_lease(Api& api, Request& req) {
   co_return no_content();
 }
 
-boost::asio::awaitable<Response> list_lease_resources(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_lease_resources(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -182,7 +182,7 @@ boost::asio::awaitable<Response> list_lease_resources(Api& api, Request& req) {
 }
 
 // POST and DELETE on resources differ only in the store call.
-boost::asio::awaitable<Response> change_resource(Api& api, Request& req, bool add) {
+boost::asio::awaitable<Answer> change_resource(Api& api, Request& req, bool add) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -204,11 +204,11 @@ boost::asio::awaitable<Response> change_resource(Api& api, Request& req, bool ad
   co_return no_content();
 }
 
-boost::asio::awaitable<Response> add_lease_resource(Api& api, Request& req) {
+boost::asio::awaitable<Answer> add_lease_resource(Api& api, Request& req) {
   return change_resource(api, req, true);
 }
 
-boost::asio::awaitable<Response> remove_lease_resource(Api& api, Request& req) {
+boost::asio::awaitable<Answer> remove_lease_resource(Api& api, Request& req) {
   return change_resource(api, req, false);
 }
 

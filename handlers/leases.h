@@ -12,16 +12,17 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> create_lease(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> list_leases(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> get_lease(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> delete_lease(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> list_lease_resources(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> add_lease_resource(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> remove_lease_resource(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> create_lease(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_leases(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_lease(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> delete_lease(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_lease_resources(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> add_lease_resource(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> remove_lease_resource(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

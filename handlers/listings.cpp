@@ -18,8 +18,8 @@ using Lister = std::function<Result<metadata::NamePage>(std::string_view last, s
 
 // Runs one paged listing (`list` is called with n > 0 only: never storage's kNoLimit) and renders
 // it as {<extra>..., <key>: [names]} with a Link header.
-Response page(const Paging& paging, std::string_view path, std::string_view key,
-              nlohmann::json body, const Lister& list) {
+Answer page(const Paging& paging, std::string_view path, std::string_view key, nlohmann::json body,
+            const Lister& list) {
   metadata::NamePage names;
   if (paging.n > 0) {
     auto listed = list(paging.last, paging.n);
@@ -38,7 +38,7 @@ Response page(const Paging& paging, std::string_view path, std::string_view key,
 
 }  // namespace
 
-boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_tags(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -46,24 +46,24 @@ boost::asio::awaitable<Response> list_tags(Api& api, Request& req) {
   if (!paging_)
     co_return paging_.error();
   if (!paging_->last.empty() && !metadata::is_valid_tag(paging_->last))
-    co_return oci_error(400, "TAG_INVALID", "last is not a valid tag: " + paging_->last);
+    co_return OciError(ErrorCode::tag_invalid, "last is not a valid tag: " + paging_->last);
   auto exists = api.storage.namespaces().exists(*name);
   if (!exists)
     co_return from_error(exists.error(), Resource::repository);
   if (!*exists)
-    co_return oci_error(404, "NAME_UNKNOWN", "repository " + *name + " is not known");
+    co_return OciError(ErrorCode::name_unknown, "repository " + *name + " is not known");
   co_return page(
       *paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
       [&](std::string_view last, size_t n) { return api.storage.tags().list(*name, last, n); });
 }
 
-boost::asio::awaitable<Response> list_repositories(Api& api, Request& req) {
+boost::asio::awaitable<Answer> list_repositories(Api& api, Request& req) {
   auto paging_ = paging(req, api.options.max_page);
   if (!paging_)
     co_return paging_.error();
   if (!paging_->last.empty() && !metadata::is_valid_repository_name(paging_->last)) {
-    co_return oci_error(400, "NAME_INVALID",
-                        "last is not a valid repository name: " + paging_->last);
+    co_return OciError(ErrorCode::name_invalid,
+                       "last is not a valid repository name: " + paging_->last);
   }
   // Only namespaces holding content (a bare upload or a lease makes no repository) and, with
   // authentication on, only those the caller may pull (handlers/auth.h), n of them per page.

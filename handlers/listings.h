@@ -8,11 +8,12 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> list_tags(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> list_repositories(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_tags(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_repositories(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

@@ -23,16 +23,16 @@ Checked<Reference> reference_param(const Request& req) {
   if (ref.find(':') != std::string::npos) {
     auto d = content::Digest::parse(ref);
     if (!d)
-      return oci_error(400, "DIGEST_INVALID", d.error().detail);
+      return OciError(ErrorCode::digest_invalid, d.error().detail);
     return Reference(*d);
   }
   if (auto ok = metadata::validate_tag(ref); !ok) {
     // A PUT names a tag to create: a bad one is the client's error. A read or delete asks for
     // something that cannot exist: unknown, as the conformance suite expects.
     if (req.method == "PUT")
-      return oci_error(400, "TAG_INVALID", ok.error().detail);
-    return oci_error(404, "MANIFEST_UNKNOWN",
-                     "no manifest " + ref.substr(0, 200) + ": " + ok.error().detail);
+      return OciError(ErrorCode::tag_invalid, ok.error().detail);
+    return OciError(ErrorCode::manifest_unknown,
+                    "no manifest " + ref.substr(0, 200) + ": " + ok.error().detail);
   }
   return Reference(ref);
 }
@@ -69,13 +69,13 @@ Checked<std::vector<std::string>> put_tags(const Request& req, const Reference& 
     tags.push_back(*tag);
   for (auto& tag : req.query_values("tag")) {
     if (auto ok = metadata::validate_tag(tag); !ok)
-      return oci_error(400, "TAG_INVALID", "tag query: " + ok.error().detail);
+      return OciError(ErrorCode::tag_invalid, "tag query: " + ok.error().detail);
     if (std::find(tags.begin(), tags.end(), tag) == tags.end())
       tags.push_back(std::move(tag));
   }
   if (tags.size() > kMaxTagsPerPut)
-    return oci_error(400, "TAG_INVALID",
-                     "at most " + std::to_string(kMaxTagsPerPut) + " tags in one PUT");
+    return OciError(ErrorCode::tag_invalid,
+                    "at most " + std::to_string(kMaxTagsPerPut) + " tags in one PUT");
   return tags;
 }
 
@@ -109,7 +109,7 @@ Result<void> store_bytes(Api& api, const metadata::Scope& scope, const content::
 // Checks that what the manifest needs is in the repository with the size its descriptor
 // states: the answer for the first that is not (400 MANIFEST_BLOB_UNKNOWN, or MANIFEST_INVALID
 // for a wrong size), nullopt when all are.
-Result<std::optional<Response>> check_required(Api& api, const metadata::Scope& scope,
+Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& scope,
                                                const ParsedManifest& m) {
   for (const auto& [child, size] : m.required) {
     std::optional<int64_t> stored;
@@ -126,20 +126,20 @@ Result<std::optional<Response>> check_required(Api& api, const metadata::Scope& 
       if (!info && info.error() != Errc::not_found)
         return info.error();
       if (!info) {
-        return std::optional<Response>(oci_error(400, "MANIFEST_BLOB_UNKNOWN",
-                                                 "not in the repository: " + child.digest.str()));
+        return std::optional<OciError>(OciError(ErrorCode::manifest_blob_unknown,
+                                                "not in the repository: " + child.digest.str()));
       }
       stored = info->size;
     }
     if (*stored != size) {
-      return std::optional<Response>(
-          oci_error(400, "MANIFEST_INVALID",
-                    std::string(metadata::child_kind_name(child.kind)) + " " + child.digest.str() +
-                        " has " + std::to_string(*stored) + " bytes, not the " +
-                        std::to_string(size) + " its descriptor states"));
+      return std::optional<OciError>(OciError(
+          ErrorCode::manifest_invalid, std::string(metadata::child_kind_name(child.kind)) + " " +
+                                           child.digest.str() + " has " + std::to_string(*stored) +
+                                           " bytes, not the " + std::to_string(size) +
+                                           " its descriptor states"));
     }
   }
-  return std::optional<Response>();
+  return std::optional<OciError>();
 }
 
 }  // namespace
@@ -167,7 +167,7 @@ Result<void> record_manifest(Api& api, const metadata::Scope& scope, const conte
   return {};
 }
 
-boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
+boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
   auto m = manifest_target(req);
   if (!m)
     co_return m.error();
@@ -178,15 +178,17 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
     co_return scope.error();
   const size_t max = api.options.max_manifest_bytes;
   if (req.content_length && *req.content_length > max) {
-    co_return oci_error(413, "SIZE_INVALID", "manifest exceeds " + std::to_string(max) + " bytes");
+    co_return OciError(ErrorCode::body_too_large,
+                       "manifest exceeds " + std::to_string(max) + " bytes");
   }
   auto body = co_await read_small_body(req, max);
   if (!body) {
-    co_return oci_error(413, "SIZE_INVALID", "manifest exceeds " + std::to_string(max) + " bytes");
+    co_return OciError(ErrorCode::body_too_large,
+                       "manifest exceeds " + std::to_string(max) + " bytes");
   }
   auto parsed = parse_manifest(*body, req.header("content-type"), api.options.max_index_entries);
   if (!parsed)
-    co_return oci_error(400, "MANIFEST_INVALID", parsed.error().detail);
+    co_return OciError(ErrorCode::manifest_invalid, parsed.error().detail);
 
   auto tags = put_tags(req, ref);
   if (!tags)
@@ -195,10 +197,10 @@ boost::asio::awaitable<Response> put_manifest(Api& api, Request& req) {
   content::Digest digest =
       content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
   if (by_digest && *by_digest != digest) {
-    co_return oci_error(400, "DIGEST_INVALID", "the manifest's digest is " + digest.str());
+    co_return OciError(ErrorCode::digest_invalid, "the manifest's digest is " + digest.str());
   }
 
-  std::optional<Response> refused;
+  std::optional<OciError> refused;
   auto stored = co_await api.offload.run([&]() -> Result<void> {
     auto checked = check_required(api, *scope, *parsed);
     if (!checked)
@@ -260,8 +262,7 @@ Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api&
 
 }  // namespace
 
-Response cached_manifest(Api& api, const Request& req, const std::string& ns,
-                         const Reference& ref) {
+Answer cached_manifest(Api& api, const Request& req, const std::string& ns, const Reference& ref) {
   auto found = find_manifest(api, ns, ref);
   if (!found)
     return found.error();
@@ -281,7 +282,7 @@ Response cached_manifest(Api& api, const Request& req, const std::string& ns,
 }
 
 // GET and HEAD: the same lookup; HEAD answers without the bytes.
-boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
+boost::asio::awaitable<Answer> get_manifest(Api& api, Request& req) {
   auto m = manifest_target(req);
   if (!m)
     co_return m.error();
@@ -289,11 +290,11 @@ boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
   const Reference& ref = m->ref;
   if (auto target = proxy_target(api, req, name))
     co_return co_await proxied_manifest(api, req, *target, ref);
-  Response res = cached_manifest(api, req, name, ref);
+  Answer res = cached_manifest(api, req, name, ref);
   // Retention's "pulled within" (storage/gc/retention.h): a pull by tag in a repository a rule
   // governs notes the time, at most once an hour per tag, on the pool without waiting for it.
   const auto* tag = std::get_if<std::string>(&ref);
-  if (tag != nullptr && res.status == 200) {
+  if (tag != nullptr && res && res->status == 200) {
     const auto* rule = api.storage.retention().policy().rule_for(name);
     auto& pulls = api.storage.pulls();
     if (rule != nullptr && rule->keep_within && pulls.due(name, *tag)) {
@@ -303,7 +304,7 @@ boost::asio::awaitable<Response> get_manifest(Api& api, Request& req) {
   co_return res;
 }
 
-boost::asio::awaitable<Response> delete_manifest(Api& api, Request& req) {
+boost::asio::awaitable<Answer> delete_manifest(Api& api, Request& req) {
   auto m = manifest_target(req);
   if (!m)
     co_return m.error();

@@ -12,10 +12,10 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> put_manifest(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> put_manifest(Api& api, server::Request& req);
 // GET and HEAD (HEAD answers the same headers without the bytes).
-boost::asio::awaitable<server::Response> get_manifest(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> delete_manifest(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_manifest(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> delete_manifest(Api& api, server::Request& req);
 
 // A manifest reference: a digest (it holds ':') or a tag.
 using Reference = std::variant<content::Digest, std::string>;
@@ -30,9 +30,9 @@ struct ManifestTarget {
 Checked<ManifestTarget> manifest_target(const server::Request& req);
 
 // The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
-// 200 with the manifest, or an error (404 MANIFEST_UNKNOWN).
-server::Response cached_manifest(Api& api, const server::Request& req, const std::string& ns,
-                                 const Reference& ref);
+// 200 with the manifest, or an error (MANIFEST_UNKNOWN when it is not there).
+Answer cached_manifest(Api& api, const server::Request& req, const std::string& ns,
+                       const Reference& ref);
 
 // Stores a parsed manifest's bytes and record in scope.ns and points `tag` (when given) at it.
 // Blocks. Does not check that its children are present.

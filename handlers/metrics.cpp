@@ -4,7 +4,7 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> serve_metrics(Api& api, server::Request&) {
+boost::asio::awaitable<Answer> serve_metrics(Api& api, server::Request&) {
   const metrics::Metrics& m = *api.metrics;
   server::Response res;
   res.body = co_await api.offload.run([&m] { return m.render(); });

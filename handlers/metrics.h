@@ -8,11 +8,12 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
 // 200 with the page; the series are gathered on the offload pool (storage walks block).
-boost::asio::awaitable<server::Response> serve_metrics(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> serve_metrics(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

@@ -7,20 +7,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <stdexcept>
-
-namespace cairn::server {
-void throw_exception_from_error(const Response& r, const boost::source_location&) {
-  throw std::logic_error("unchecked error response " + std::to_string(r.status));
-}
-}  // namespace cairn::server
 
 namespace cairn::handlers {
 
 Checked<std::string> repository(const server::Request& req) {
   std::string name(req.param("name"));
   if (auto ok = metadata::validate_repository_name(name); !ok) {
-    return oci_error(400, "NAME_INVALID", ok.error().detail);
+    return OciError(ErrorCode::name_invalid, ok.error().detail);
   }
   return name;
 }
@@ -38,7 +31,7 @@ Checked<BlobTarget> blob_target(const server::Request& req) {
 Checked<content::Digest> digest_param(const server::Request& req, std::string_view param) {
   auto d = content::Digest::parse(req.param(param));
   if (!d)
-    return oci_error(400, "DIGEST_INVALID", d.error().detail);
+    return OciError(ErrorCode::digest_invalid, d.error().detail);
   return *d;
 }
 
@@ -49,31 +42,31 @@ Checked<std::optional<content::Digest>> digest_query(const server::Request& req,
     return std::optional<content::Digest>();
   auto d = content::Digest::parse(*v);
   if (!d)
-    return oci_error(400, "DIGEST_INVALID", d.error().detail);
+    return OciError(ErrorCode::digest_invalid, d.error().detail);
   return std::optional<content::Digest>(*d);
 }
 
 Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name) {
   if (api.cache && api.cache->is_cache_namespace(name)) {
-    return oci_error(405, "UNSUPPORTED",
-                     name + " is a namespace of the pull-through cache: it cannot be written to");
+    return OciError(ErrorCode::unsupported,
+                    name + " is a namespace of the pull-through cache: it cannot be written to");
   }
   metadata::Scope scope{name, {}};
   std::string_view lease = req.header(kLeaseHeader);
   if (lease.empty())
     return scope;
   if (auto ok = metadata::validate_lease_id(lease); !ok) {
-    return oci_error(400, "LEASE_INVALID", ok.error().detail);
+    return OciError(ErrorCode::lease_invalid, ok.error().detail);
   }
   auto found = api.storage.leases().get(name, lease);
   if (!found) {
     if (found.error() == Errc::not_found) {
-      return oci_error(404, "LEASE_UNKNOWN", "no lease " + std::string(lease) + " in " + name);
+      return OciError(ErrorCode::lease_unknown, "no lease " + std::string(lease) + " in " + name);
     }
     return from_error(found.error(), Resource::lease);
   }
   if (found->expire_at && *found->expire_at <= api.storage.clock().now()) {
-    return oci_error(404, "LEASE_UNKNOWN", "lease " + std::string(lease) + " has expired");
+    return OciError(ErrorCode::lease_unknown, "lease " + std::string(lease) + " has expired");
   }
   scope.lease = std::string(lease);
   return scope;
@@ -85,7 +78,7 @@ Checked<Paging> paging(const server::Request& req, size_t max_page) {
   if (auto n = req.query_value("n")) {
     const bool digits = !n->empty() && n->find_first_not_of("0123456789") == std::string::npos;
     if (!digits)
-      return oci_error(400, "PAGINATION_NUMBER_INVALID", "n must be a non-negative number");
+      return OciError(ErrorCode::pagination_number_invalid, "n must be a non-negative number");
     size_t value = 0;
     auto [ptr, ec] = std::from_chars(n->data(), n->data() + n->size(), value);
     p.n = ec == std::errc() ? std::min(value, max_page) : max_page;  // too large: clamped

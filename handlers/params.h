@@ -1,30 +1,21 @@
 // Request checks shared by the handlers: repository names, digests and references from the
 // route's parameters, n/last paging, and the Link header for the next page. Each check answers
-// either the value or the OCI error response to send, so a handler reads:
+// either the value or the typed error (handlers/errors.h) to answer, so a handler reads:
 //
 //   auto name = repository(req);
 //   if (!name) co_return name.error();
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 #include "storage/content/digest.h"
-
-#include <boost/system/result.hpp>
 
 #include <cstddef>
 #include <optional>
 #include <string>
 
-namespace cairn::server {
-// Lets Checked<T>::value() compile; handlers test and dereference instead of calling it.
-[[noreturn]] void throw_exception_from_error(const Response& r, const boost::source_location&);
-}  // namespace cairn::server
-
 namespace cairn::handlers {
-
-template <class T>
-using Checked = boost::system::result<T, server::Response>;
 
 // The route's {name}, validated (400 NAME_INVALID otherwise).
 Checked<std::string> repository(const server::Request& req);
@@ -49,7 +40,8 @@ inline constexpr std::string_view kLeaseHeader = "x-cairn-lease";
 
 // The scope of a request on repository `name`: the namespace, and the lease its
 // X-Cairn-Lease header names, which must exist and be unexpired (400 LEASE_INVALID or
-// 404 LEASE_UNKNOWN otherwise). Reads LevelDB (a point lookup) on the calling thread.
+// 404 LEASE_UNKNOWN otherwise; 405 UNSUPPORTED in a namespace of the pull-through cache). Reads
+// LevelDB (a point lookup) on the calling thread.
 Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name);
 
 struct Paging {

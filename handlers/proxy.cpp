@@ -46,11 +46,11 @@ std::string_view media_type_of(std::string_view content_type) {
   return content_type;
 }
 
-// 502: the upstream could not give what was asked (the detail says why).
-Response upstream_error(const proxy::Target& t, std::string_view what) {
+// UPSTREAM_FAILED: the upstream could not give what was asked (the message says why).
+OciError upstream_error(const proxy::Target& t, std::string_view what) {
   t.upstream->stats.errors++;
-  return oci_error(502, "UNKNOWN",
-                   "upstream " + t.upstream->endpoint.host + ": " + std::string(what));
+  return OciError(ErrorCode::upstream_failed,
+                  "upstream " + t.upstream->endpoint.host + ": " + std::string(what));
 }
 
 // The upstream's answer says it is down for now: serve what is cached instead.
@@ -64,21 +64,21 @@ Response stale(Response cached, const proxy::Target& t) {
   return cached;
 }
 
-boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const proxy::Target& t,
-                                                  const Reference& ref) {
+boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const proxy::Target& t,
+                                                const Reference& ref) {
   proxy::Cache& cache = *api.cache;
   proxy::UpstreamStats& stats = t.upstream->stats;
   upstream::Client& client = *t.upstream->client;
   const std::string* tag = std::get_if<std::string>(&ref);
 
   const std::string accept = accept_of(req);
-  Response local = cached_manifest(api, req, t.ns, ref);
+  Answer local = cached_manifest(api, req, t.ns, ref);
   std::optional<Response> cached;
   // A cached manifest of a type this client does not take (it named others) is not an answer
-  // for it: the upstream is asked for one it does take, as if nothing were cached.
-  if (local.status == 200 &&
-      accept.find(media_type_of(local.header("content-type"))) != std::string::npos) {
-    cached = std::move(local);
+  // for it: the upstream is asked for one it does take, as if nothing were cached. Any error
+  // reading it (unknown, or the store failing) asks the upstream too.
+  if (local && accept.find(media_type_of(local->header("content-type"))) != std::string::npos) {
+    cached = std::move(*local);
   }
   auto hit = [&]() {
     stats.hits++;
@@ -113,10 +113,10 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
   }
   upstream::Reply& reply = **got;
   if (reply.status == 404 || reply.status == 401 || reply.status == 403) {
-    co_return oci_error(404, "MANIFEST_UNKNOWN",
-                        "upstream " + t.upstream->endpoint.host + " answered " +
-                            std::to_string(reply.status) + " for " + t.remote + ":" +
-                            path.substr(path.rfind('/') + 1));
+    co_return OciError(ErrorCode::manifest_unknown,
+                       "upstream " + t.upstream->endpoint.host + " answered " +
+                           std::to_string(reply.status) + " for " + t.remote + ":" +
+                           path.substr(path.rfind('/') + 1));
   }
   if (reply.status != 200)
     co_return upstream_error(t, "answered " + std::to_string(reply.status));
@@ -152,12 +152,12 @@ boost::asio::awaitable<Response> manifest_through(Api& api, Request& req, const 
 
 // The answer from the store when the cache namespace has the blob (or an error reading it);
 // nullopt when it does not.
-std::optional<Response> blob_from_store(Api& api, const Request& req, const proxy::Target& t,
-                                        const content::Digest& digest) {
-  Response res = stored_blob(api, req, {t.ns, {}}, digest);
-  if (res.status == 404)
+std::optional<Answer> blob_from_store(Api& api, const Request& req, const proxy::Target& t,
+                                      const content::Digest& digest) {
+  Answer res = stored_blob(api, req, {t.ns, {}}, digest);
+  if (!res && res.error().is_unknown())
     return std::nullopt;
-  if (res.status < 400) {
+  if (res) {
     t.upstream->stats.hits++;
     api.cache->touch(t.ns, digest);
   }
@@ -165,8 +165,7 @@ std::optional<Response> blob_from_store(Api& api, const Request& req, const prox
 }
 
 // A blob on its way: answered from the fetch's ingest as it grows.
-Response follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fetch,
-                uint64_t total) {
+Answer follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fetch, uint64_t total) {
   server::FileRange file;
   file.fd = fetch->fd();
   file.length = total;
@@ -175,8 +174,8 @@ Response follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fet
   return serve_file(req, std::move(file), fetch->digest(), "application/octet-stream");
 }
 
-boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const proxy::Target& t,
-                                              const content::Digest& digest) {
+boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy::Target& t,
+                                            const content::Digest& digest) {
   auto stored = blob_from_store(api, req, t, digest);
   if (stored)
     co_return std::move(*stored);
@@ -195,8 +194,8 @@ boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const prox
     if (!head)
       co_return upstream_error(t, head.error().detail);
     if ((*head)->status == 404)
-      co_return oci_error(404, "BLOB_UNKNOWN",
-                          "upstream " + t.upstream->endpoint.host + " has no " + digest.str());
+      co_return OciError(ErrorCode::blob_unknown,
+                         "upstream " + t.upstream->endpoint.host + " has no " + digest.str());
     if ((*head)->status != 200 || !(*head)->content_length)
       co_return upstream_error(t, "answered " + std::to_string((*head)->status) + " to HEAD");
     co_return blob_head(digest, *(*head)->content_length);
@@ -211,14 +210,21 @@ boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const prox
       stored = blob_from_store(api, req, t, digest);
       if (stored)
         co_return std::move(*stored);
-      co_return oci_error(500, "UNKNOWN", "the fetched blob vanished");
+      co_return OciError(ErrorCode::unknown, "the fetched blob vanished");
     }
     case proxy::BlobFetch::State::failed:
-      if (progress.status == 404)
-        co_return oci_error(404, "BLOB_UNKNOWN", progress.error);
-      if (progress.status == 507)  // the disk is full: the one table's answer, Retry-After
-        co_return from_error(fail(Errc::no_space, progress.error), Resource::blob);
-      co_return oci_error(progress.status, "UNKNOWN", progress.error);
+      switch (progress.failure) {
+        case proxy::BlobFetch::Failure::unknown:
+          co_return OciError(ErrorCode::blob_unknown, progress.error);
+        case proxy::BlobFetch::Failure::storage:
+          // A full disk: the one table's answer (507, Retry-After). Anything else: the cache
+          // cannot store it now, retry.
+          if (progress.storage_error == Errc::no_space)
+            co_return from_error(fail(Errc::no_space, progress.error), Resource::blob);
+          co_return OciError(ErrorCode::unavailable, progress.error);
+        default:
+          co_return OciError(ErrorCode::upstream_failed, progress.error);
+      }
     default:
       break;
   }
@@ -226,9 +232,13 @@ boost::asio::awaitable<Response> blob_through(Api& api, Request& req, const prox
   co_return follow(req, fetch, progress.total);
 }
 
-Response tagged(Response res, const proxy::Target& t) {
-  if (t.by_ns_param)
-    res.set("oci-namespace", t.upstream->endpoint.host);
+Answer tagged(Answer res, const proxy::Target& t) {
+  if (!t.by_ns_param)
+    return res;
+  const std::string& host = t.upstream->endpoint.host;
+  if (!res)
+    return std::move(res).error().with_header("oci-namespace", host);
+  res->set("oci-namespace", host);
   return res;
 }
 
@@ -243,22 +253,19 @@ std::optional<proxy::Target> proxy_target(Api& api, const Request& req, const st
   });
 }
 
-boost::asio::awaitable<Response> proxied_manifest(Api& api, Request& req,
-                                                  const proxy::Target& target,
-                                                  const Reference& ref) {
-  Response res = co_await manifest_through(api, req, target, ref);
-  co_return tagged(std::move(res), target);
+boost::asio::awaitable<Answer> proxied_manifest(Api& api, Request& req, const proxy::Target& target,
+                                                const Reference& ref) {
+  co_return tagged(co_await manifest_through(api, req, target, ref), target);
 }
 
-boost::asio::awaitable<Response> proxied_blob(Api& api, Request& req, const proxy::Target& target,
-                                              const content::Digest& digest) {
-  Response res = co_await blob_through(api, req, target, digest);
-  co_return tagged(std::move(res), target);
+boost::asio::awaitable<Answer> proxied_blob(Api& api, Request& req, const proxy::Target& target,
+                                            const content::Digest& digest) {
+  co_return tagged(co_await blob_through(api, req, target, digest), target);
 }
 
-boost::asio::awaitable<Response> cache_figures(Api& api, Request&) {
+boost::asio::awaitable<Answer> cache_figures(Api& api, Request&) {
   if (!api.cache)
-    co_return oci_error(404, "UNSUPPORTED", "no upstreams are configured: there is no cache");
+    co_return OciError(ErrorCode::not_found, "no upstreams are configured: there is no cache");
   auto figures = co_await api.offload.run([&] { return api.cache->figures().dump(); });
   Response res;
   res.set("content-type", "application/json");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "handlers/manifests.h"
 #include "proxy/cache.h"
 #include "server/http.h"
@@ -25,14 +26,13 @@ namespace cairn::handlers {
 std::optional<proxy::Target> proxy_target(Api& api, const server::Request& req,
                                           const std::string& name);
 
-boost::asio::awaitable<server::Response> proxied_manifest(Api& api, server::Request& req,
-                                                          const proxy::Target& target,
-                                                          const Reference& ref);
-boost::asio::awaitable<server::Response> proxied_blob(Api& api, server::Request& req,
-                                                      const proxy::Target& target,
-                                                      const content::Digest& digest);
+boost::asio::awaitable<Answer> proxied_manifest(Api& api, server::Request& req,
+                                                const proxy::Target& target, const Reference& ref);
+boost::asio::awaitable<Answer> proxied_blob(Api& api, server::Request& req,
+                                            const proxy::Target& target,
+                                            const content::Digest& digest);
 
 // GET /_admin/cache: the cache's figures (JSON).
-boost::asio::awaitable<server::Response> cache_figures(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> cache_figures(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

@@ -22,7 +22,7 @@ Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
   return api.storage.quotas().admit(scope.ns, total, held);
 }
 
-boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req) {
+boost::asio::awaitable<Answer> get_quota(Api& api, server::Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 #include "storage/content/digest.h"
 #include "storage/metadata/content_store.h"
@@ -28,6 +29,6 @@ bool has_quota(Api& api, std::string_view ns);
 Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
                          const std::optional<content::Digest>& digest);
 
-boost::asio::awaitable<server::Response> get_quota(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> get_quota(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

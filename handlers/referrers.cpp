@@ -8,7 +8,7 @@
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> list_referrers(Api& api, server::Request& req) {
+boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req) {
   auto subject = blob_target(req);  // the repository and the subject's digest
   if (!subject)
     co_return subject.error();

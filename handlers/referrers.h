@@ -7,10 +7,11 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> list_referrers(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

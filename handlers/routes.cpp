@@ -24,18 +24,30 @@ namespace {
 using server::Access;
 using server::Request;
 using server::Response;
-using ApiHandler = boost::asio::awaitable<Response> (*)(Api&, Request&);
+using ApiHandler = boost::asio::awaitable<Answer> (*)(Api&, Request&);
+
+// The boundary between handlers and the server: a handler's Answer becomes the Response the
+// server sends, its error rendered with the code's registered status (handlers/errors.h).
+boost::asio::awaitable<Response> render_answer(boost::asio::awaitable<Answer> answer) {
+  co_return render(co_await std::move(answer));
+}
+server::Handler rendered(std::function<boost::asio::awaitable<Answer>(Request&)> h) {
+  // Not a coroutine itself: the handler's frame holds what it needs, not this closure.
+  return [h = std::move(h)](Request& req) { return render_answer(h(req)); };
+}
 
 }  // namespace
 
 void add_routes(server::Router& router, Api& api) {
-  auto bind = [&api](ApiHandler h) { return [&api, h](Request& req) { return h(api, req); }; };
+  auto bind = [&api](ApiHandler h) {
+    return rendered([&api, h](Request& req) { return h(api, req); });
+  };
   // A route whose answers make notification events (handlers/events.h), when any endpoint is
   // configured.
   auto told = [&api, &bind](ApiHandler h, EventRoute route) -> server::Handler {
     if (api.notifier == nullptr)
       return bind(h);
-    return [&api, h, route](Request& req) { return with_events(api, req, h, route); };
+    return rendered([&api, h, route](Request& req) { return with_events(api, req, h, route); });
   };
   // Each route declares what it requires (server::Access): the guard (handlers/auth.h) checks
   // it before the handler runs. pull: reads; push: writes (uploads, manifests, labels, leases);

@@ -62,7 +62,7 @@ Response blob_created(std::string_view name, const content::Digest& digest) {
 Checked<std::string> upload_id(const Request& req) {
   std::string id(req.param("ref"));
   if (!content::validate_ref(id))
-    return oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such upload");
+    return OciError(ErrorCode::blob_upload_unknown, "no such upload");
   return id;
 }
 
@@ -97,8 +97,9 @@ boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const 
   });
 }
 
-// Checks a chunk's Content-Range against the upload's offset: nullopt when it fits.
-std::optional<Response> check_chunk(const Request& req, std::string_view name, std::string_view id,
+// Checks a chunk's Content-Range against the upload's offset: nullopt when it fits; 416
+// RANGE_INVALID (with the upload's Location and Range) when it does not start at the offset.
+std::optional<OciError> check_chunk(const Request& req, std::string_view name, std::string_view id,
                                     int64_t offset) {
   // Without Content-Range the chunk is appended; one present but empty is malformed.
   auto headers = req.header_values("content-range");
@@ -106,15 +107,14 @@ std::optional<Response> check_chunk(const Request& req, std::string_view name, s
     return std::nullopt;
   auto range = parse_content_range(headers.front());
   if (!range || range->first != static_cast<uint64_t>(offset)) {
-    Response res = oci_error(416, "BLOB_UPLOAD_INVALID",
-                             "chunk must start at offset " + std::to_string(offset));
-    res.set("location", upload_location(name, id));
-    res.set("range", range_of(offset));
-    res.set("docker-upload-uuid", id);
-    return res;
+    return OciError(ErrorCode::range_invalid,
+                    "chunk must start at offset " + std::to_string(offset))
+        .with_header("location", upload_location(name, id))
+        .with_header("range", range_of(offset))
+        .with_header("docker-upload-uuid", std::string(id));
   }
   if (req.content_length && *req.content_length != range->length()) {
-    return oci_error(400, "BLOB_UPLOAD_INVALID", "Content-Length does not match Content-Range");
+    return OciError(ErrorCode::blob_upload_invalid, "Content-Length does not match Content-Range");
   }
   return std::nullopt;
 }
@@ -127,10 +127,12 @@ enum class OnFailure {
 
 // Streams the body into the writer, then commits it as `digest`; on failure parks or aborts
 // the upload as `on_failure` says.
-boost::asio::awaitable<Response> write_and_commit(
-    Api& api, Request& req, const metadata::Scope& scope, const std::string& id,
-    std::unique_ptr<content::Writer> writer, const content::Digest& digest, OnFailure on_failure) {
-  auto fail = [&](const Error& error) -> boost::asio::awaitable<Response> {
+boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req,
+                                                const metadata::Scope& scope, const std::string& id,
+                                                std::unique_ptr<content::Writer> writer,
+                                                const content::Digest& digest,
+                                                OnFailure on_failure) {
+  auto fail = [&](const Error& error) -> boost::asio::awaitable<Answer> {
     if (on_failure == OnFailure::park) {
       co_await park(api, scope, id, std::move(writer), &error);
     } else {
@@ -175,7 +177,7 @@ boost::asio::awaitable<Response> write_and_commit(
 
 }  // namespace
 
-boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
+boost::asio::awaitable<Answer> start_upload(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -192,17 +194,17 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
   // with. Storage hashes with the commit digest's algorithm whatever the upload started with.
   if (auto alg = req.query_value("digest-algorithm")) {
     if (*alg != "sha256" && *alg != "sha512")
-      co_return oci_error(
-          400, "DIGEST_INVALID",
+      co_return OciError(
+          ErrorCode::digest_invalid,
           "unsupported digest-algorithm '" + alg->substr(0, 64) + "' (sha256 or sha512)");
     if (*digest && content::algorithm_name((*digest)->algorithm()) != *alg)
-      co_return oci_error(400, "DIGEST_INVALID", "digest and digest-algorithm disagree");
+      co_return OciError(ErrorCode::digest_invalid, "digest and digest-algorithm disagree");
   }
 
   if (*mount) {
     std::string from = req.query_value("from").value_or("");
     if (!from.empty() && !metadata::is_valid_repository_name(from)) {
-      co_return oci_error(400, "NAME_INVALID", "invalid repository name in from");
+      co_return OciError(ErrorCode::name_invalid, "invalid repository name in from");
     }
     // Access (handlers/auth.h): pull on `from`; a blob the caller may not pull is never
     // mounted: the upload falls back to a session that demands the bytes.
@@ -262,9 +264,7 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
     return opened;
   });
   if (!refused.empty()) {
-    Response res = oci_error(429, "TOOMANYREQUESTS", refused);
-    res.set("retry-after", "1");
-    co_return res;
+    co_return OciError(ErrorCode::too_many_requests, refused).with_header("retry-after", "1");
   }
   if (!writer) {
     if (*digest && writer.error() == Errc::already_exists) {  // monolithic push of known content
@@ -282,7 +282,7 @@ boost::asio::awaitable<Response> start_upload(Api& api, Request& req) {
   co_return in_progress(202, *name, id, 0);
 }
 
-boost::asio::awaitable<Response> patch_upload(Api& api, Request& req) {
+boost::asio::awaitable<Answer> patch_upload(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -336,7 +336,7 @@ boost::asio::awaitable<Response> patch_upload(Api& api, Request& req) {
   co_return in_progress(202, *name, *id, offset);
 }
 
-boost::asio::awaitable<Response> finish_upload(Api& api, Request& req) {
+boost::asio::awaitable<Answer> finish_upload(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -347,7 +347,7 @@ boost::asio::awaitable<Response> finish_upload(Api& api, Request& req) {
   if (!digest)
     co_return digest.error();
   if (!*digest)
-    co_return oci_error(400, "DIGEST_INVALID", "the digest query parameter is required");
+    co_return OciError(ErrorCode::digest_invalid, "the digest query parameter is required");
   auto scope = scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
@@ -365,7 +365,7 @@ boost::asio::awaitable<Response> finish_upload(Api& api, Request& req) {
                                       OnFailure::park);
 }
 
-boost::asio::awaitable<Response> upload_progress(Api& api, Request& req) {
+boost::asio::awaitable<Answer> upload_progress(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
@@ -380,7 +380,7 @@ boost::asio::awaitable<Response> upload_progress(Api& api, Request& req) {
   co_return in_progress(204, *name, *id, status->offset);
 }
 
-boost::asio::awaitable<Response> cancel_upload(Api& api, Request& req) {
+boost::asio::awaitable<Answer> cancel_upload(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();

@@ -11,14 +11,15 @@
 #pragma once
 
 #include "handlers/api.h"
+#include "handlers/errors.h"
 #include "server/http.h"
 
 namespace cairn::handlers {
 
-boost::asio::awaitable<server::Response> start_upload(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> patch_upload(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> finish_upload(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> upload_progress(Api& api, server::Request& req);
-boost::asio::awaitable<server::Response> cancel_upload(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> start_upload(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> patch_upload(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> finish_upload(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> upload_progress(Api& api, server::Request& req);
+boost::asio::awaitable<Answer> cancel_upload(Api& api, server::Request& req);
 
 }  // namespace cairn::handlers

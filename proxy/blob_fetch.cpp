@@ -24,12 +24,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The status a waiting client gets when storing the fill failed: 507 for a full disk (retry
-// later; nothing is streamed uncached), else `otherwise`.
-unsigned storage_status(const Error& e, unsigned otherwise) {
-  return e.code == Errc::no_space ? 507 : otherwise;
-}
-
 // How often a waiting client looks at a fetch's progress. The fetch writes 1 MiB pieces, so a
 // client behind it waits at most this long per piece.
 constexpr std::chrono::milliseconds kPoll{1};
@@ -61,13 +55,19 @@ BlobFetch::Progress BlobFetch::progress() const {
   return p_;
 }
 
-void BlobFetch::fail(unsigned status, std::string error) {
+void BlobFetch::fail(Failure failure, std::string error, Errc storage_error) {
   std::lock_guard lock(mu_);
   if (p_.state == State::done || p_.state == State::failed)
     return;
   p_.state = State::failed;
-  p_.status = status;
+  p_.failure = failure;
+  p_.storage_error = storage_error;
   p_.error = std::move(error);
+}
+
+void BlobFetch::fail_storing(const Error& e) {
+  // A full disk fails the fetch too: nothing is streamed uncached.
+  fail(Failure::storage, "cannot cache " + digest_.str() + ": " + e.detail, e.code);
 }
 
 void BlobFetch::publish(uint64_t written) {
@@ -107,7 +107,7 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
   try {
     co_await f.download();
   } catch (const std::exception& e) {
-    f.fail(502, std::string("fetch failed: ") + e.what());
+    f.fail(Failure::upstream, std::string("fetch failed: ") + e.what());
   }
   if (f.writer_) {
     // Closing an uncommitted ingest writes its files: not on an I/O thread.
@@ -126,18 +126,19 @@ asio::awaitable<void> BlobFetch::download() {
   const std::string target = "/v2/" + remote_ + "/blobs/" + digest_.str();
   auto sent = co_await ctx_.client->send("GET", target, {}, remote_);
   if (!sent) {
-    fail(502, "upstream " + ctx_.client->endpoint().host + ": " + sent.error().detail);
+    fail(Failure::upstream,
+         "upstream " + ctx_.client->endpoint().host + ": " + sent.error().detail);
     co_return;
   }
   upstream::Reply& reply = **sent;
   if (reply.status != 200) {
-    fail(reply.status == 404 ? 404 : 502, "upstream " + ctx_.client->endpoint().host +
-                                              " answered " + std::to_string(reply.status) +
-                                              " for " + digest_.str());
+    fail(reply.status == 404 ? Failure::unknown : Failure::upstream,
+         "upstream " + ctx_.client->endpoint().host + " answered " + std::to_string(reply.status) +
+             " for " + digest_.str());
     co_return;
   }
   if (!reply.content_length) {
-    fail(502, "upstream sent " + digest_.str() + " without a Content-Length");
+    fail(Failure::upstream, "upstream sent " + digest_.str() + " without a Content-Length");
     co_return;
   }
   const uint64_t total = *reply.content_length;
@@ -163,16 +164,14 @@ asio::awaitable<void> BlobFetch::download() {
       p_.state = State::done;
       co_return;
     }
-    // A full disk is 507 (the client is told to retry later); nothing is streamed uncached.
-    fail(storage_status(opened.error(), 503),
-         "cannot cache " + digest_.str() + ": " + opened.error().detail);
+    fail_storing(opened.error());
     co_return;
   }
   // A descriptor of our own on the data file (the writer's is write-only).
   const std::string proc = "/proc/self/fd/" + std::to_string(writer_->native_handle());
   read_fd_ = writer_->native_handle() < 0 ? -1 : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
   if (read_fd_ < 0) {
-    fail(500, "cannot reopen the ingest of " + digest_.str());
+    fail(Failure::storage, "cannot reopen the ingest of " + digest_.str(), Errc::io);
     co_return;
   }
   {
@@ -187,7 +186,8 @@ asio::awaitable<void> BlobFetch::download() {
   auto [ec, filled] = co_await fill(reply, std::span<std::byte>(a));
   while (!ec && filled > 0) {
     if (written + filled > total) {
-      fail(502, "upstream sent more than the " + std::to_string(total) + " bytes it announced");
+      fail(Failure::upstream,
+           "upstream sent more than the " + std::to_string(total) + " bytes it announced");
       co_return;
     }
     content::Writer& w = *writer_;
@@ -195,8 +195,7 @@ asio::awaitable<void> BlobFetch::download() {
     auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
                                    fill(reply, std::span<std::byte>(b)));
     if (!wrote) {
-      fail(storage_status(wrote.error(), 503),
-           "cannot cache " + digest_.str() + ": " + wrote.error().detail);
+      fail_storing(wrote.error());
       co_return;
     }
     written += filled;
@@ -207,13 +206,13 @@ asio::awaitable<void> BlobFetch::download() {
     filled = next.second;
   }
   if (ec) {
-    fail(502, "reading " + digest_.str() + " from upstream " + ctx_.client->endpoint().host + ": " +
-                  ec.message());
+    fail(Failure::upstream, "reading " + digest_.str() + " from upstream " +
+                                ctx_.client->endpoint().host + ": " + ec.message());
     co_return;
   }
   if (written != total) {
-    fail(502, "upstream sent " + std::to_string(written) + " of " + std::to_string(total) +
-                  " bytes of " + digest_.str());
+    fail(Failure::upstream, "upstream sent " + std::to_string(written) + " of " +
+                                std::to_string(total) + " bytes of " + digest_.str());
     co_return;
   }
   auto committed = co_await ctx_.offload.run([&]() -> Result<void> {
@@ -226,10 +225,10 @@ asio::awaitable<void> BlobFetch::download() {
     return {};
   });
   if (!committed) {
-    fail(storage_status(committed.error(), 502),
-         committed.error() == Errc::digest_mismatch
-             ? "upstream sent bytes that do not hash to " + digest_.str()
-             : "cannot cache " + digest_.str() + ": " + committed.error().detail);
+    if (committed.error() == Errc::digest_mismatch)
+      fail(Failure::upstream, "upstream sent bytes that do not hash to " + digest_.str());
+    else
+      fail_storing(committed.error());
     co_return;
   }
   {

@@ -563,7 +563,7 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
   --cache-max-bytes N       budget of cached content, e.g. 20G; the least
                             recently pulled is evicted; 0 = unlimited  [0]
   --max-manifest-bytes N    largest manifest a PUT may send (larger:
-                            413 SIZE_INVALID, not read)                [4M]
+                            413 BODY_TOO_LARGE, not read)              [4M]
   --max-uploads N           upload sessions open at once; past it a new
                             one gets 429 TOOMANYREQUESTS; 0 = no limit [10000]
   --max-uploads-per-repository N

@@ -69,7 +69,7 @@ void expect_clean_refusal(const HttpResult& r) {
   EXPECT_TRUE(r.status == 507u || r.status == 500u) << r.status << " " << r.body;
   EXPECT_FALSE(error_code(r).empty()) << "an OCI error body: " << r.body;
   if (r.status == 507u) {
-    EXPECT_EQ(error_code(r), "UNAVAILABLE");
+    EXPECT_EQ(error_code(r), "INSUFFICIENT_STORAGE");
     EXPECT_FALSE(r.header("retry-after").empty());
   }
 }

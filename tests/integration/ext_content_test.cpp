@@ -330,7 +330,7 @@ TEST_F(ExtContent, PatchFailures) {
       {url, R"({"labels":["a"]})", 400, "BODY_INVALID"},
       {url, R"({"labels":{"a":1}})", 400, "BODY_INVALID"},
       {url, R"({"labels":{"a":null}})", 400, "BODY_INVALID"},
-      {url, "{\"labels\":{\"a\":\"" + std::string(2 << 20, 'x') + "\"}}", 413, "SIZE_INVALID"},
+      {url, "{\"labels\":{\"a\":\"" + std::string(2 << 20, 'x') + "\"}}", 413, "BODY_TOO_LARGE"},
       {blobs_url("labelled") + "/" + digest_of("never pushed"), R"({"labels":{}})", 404,
        "BLOB_UNKNOWN"},
       {blobs_url("other") + "/" + digest, R"({"labels":{}})", 404, "BLOB_UNKNOWN"},

@@ -73,7 +73,7 @@ TEST_F(ExtFsck, NoReportBeforeTheFirstCheck) {
 TEST_F(ExtFsck, BadRepairValueIs400) {
   auto r = c_.request("POST", "/_admin/fsck?repair=maybe");
   EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(error_code(r), "UNSUPPORTED");
+  EXPECT_EQ(error_code(r), "REQUEST_INVALID");
 }
 
 TEST_F(ExtFsck, FlippedByteIsFoundRepairedOnlineAndHealedByARepush) {

@@ -133,7 +133,7 @@ TEST_F(OciBlobs, ChunkedUploadWithRangesStatusAndFinalChunk) {
   // A chunk that does not start at the upload's offset: 416, and where the upload stands.
   auto gap = c_.request("PATCH", location, data.substr(400, 100), {{"Content-Range", "400-499"}});
   EXPECT_EQ(gap.status, 416u);
-  EXPECT_EQ(error_code(gap), "BLOB_UPLOAD_INVALID");
+  EXPECT_EQ(error_code(gap), "RANGE_INVALID");
   EXPECT_EQ(gap.header("range"), "0-299");
   EXPECT_EQ(gap.header("location"), location);
   auto replay = c_.request("PATCH", location, data.substr(0, 100), {{"Content-Range", "0-99"}});

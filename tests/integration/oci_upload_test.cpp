@@ -47,7 +47,7 @@ TEST(OciUpload, ChunksRefusedWith416ResumeFromTheStatus) {
     auto replay = c.request("PATCH", location, data.substr(offset, end - offset),
                             {{"Content-Range", content_range(offset, end)}});
     ASSERT_EQ(replay.status, 416u);
-    EXPECT_EQ(error_code(replay), "BLOB_UPLOAD_INVALID");
+    EXPECT_EQ(error_code(replay), "RANGE_INVALID");
     EXPECT_EQ(range_end(replay), end);
     ++refused;
     auto status = c.request("GET", location);
