@@ -2,7 +2,7 @@
 
 #include "handlers/errors.h"
 #include "handlers/json_views.h"
-#include "server/progress_bar.h"
+#include "storage/common/units.h"
 #include "storage/fsck/runner.h"
 
 namespace cairn::handlers {
@@ -23,8 +23,8 @@ boost::asio::awaitable<Answer> start_fsck(Api& api, server::Request& req) {
   if (!started.started) {
     const auto& p = started.report.progress;
     co_return OciError(ErrorCode::conflict, "a check is running (" + started.report.trigger + ", " +
-                                                server::format_bytes(p.bytes_hashed) + " of " +
-                                                server::format_bytes(p.bytes_total) +
+                                                format_bytes(p.bytes_hashed) + " of " +
+                                                format_bytes(p.bytes_total) +
                                                 " hashed); GET /_admin/fsck shows it");
   }
   auto res = json_response(fsck::to_json(started.report), 202);

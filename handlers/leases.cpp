@@ -3,7 +3,7 @@
 #include "handlers/errors.h"
 #include "handlers/json_views.h"
 #include "handlers/params.h"
-#include "server/config.h"
+#include "storage/common/units.h"
 #include "storage/content/filter.h"
 #include "storage/metadata/names.h"
 #include "storage/metadata/rfc3339.h"
@@ -61,7 +61,7 @@ Checked<std::optional<Timestamp>> expiry_of(const nlohmann::json& body, const Cl
   if (!e->is_string())
     return OciError(ErrorCode::body_invalid, "expire must be a string");
   const std::string text = e->get<std::string>();
-  if (auto d = server::parse_duration(text))
+  if (auto d = parse_duration(text))
     return std::optional<Timestamp>(clock.now() + *d);
   auto t = metadata::parse_rfc3339(text);
   if (!t) {

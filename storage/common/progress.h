@@ -1,6 +1,6 @@
 // Progress: how a long storage job (a collection, a usage walk) tells a command line how far it
 // is. The job calls the callback from its own thread, as often as once per file: the receiver
-// throttles what it draws (server/progress_bar.h).
+// throttles what it draws (app/progress_bar.h).
 #pragma once
 
 #include <cstdint>

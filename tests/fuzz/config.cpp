@@ -1,13 +1,13 @@
-// Fuzzes the --config JSON file as server/config.h applies it (parse_config_json): every key,
+// Fuzzes the --config JSON file as app/config.h applies it (parse_config_json): every key,
 // its value's parser (durations, byte counts, listen addresses, upstream objects and URLs).
-#include "server/config.h"
+#include "app/config.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-using namespace cairn::server;
+using namespace cairn::app;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,9 +1,9 @@
-// The "notifications" key of the config file (server/config.h).
-#include "server/config.h"
+// The "notifications" key of the config file (app/config.h).
+#include "app/config.h"
 
 #include <gtest/gtest.h>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 TEST(NotificationsConfig, ReadsEveryKey) {
@@ -59,4 +59,4 @@ TEST(NotificationsConfig, RefusesWhatIsMalformed) {
 }
 
 }  // namespace
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,9 +1,9 @@
-// The config file's "retention", "retention-dry-run" and "quotas" keys (server/policy_config.h).
-#include "server/config.h"
+// The config file's "retention", "retention-dry-run" and "quotas" keys (app/policy_config.h).
+#include "app/config.h"
 
 #include <gtest/gtest.h>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 TEST(PolicyConfig, ReadsRetentionAndQuotas) {
@@ -55,4 +55,4 @@ TEST(PolicyConfig, RefusesWhatCouldOpenAHoleOrSilentlyDoNothing) {
 }
 
 }  // namespace
-}  // namespace cairn::server
+}  // namespace cairn::app

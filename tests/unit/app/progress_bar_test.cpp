@@ -1,19 +1,15 @@
-#include "server/progress_bar.h"
+#include "app/progress_bar.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 using namespace std::chrono_literals;
 
-TEST(ProgressBarTest, FormatsBytesAndEta) {
-  EXPECT_EQ(format_bytes(0), "0 B");
-  EXPECT_EQ(format_bytes(1023), "1023 B");
-  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
-  EXPECT_EQ(format_bytes(int64_t{3} << 30), "3.0 GiB");
+TEST(ProgressBarTest, FormatsEta) {
   EXPECT_EQ(format_eta(7s), "0:07");
   EXPECT_EQ(format_eta(754s), "12:34");
   EXPECT_EQ(format_eta(10921s), "3:02:01");
@@ -93,4 +89,4 @@ TEST(ProgressBarTest, PhasedProgressDrawsOneBarPerPhase) {
 }
 
 }  // namespace
-}  // namespace cairn::server
+}  // namespace cairn::app

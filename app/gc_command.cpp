@@ -1,13 +1,13 @@
-#include "server/gc_command.h"
+#include "app/gc_command.h"
 
+#include "app/command_line.h"
+#include "app/config.h"
+#include "app/progress_bar.h"
 #include "handlers/json_views.h"
-#include "server/command_line.h"
-#include "server/config.h"
-#include "server/progress_bar.h"
 
 #include <ostream>
 
-namespace cairn::server {
+namespace cairn::app {
 
 std::string gc_usage() {
   return R"(Usage: cairn gc --root DIR [--dry-run] [--json] [--gc-grace DURATION]
@@ -89,4 +89,4 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
   return 0;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

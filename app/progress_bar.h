@@ -13,6 +13,7 @@
 #pragma once
 
 #include "storage/common/progress.h"
+#include "storage/common/units.h"
 
 #include <chrono>
 #include <cstdint>
@@ -21,10 +22,8 @@
 #include <ostream>
 #include <string>
 
-namespace cairn::server {
+namespace cairn::app {
 
-// "0 B", "512 B", "1.5 KiB", "3.2 GiB".
-std::string format_bytes(int64_t bytes);
 // "0:07", "12:34", "3:02:01".
 std::string format_eta(std::chrono::seconds s);
 
@@ -86,4 +85,4 @@ class PhasedProgress {
   std::unique_ptr<ProgressBar> bar_;
 };
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,13 +1,13 @@
-#include "server/policy_config.h"
+#include "app/policy_config.h"
 
-#include "server/config.h"
+#include "app/config.h"
 #include "storage/common/glob.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 // "repositories": a non-empty array of globs. Returns an error message or "".
@@ -121,4 +121,4 @@ std::string quotas_from_json(const nlohmann::json& j, QuotaPolicy& out) {
   return "";
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

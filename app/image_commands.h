@@ -1,5 +1,5 @@
 // `cairn export` and `cairn import`: images between a stopped server's data root and an OCI
-// image layout directory (server/image_layout.h), for backups, air-gapped copies and skopeo.
+// image layout directory (app/image_layout.h), for backups, air-gapped copies and skopeo.
 //
 //   cairn export --root DIR NAME[:TAG|@DIGEST] OCI_LAYOUT_DIR
 //   cairn import --root DIR OCI_LAYOUT_DIR NAME[:TAG|@DIGEST]
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Run the commands with `args` (the words after "export" / "import"); return 0 when the image
 // was copied, 1 when the copy failed, 2 on a usage or open error.
@@ -22,4 +22,4 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
 std::string export_usage();
 std::string import_usage();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,24 +1,9 @@
-#include "server/progress_bar.h"
+#include "app/progress_bar.h"
 
 #include <algorithm>
 #include <cstdio>
 
-namespace cairn::server {
-
-std::string format_bytes(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024)
-    return std::to_string(std::max<int64_t>(bytes, 0)) + " B";
-  double v = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (v >= 1024 && unit + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
-  return buf;
-}
+namespace cairn::app {
 
 std::string format_eta(std::chrono::seconds s) {
   const int64_t total = std::max<int64_t>(s.count(), 0);
@@ -133,4 +118,4 @@ void PhasedProgress::finish() {
     bar_->finish();
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

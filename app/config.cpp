@@ -1,6 +1,6 @@
-#include "server/config.h"
+#include "app/config.h"
 
-#include "server/policy_config.h"
+#include "app/policy_config.h"
 #include "upstream/url.h"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include <iterator>
 #include <map>
 
-namespace cairn::server {
+namespace cairn::app {
 
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   size_t colon = text.rfind(':');
@@ -32,52 +32,6 @@ bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   host = h;
   port = static_cast<uint16_t>(p);
   return true;
-}
-
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
-  constexpr std::chrono::hours kMax(24 * 365 * 100);
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-    ++i;
-  if (i == 0)
-    return std::nullopt;
-  if (i < text.size() && text[i] == '.') {
-    const size_t frac = ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-      ++i;
-    if (i == frac)
-      return std::nullopt;
-  }
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + i, value, std::chars_format::fixed);
-  if (ec != std::errc() || end != text.data() + i)
-    return std::nullopt;
-  static const std::map<std::string_view, double> kUnitNanos = {
-      {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  auto unit = kUnitNanos.find(text.substr(i));
-  if (unit == kUnitNanos.end())
-    return std::nullopt;
-  const double ns = value * unit->second;
-  if (!(ns <= static_cast<double>(std::chrono::nanoseconds(kMax).count())))
-    return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
-}
-
-std::optional<uint64_t> parse_bytes(std::string_view text) {
-  uint64_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || ptr == text.data())
-    return std::nullopt;
-  std::string unit(ptr, text.data() + text.size());
-  for (auto& ch : unit)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  static const std::map<std::string, int> kShift = {
-      {"", 0},     {"B", 0},  {"K", 10},  {"KB", 10},  {"KIB", 10}, {"M", 20},  {"MB", 20},
-      {"MIB", 20}, {"G", 30}, {"GB", 30}, {"GIB", 30}, {"T", 40},   {"TB", 40}, {"TIB", 40}};
-  auto shift = kShift.find(unit);
-  if (shift == kShift.end() || (shift->second > 0 && n > (UINT64_MAX >> shift->second)))
-    return std::nullopt;
-  return n << shift->second;
 }
 
 namespace {
@@ -383,7 +337,7 @@ std::string apply_json(Config& c, std::string_view text) {
       }
       continue;
     }
-    if (key == "retention" || key == "quotas") {  // server/policy_config.h
+    if (key == "retention" || key == "quotas") {  // app/policy_config.h
       auto err = key == "retention" ? retention_from_json(value, c.retention)
                                     : quotas_from_json(value, c.quotas);
       if (!err.empty())
@@ -602,4 +556,4 @@ Authentication and access (off unless --htpasswd, --access-policy or --token-rea
 )";
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

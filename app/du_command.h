@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Runs the command with `args` (the words after "du"); returns 0, or 2 on a usage or open
 // error, 1 when the walk failed.
@@ -20,4 +20,4 @@ int du_command(const std::vector<std::string>& args, std::ostream& out, std::ost
 
 std::string du_usage();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

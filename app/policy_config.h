@@ -18,7 +18,7 @@
 
 #include <string>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Parses the value of "retention" into `out`. Returns an error message or "". Pure.
 std::string retention_from_json(const nlohmann::json& j, gc::RetentionPolicy& out);
@@ -26,4 +26,4 @@ std::string retention_from_json(const nlohmann::json& j, gc::RetentionPolicy& ou
 // Parses the value of "quotas" into `out`. Returns an error message or "". Pure.
 std::string quotas_from_json(const nlohmann::json& j, QuotaPolicy& out);
 
-}  // namespace cairn::server
+}  // namespace cairn::app

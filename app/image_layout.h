@@ -39,7 +39,7 @@
 #include <string>
 #include <string_view>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // The annotation that names an index.json entry.
 inline constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
@@ -84,4 +84,4 @@ Result<CopyResult> export_image(Storage& storage, const ImageRef& ref,
 Result<CopyResult> import_image(Storage& storage, const std::filesystem::path& dir,
                                 const ImageRef& ref, const CopyProgress& progress);
 
-}  // namespace cairn::server
+}  // namespace cairn::app

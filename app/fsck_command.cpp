@@ -1,8 +1,8 @@
-#include "server/fsck_command.h"
+#include "app/fsck_command.h"
 
-#include "server/command_line.h"
-#include "server/config.h"
-#include "server/progress_bar.h"
+#include "app/command_line.h"
+#include "app/config.h"
+#include "app/progress_bar.h"
 #include "storage/fsck/checker.h"
 #include "storage/storage.h"
 
@@ -11,7 +11,7 @@
 #include <map>
 #include <ostream>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -184,4 +184,4 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
   return report->clean() ? 0 : 1;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Runs the command with `args` (the words after "fsck"); returns the exit status: 0 clean,
 // 1 problems found (after --repair too, saying what was repaired), 2 usage or open error.
@@ -22,4 +22,4 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
 // The usage text of the command.
 std::string fsck_usage();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

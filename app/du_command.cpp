@@ -1,16 +1,16 @@
-#include "server/du_command.h"
+#include "app/du_command.h"
 
+#include "app/command_line.h"
+#include "app/config.h"
+#include "app/progress_bar.h"
 #include "handlers/du.h"
-#include "server/command_line.h"
-#include "server/config.h"
-#include "server/progress_bar.h"
 #include "storage/usage.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 // The first component of the cache namespaces of upstream `host` (proxy/cache.h: ':' → '_').
@@ -133,4 +133,4 @@ int du_command(const std::vector<std::string>& args, std::ostream& out, std::ost
   return 0;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

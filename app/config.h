@@ -5,6 +5,7 @@
 #pragma once
 
 #include "notify/notifier.h"
+#include "storage/common/units.h"
 #include "storage/gc/retention.h"
 #include "storage/quota.h"
 #include "upstream/client.h"
@@ -16,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 struct Config {
   std::string root = "./var";
@@ -71,22 +72,13 @@ struct Config {
   // Notification endpoints (config file only: "notifications", see notify/notifier.h).
   std::vector<notify::EndpointConfig> notifications;
   // Retention rules and byte quotas per repository glob (config file only: "retention",
-  // "retention-dry-run", "quotas"; server/policy_config.h).
+  // "retention-dry-run", "quotas"; app/policy_config.h).
   gc::RetentionPolicy retention;
   QuotaPolicy quotas;
 };
 
-// Parses a byte count: digits with an optional unit K, M, G, T (powers of 1024; "KiB", "MiB",
-// ... and "KB", "MB", ... are read the same way). nullopt when malformed or too large.
-std::optional<uint64_t> parse_bytes(std::string_view text);
-
 // Parses "HOST:PORT" ("[::1]:5000" for IPv6). Returns false when malformed.
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
-
-// Parses a duration "<digits>[.<digits>]<unit>", unit ms, s, m or h ("250ms", "1.5s", "0s"), of
-// at most 100 years (so that now + it still fits a Timestamp). Returns nullopt otherwise: no
-// sign, exponent, hex, "nan" or "inf". Used for flags and for durations in request bodies.
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Fills `config` from `args` (the words after "serve"). On a bad flag or file returns false
 // and sets `error` to a message for the user.
@@ -100,4 +92,4 @@ bool parse_config_json(std::string_view text, Config& config, std::string& error
 // The usage text printed by --help.
 std::string usage_text();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

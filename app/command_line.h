@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Whether args[i] is flag `name`, as "--name V" or "--name=V"; its value goes to `value` (empty
 // when a separate value is missing) and `i` moves past a separate value.
@@ -30,4 +30,4 @@ std::unique_ptr<Storage> open_offline_root(const std::filesystem::path& root,
 // Whether standard error is a terminal (the progress bar redraws in place there).
 bool stderr_is_tty();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,13 +1,13 @@
-#include "server/image_commands.h"
+#include "app/image_commands.h"
 
-#include "server/command_line.h"
-#include "server/image_layout.h"
-#include "server/progress_bar.h"
+#include "app/command_line.h"
+#include "app/image_layout.h"
+#include "app/progress_bar.h"
 
 #include <optional>
 #include <ostream>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 // The flags and the two positional words of either command.
@@ -142,4 +142,4 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
   return 0;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

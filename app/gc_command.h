@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 
 // Runs the command with `args` (the words after "gc"); returns the exit status: 0 done,
 // 2 usage or open error, 1 the collection failed.
@@ -20,4 +20,4 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
 
 std::string gc_usage();
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,13 +1,13 @@
 // cairn's entry point: `cairn serve [options]`, the offline commands (`cairn fsck`, `gc`, `du`,
 // `export`, `import`) and `cairn --help`.
+#include "app/config.h"
+#include "app/du_command.h"
+#include "app/fsck_command.h"
+#include "app/gc_command.h"
+#include "app/image_commands.h"
 #include "handlers/errors.h"
 #include "handlers/service.h"
-#include "server/config.h"
-#include "server/du_command.h"
-#include "server/fsck_command.h"
-#include "server/gc_command.h"
 #include "server/http_server.h"
-#include "server/image_commands.h"
 
 #include <filesystem>
 #include <fstream>
@@ -17,9 +17,9 @@
 namespace {
 
 int serve(const std::vector<std::string>& args) {
-  cairn::server::Config config;
+  cairn::app::Config config;
   std::string error;
-  if (!cairn::server::parse_serve_args(args, config, error)) {
+  if (!cairn::app::parse_serve_args(args, config, error)) {
     std::cerr << "cairn: " << error << "\n(see cairn --help)\n";
     return 2;
   }
@@ -121,8 +121,11 @@ int serve(const std::vector<std::string>& args) {
             << (config.tls_cert.empty() ? "http://" : "https://") << config.host << ":"
             << server.port() << "\n";
   server.run();
-  // The offload pool's threads hold executors of the server's io_context: join them (by closing
-  // the service) before the server and its io_context go.
+  // The offload pool's threads hold executors of the server's io_context: they end first. Then
+  // the server, whose suspended sessions release what they hold into the still open storage,
+  // then the service (handlers/service.h, Service::stop).
+  (*service)->stop();
+  server_ptr.reset();
   service->reset();
   std::cerr << "cairn: stopped\n";
   return 0;
@@ -133,7 +136,7 @@ int serve(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << cairn::server::usage_text();
+    std::cout << cairn::app::usage_text();
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "serve") {
@@ -147,9 +150,9 @@ int main(int argc, char** argv) {
   // The offline commands: each opens a stopped server's data root.
   using Command = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
   static constexpr std::pair<std::string_view, Command> kCommands[] = {
-      {"fsck", cairn::server::fsck_command},     {"gc", cairn::server::gc_command},
-      {"du", cairn::server::du_command},         {"export", cairn::server::export_command},
-      {"import", cairn::server::import_command},
+      {"fsck", cairn::app::fsck_command},     {"gc", cairn::app::gc_command},
+      {"du", cairn::app::du_command},         {"export", cairn::app::export_command},
+      {"import", cairn::app::import_command},
   };
   for (const auto& [name, command] : kCommands) {
     if (args[0] != name)
@@ -161,6 +164,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::cerr << "cairn: unknown command " << args[0] << "\n" << cairn::server::usage_text();
+  std::cerr << "cairn: unknown command " << args[0] << "\n" << cairn::app::usage_text();
   return 2;
 }

@@ -1,10 +1,10 @@
-#include "server/command_line.h"
+#include "app/command_line.h"
 
 #include <unistd.h>
 
 #include <ostream>
 
-namespace cairn::server {
+namespace cairn::app {
 
 bool flag_value(const std::vector<std::string>& args, size_t& i, std::string_view name,
                 std::string& value) {
@@ -51,4 +51,4 @@ bool stderr_is_tty() {
   return ::isatty(STDERR_FILENO) == 1;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app

@@ -1,4 +1,4 @@
-#include "server/image_layout.h"
+#include "app/image_layout.h"
 
 #include "handlers/manifest_parser.h"
 #include "storage/content/file_util.h"
@@ -13,7 +13,7 @@
 #include <set>
 #include <vector>
 
-namespace cairn::server {
+namespace cairn::app {
 namespace {
 
 // Tells `progress` (when set) 0 of `total` now, then the bytes done so far each time the
@@ -443,14 +443,7 @@ Result<void> import_manifest(Storage& s, const metadata::Scope& scope, const Lay
   } else if (writer.error() != Errc::already_exists) {
     return writer.error();
   }
-  metadata::ManifestRecord record;
-  record.media_type = m.parsed.media_type;
-  record.size = size;
-  record.children = m.parsed.children;
-  record.subject = m.parsed.subject;
-  record.artifact_type = m.parsed.artifact_type;
-  record.annotations = m.parsed.annotations;
-  if (auto r = s.manifests().put(scope.ns, m.digest, std::move(record)); !r)
+  if (auto r = s.manifests().put(scope.ns, m.digest, m.parsed.record(size)); !r)
     return r.error();
   return {};
 }
@@ -555,4 +548,4 @@ Result<CopyResult> import_image(Storage& storage, const fs::path& dir, const Ima
   return result;
 }
 
-}  // namespace cairn::server
+}  // namespace cairn::app
