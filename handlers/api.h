@@ -39,6 +39,9 @@ struct ApiOptions {
   // The most entries one listing answers (tags, catalog, _content, leases); a client's larger
   // ?n= is clamped to it, and the Link header leads to the next page.
   size_t max_page = 1000;
+  // With authentication on, the most repositories one catalog page visits (skipping those the
+  // caller may not list) before it answers what it found, with a Link resuming after them.
+  size_t max_catalog_visits = 10'000;
   // The most entries (manifests) an index or manifest list may have.
   size_t max_index_entries = 10'000;
   // How long one request's storage scan (a filtered listing) may run before it is cut off with

@@ -31,8 +31,10 @@ Answer page(const Paging& paging, std::string_view path, std::string_view key, n
   Response res;
   res.body = body.dump();
   res.set("content-type", "application/json");
-  if (names.more && !names.names.empty())
-    res.set("link", next_link(path, paging.n, names.names.back()));
+  const std::string resume =
+      !names.resume.empty() ? names.resume : (names.names.empty() ? "" : names.names.back());
+  if (names.more && !resume.empty())
+    res.set("link", next_link(path, paging.n, resume));
   return res;
 }
 
@@ -47,14 +49,17 @@ boost::asio::awaitable<Answer> list_tags(Api& api, Request& req) {
     co_return paging_.error();
   if (!paging_->last.empty() && !metadata::is_valid_tag(paging_->last))
     co_return OciError(ErrorCode::tag_invalid, "last is not a valid tag: " + paging_->last);
-  auto exists = api.storage.namespaces().exists(*name);
-  if (!exists)
-    co_return from_error(exists.error(), Resource::repository);
-  if (!*exists)
-    co_return OciError(ErrorCode::name_unknown, "repository " + *name + " is not known");
-  co_return page(
-      *paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
-      [&](std::string_view last, size_t n) { return api.storage.tags().list(*name, last, n); });
+  // LevelDB reads that grow with the data: on the offload pool.
+  co_return co_await api.offload.run([&]() -> Answer {
+    auto exists = api.storage.namespaces().exists(*name);
+    if (!exists)
+      return from_error(exists.error(), Resource::repository);
+    if (!*exists)
+      return OciError(ErrorCode::name_unknown, "repository " + *name + " is not known");
+    return page(
+        *paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
+        [&](std::string_view last, size_t n) { return api.storage.tags().list(*name, last, n); });
+  });
 }
 
 boost::asio::awaitable<Answer> list_repositories(Api& api, Request& req) {
@@ -68,27 +73,39 @@ boost::asio::awaitable<Answer> list_repositories(Api& api, Request& req) {
   // Only namespaces holding content (a bare upload or a lease makes no repository) and, with
   // authentication on, only those the caller may pull (handlers/auth.h), n of them per page.
   constexpr auto kHolding = metadata::NamespaceStore::Holding::content;
-  co_return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
-                 [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
-                   if (api.auth == nullptr)
-                     return api.storage.namespaces().list(last, n, kHolding);
-                   metadata::NamePage out;
-                   std::string after(last);
-                   while (true) {
-                     auto listed = api.storage.namespaces().list(after, n, kHolding);
-                     if (!listed)
-                       return listed.error();
-                     for (auto& repo : listed->names) {
-                       if (out.names.size() < n && may_list(api, req, repo))
-                         out.names.push_back(repo);
-                     }
-                     const bool full = out.names.size() >= n;
-                     out.more = listed->more || full;
-                     if (!listed->more || listed->names.empty() || full)
-                       return out;
-                     after = listed->names.back();
-                   }
-                 });
+  // With authentication on, the namespaces the caller may not see are skipped, visiting up to
+  // max_catalog_visits of them per page: a caller who may see few of many still gets an answer
+  // promptly (perhaps short, with a Link that resumes after the last name visited).
+  auto lister = [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
+    if (api.auth == nullptr)
+      return api.storage.namespaces().list(last, n, kHolding);
+    metadata::NamePage out;
+    std::string after(last);
+    size_t visited = 0;
+    while (true) {
+      auto listed = api.storage.namespaces().list(after, n, kHolding);
+      if (!listed)
+        return listed.error();
+      for (auto& repo : listed->names) {
+        if (out.names.size() < n && may_list(api, req, repo))
+          out.names.push_back(repo);
+      }
+      visited += listed->names.size();
+      const bool full = out.names.size() >= n;
+      out.more = listed->more || full;
+      if (!listed->more || listed->names.empty() || full)
+        return out;
+      after = listed->names.back();
+      if (visited >= api.options.max_catalog_visits) {
+        out.resume = after;
+        return out;
+      }
+    }
+  };
+  // LevelDB reads that grow with the data: on the offload pool.
+  co_return co_await api.offload.run([&]() -> Answer {
+    return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(), lister);
+  });
 }
 
 }  // namespace cairn::handlers

@@ -167,4 +167,15 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
   return m;
 }
 
+metadata::ManifestRecord ParsedManifest::record(int64_t size) const {
+  metadata::ManifestRecord r;
+  r.media_type = media_type;
+  r.size = size;
+  r.children = children;
+  r.subject = subject;
+  r.artifact_type = artifact_type;
+  r.annotations = annotations;
+  return r;
+}
+
 }  // namespace cairn::handlers

@@ -36,6 +36,9 @@ struct ParsedManifest {
   std::optional<metadata::Digest> subject;
   std::string artifact_type;  // artifactType, else (image manifests) the config's media type
   metadata::Annotations annotations;
+
+  // The record storage keeps of this manifest (ManifestStore::put), whose bytes are `size`.
+  metadata::ManifestRecord record(int64_t size) const;
 };
 
 // Parses `body` sent with `content_type` (may be empty); an index may list at most

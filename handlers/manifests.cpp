@@ -146,24 +146,13 @@ Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& 
 
 Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
                              std::string_view body, const ParsedManifest& parsed,
-                             const std::string* tag) {
+                             std::span<const std::string> tags) {
+  // The bytes first (durable before the commit returns): the records name a blob that exists.
   if (auto r = store_bytes(api, scope, digest, body); !r)
     return r.error();
-  metadata::ManifestRecord record;
-  record.media_type = parsed.media_type;
-  record.size = static_cast<int64_t>(body.size());
-  record.children = parsed.children;
-  record.subject = parsed.subject;
-  record.artifact_type = parsed.artifact_type;
-  record.annotations = parsed.annotations;
-  if (auto r = api.storage.manifests().put(scope.ns, digest, std::move(record)); !r)
+  auto record = parsed.record(static_cast<int64_t>(body.size()));
+  if (auto r = api.storage.manifests().put(scope.ns, digest, std::move(record), tags); !r)
     return r.error();
-  if (tag) {
-    metadata::Descriptor target{
-        digest, parsed.media_type, static_cast<int64_t>(body.size()), {}, {}};
-    if (auto r = api.storage.tags().put(scope.ns, *tag, target); !r)
-      return r.error();
-  }
   return {};
 }
 
@@ -214,19 +203,8 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
       if (auto r = admit_quota(api, *scope, static_cast<int64_t>(body->size()), digest); !r)
         return r.error();
     }
-    // The manifest with its first tag, then each further tag (each its own durable batch: a
-    // failure leaves the tags before it set, and the answer says it failed).
-    auto recorded =
-        record_manifest(api, *scope, digest, *body, *parsed, tags->empty() ? nullptr : &(*tags)[0]);
-    if (!recorded)
-      return recorded;
-    for (size_t i = 1; i < tags->size(); ++i) {
-      metadata::Descriptor target{
-          digest, parsed->media_type, static_cast<int64_t>(body->size()), {}, {}};
-      if (auto r = api.storage.tags().put(scope->ns, (*tags)[i], target); !r)
-        return r.error();
-    }
-    return {};
+    // The manifest with every tag it names: one durable batch, all or nothing.
+    return record_manifest(api, *scope, digest, *body, *parsed, *tags);
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);

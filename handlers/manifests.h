@@ -7,6 +7,7 @@
 #include "handlers/params.h"
 #include "server/http.h"
 
+#include <span>
 #include <string>
 #include <variant>
 
@@ -34,10 +35,11 @@ Checked<ManifestTarget> manifest_target(const server::Request& req);
 Answer cached_manifest(Api& api, const server::Request& req, const std::string& ns,
                        const Reference& ref);
 
-// Stores a parsed manifest's bytes and record in scope.ns and points `tag` (when given) at it.
-// Blocks. Does not check that its children are present.
+// Stores a parsed manifest's bytes in scope.ns (a blob commit), then its record, referrer entry
+// and `tags` in one metadata batch (ManifestStore::put). Blocks. Does not check that its
+// children are present.
 Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
                              std::string_view body, const ParsedManifest& parsed,
-                             const std::string* tag);
+                             std::span<const std::string> tags);
 
 }  // namespace cairn::handlers

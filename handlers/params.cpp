@@ -92,9 +92,12 @@ std::string query_escape(std::string_view in) {
   return upstream::url_encode(in, ":");  // digests stay readable in Link headers
 }
 
-std::string next_link(std::string_view path, size_t n, std::string_view last) {
-  return "<" + std::string(path) + "?n=" + std::to_string(n) + "&last=" + query_escape(last) +
-         ">; rel=\"next\"";
+std::string next_link(std::string_view path, size_t n, std::string_view last,
+                      std::string_view extra) {
+  std::string query = "n=" + std::to_string(n) + "&last=" + query_escape(last);
+  if (!extra.empty())
+    query += "&" + std::string(extra);
+  return "<" + std::string(path) + "?" + query + ">; rel=\"next\"";
 }
 
 }  // namespace cairn::handlers

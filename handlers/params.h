@@ -52,8 +52,10 @@ struct Paging {
 // larger n than `max_page` (or none) gives max_page: every listing is bounded, and the Link
 // header leads on.
 Checked<Paging> paging(const server::Request& req, size_t max_page);
-// `Link: <path?n=N&last=LAST>; rel="next"` for the page after `last`.
-std::string next_link(std::string_view path, size_t n, std::string_view last);
+// `Link: <path?n=N&last=LAST>; rel="next"` for the page after `last`; `extra` (already escaped,
+// e.g. "artifactType=...") joins the query when not empty.
+std::string next_link(std::string_view path, size_t n, std::string_view last,
+                      std::string_view extra = {});
 
 // Percent-encodes a query value.
 std::string query_escape(std::string_view in);

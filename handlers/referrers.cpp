@@ -3,6 +3,7 @@
 #include "handlers/errors.h"
 #include "handlers/manifest_parser.h"
 #include "handlers/params.h"
+#include "storage/metadata/manifests.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,14 +14,28 @@ boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req) {
   if (!subject)
     co_return subject.error();
   std::optional<std::string> artifact_type = req.query_value("artifactType");
-  auto found = api.storage.manifests().referrers(
-      subject->name, subject->digest,
-      artifact_type ? std::optional<std::string_view>(*artifact_type) : std::nullopt);
-  if (!found)
-    co_return from_error(found.error(), Resource::manifest);
+  // Paged like the listings (?n=, ?last=: the digest the previous page ended after), so that a
+  // subject with many referrers answers in bounded pages, with a Link to the next.
+  auto paging_ = paging(req, api.options.max_page);
+  if (!paging_)
+    co_return paging_.error();
+  if (!paging_->last.empty() && !content::Digest::parse(paging_->last))
+    co_return OciError(ErrorCode::digest_invalid, "last is not a digest");
+  metadata::ManifestStore::ReferrerPage found;
+  if (paging_->n > 0) {
+    auto listed = co_await api.offload.run([&] {
+      return api.storage.manifests().referrers(
+          subject->name, subject->digest,
+          artifact_type ? std::optional<std::string_view>(*artifact_type) : std::nullopt,
+          paging_->last, paging_->n);
+    });
+    if (!listed)
+      co_return from_error(listed.error(), Resource::manifest);
+    found = std::move(*listed);
+  }
 
   nlohmann::json manifests = nlohmann::json::array();
-  for (const auto& d : *found) {
+  for (const auto& d : found.descriptors) {
     nlohmann::json entry = {
         {"mediaType", d.media_type}, {"digest", d.digest.str()}, {"size", d.size}};
     if (!d.artifact_type.empty())
@@ -36,6 +51,12 @@ boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req) {
   res.set("content-type", kOciIndex);
   if (artifact_type)
     res.set("oci-filters-applied", "artifactType");
+  if (found.next) {
+    res.set("link", next_link("/v2/" + subject->name + "/referrers/" + subject->digest.str(),
+                              paging_->n, *found.next,
+                              artifact_type ? "artifactType=" + query_escape(*artifact_type)
+                                            : std::string()));
+  }
   co_return res;
 }
 

@@ -51,6 +51,14 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   return s;
 }
 
+void Service::stop() {
+  offload_->shutdown();
+  if (cache_)
+    cache_->close_idle_connections();
+  if (notifier_)
+    notifier_->stop();
+}
+
 Service::~Service() {
   // The scheduler stops first (a collection in progress finishes); parked writers close
   // before the stores they write to.

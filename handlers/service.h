@@ -45,6 +45,13 @@ class Service {
   ~Service();
 
   server::Router& router() noexcept { return router_; }
+
+  // The shutdown order, after the HTTP server's run() returned: stop(), then destroy the server
+  // (its sessions still suspended are destroyed with its io_context, and what they hold, e.g. an
+  // upload's writer, is released while the storage is open), then the Service. stop() ends the
+  // offload pool (its threads hold executors of the io_context) and closes the idle upstream
+  // connections of the cache and the notifier (their sockets belong to the io_context).
+  void stop();
   Storage& storage() noexcept { return *storage_; }
   Api& api() noexcept { return *api_; }
   proxy::Cache* cache() noexcept { return cache_.get(); }

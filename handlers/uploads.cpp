@@ -8,6 +8,7 @@
 #include "handlers/range.h"
 #include "handlers/upload_limits.h"
 #include "handlers/upload_sessions.h"
+#include "handlers/upload_writer.h"
 #include "storage/content/local_store.h"
 #include "storage/metadata/names.h"
 
@@ -66,37 +67,6 @@ Checked<std::string> upload_id(const Request& req) {
   return id;
 }
 
-// The upload's writer: the one parked in UploadSessions, or the ingest reopened (resumed).
-boost::asio::awaitable<Checked<std::unique_ptr<content::Writer>>> open_upload(
-    Api& api, const metadata::Scope& scope, const std::string& id) {
-  auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
-    if (auto parked = api.uploads.take(scope.ns, id))
-      return parked;
-    if (auto st = api.storage.content().status(scope, id); !st)
-      return st.error();
-    return api.storage.content().writer(scope, content::WriterOptions{id, 0, std::nullopt});
-  });
-  if (!writer)
-    co_return from_error(writer.error(), Resource::upload);
-  co_return std::move(*writer);
-}
-
-// Parks the writer for the upload's next request. After a storage failure (`failed`: an I/O
-// error or a full disk while writing or committing) the writer is closed instead: it may be
-// inconsistent with its file, and the next request reopens the ingest from what is on disk.
-boost::asio::awaitable<void> park(Api& api, const metadata::Scope& scope, const std::string& id,
-                                  std::unique_ptr<content::Writer> writer,
-                                  const Error* failed = nullptr) {
-  content::Writer* w = writer.release();  // a raw pointer: see Offloader::run on captures
-  const bool keep =
-      failed == nullptr || (failed->code != Errc::io && failed->code != Errc::no_space);
-  co_await api.offload.run([&api, &scope, &id, w, keep] {
-    std::unique_ptr<content::Writer> owned(w);
-    if (keep)
-      api.uploads.put(scope.ns, id, std::move(owned));
-  });
-}
-
 // Checks a chunk's Content-Range against the upload's offset: nullopt when it fits; 416
 // RANGE_INVALID (with the upload's Location and Range) when it does not start at the offset.
 std::optional<OciError> check_chunk(const Request& req, std::string_view name, std::string_view id,
@@ -125,26 +95,22 @@ enum class OnFailure {
   abort,  // a one-shot POST ?digest=: the client never learnt its id, so nothing can resume it
 };
 
-// Streams the body into the writer, then commits it as `digest`; on failure parks or aborts
-// the upload as `on_failure` says.
-boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req,
-                                                const metadata::Scope& scope, const std::string& id,
-                                                std::unique_ptr<content::Writer> writer,
+// Streams the body into the upload, then commits it as `digest`; on failure the upload is
+// kept for the client to resume (OnFailure::park: give_back() parks it, or closes it after a
+// storage failure) or aborted.
+boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req, UploadWriter& writer,
                                                 const content::Digest& digest,
                                                 OnFailure on_failure) {
+  const metadata::Scope& scope = writer.scope();
   auto fail = [&](const Error& error) -> boost::asio::awaitable<Answer> {
-    if (on_failure == OnFailure::park) {
-      co_await park(api, scope, id, std::move(writer), &error);
-    } else {
-      co_await api.offload.run([&] {
-        writer.reset();  // releases the ref, so the abort can take it
-        (void)api.storage.content().abort(scope, id);
-      });
-    }
+    if (on_failure == OnFailure::park)
+      writer.failed(error);
+    else
+      co_await writer.abort();
     co_return from_error(error, Resource::upload);
   };
   // The quota: refused before the body is read when Content-Length tells the final size,
-  // else refused at commit (the ingest then parks or is aborted as on any failure).
+  // else refused at commit.
   const bool quota = has_quota(api, scope.ns);
   if (quota && req.content_length) {
     auto st = writer->status();
@@ -167,12 +133,53 @@ boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req,
     if (!admitted)
       co_return co_await fail(admitted.error());
   }
-  auto committed = co_await api.offload.run([&] { return writer->commit(0, digest); });
-  if (committed || committed.error() == Errc::already_exists) {
-    co_await api.offload.run([&] { writer.reset(); });
-    co_return blob_created(scope.ns, digest);
+  auto committed = co_await writer.commit(digest);
+  if (!committed)
+    co_return co_await fail(committed.error());
+  co_return blob_created(scope.ns, digest);
+}
+
+// A chunk (PATCH): checked against the upload's offset and the quota, then streamed in.
+boost::asio::awaitable<Answer> write_chunk(Api& api, Request& req, std::string_view name,
+                                           UploadWriter& writer) {
+  auto status = writer->status();
+  if (!status)
+    co_return from_error(status.error(), Resource::upload);
+  if (auto bad = check_chunk(req, name, writer.id(), status->offset))
+    co_return *bad;
+  // The quota, before the chunk is read: the upload reaches offset + Content-Length (which
+  // check_chunk matched against Content-Range when both are sent).
+  std::optional<int64_t> end;
+  if (req.content_length) {
+    end = status->offset + static_cast<int64_t>(*req.content_length);
+  } else if (auto cr = req.header_values("content-range"); !cr.empty()) {
+    if (auto range = parse_content_range(cr.front()))
+      end = static_cast<int64_t>(range->last) + 1;
   }
-  co_return co_await fail(committed.error());
+  if (end && has_quota(api, writer.scope().ns)) {
+    const int64_t total = *end;
+    auto admitted = co_await api.offload.run(
+        [&] { return admit_quota(api, writer.scope(), total, std::nullopt); });
+    if (!admitted)
+      co_return from_error(admitted.error(), Resource::upload);
+  }
+  auto wrote = co_await stream_body(api, req, *writer);
+  if (!wrote) {
+    writer.failed(wrote.error());
+    co_return from_error(wrote.error(), Resource::upload);
+  }
+  co_return in_progress(202, name, writer.id(), status->offset + static_cast<int64_t>(*wrote));
+}
+
+// The last request (PUT): its chunk, if any, checked against the offset, then the commit.
+boost::asio::awaitable<Answer> complete_upload(Api& api, Request& req, std::string_view name,
+                                               UploadWriter& writer,
+                                               const content::Digest& digest) {
+  if (auto status = writer->status()) {
+    if (auto bad = check_chunk(req, name, writer.id(), status->offset))
+      co_return *bad;
+  }
+  co_return co_await write_and_commit(api, req, writer, digest, OnFailure::park);
 }
 
 }  // namespace
@@ -273,13 +280,15 @@ boost::asio::awaitable<Answer> start_upload(Api& api, Request& req) {
     }
     co_return from_error(writer.error(), Resource::upload);
   }
-  if (*digest) {
-    co_return co_await write_and_commit(api, req, *scope, id, std::move(*writer), **digest,
-                                        OnFailure::abort);
-  }
-  co_await discard_body(req);
-  co_await park(api, *scope, id, std::move(*writer));
-  co_return in_progress(202, *name, id, 0);
+  // Each request gives its upload's writer back once, as it answers (handlers/upload_writer.h).
+  UploadWriter upload(api, *scope, id, std::move(*writer));
+  Answer answer = in_progress(202, *name, id, 0);
+  if (*digest)
+    answer = co_await write_and_commit(api, req, upload, **digest, OnFailure::abort);
+  else
+    co_await discard_body(req);
+  co_await upload.give_back();
+  co_return answer;
 }
 
 boost::asio::awaitable<Answer> patch_upload(Api& api, Request& req) {
@@ -292,48 +301,12 @@ boost::asio::awaitable<Answer> patch_upload(Api& api, Request& req) {
   auto scope = scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
-  auto writer = co_await open_upload(api, *scope, *id);
-  if (!writer)
-    co_return writer.error();
-  auto& w = **writer;
-  auto status = w.status();
-  if (!status) {
-    co_await park(api, *scope, *id, std::move(*writer));
-    co_return from_error(status.error(), Resource::upload);
-  }
-  if (auto bad = check_chunk(req, *name, *id, status->offset)) {
-    co_await park(api, *scope, *id, std::move(*writer));
-    co_return *bad;
-  }
-  // The quota, before the chunk is read: the upload reaches offset + Content-Length (which
-  // check_chunk matched against Content-Range when both are sent).
-  std::optional<int64_t> end;
-  if (req.content_length) {
-    end = status->offset + static_cast<int64_t>(*req.content_length);
-  } else if (auto cr = req.header_values("content-range"); !cr.empty()) {
-    if (auto range = parse_content_range(cr.front()))
-      end = static_cast<int64_t>(range->last) + 1;
-  }
-  if (end && has_quota(api, scope->ns)) {
-    const int64_t total = *end;
-    auto admitted =
-        co_await api.offload.run([&] { return admit_quota(api, *scope, total, std::nullopt); });
-    if (!admitted) {
-      co_await park(api, *scope, *id, std::move(*writer));
-      co_return from_error(admitted.error(), Resource::upload);
-    }
-  }
-  auto wrote = co_await stream_body(api, req, w);
-  int64_t offset = status->offset + static_cast<int64_t>(wrote ? *wrote : 0);
-  if (!wrote) {
-    auto now = w.status();
-    offset = now ? now->offset : offset;
-  }
-  const std::optional<Error> failed = wrote ? std::nullopt : std::optional<Error>(wrote.error());
-  co_await park(api, *scope, *id, std::move(*writer), failed ? &*failed : nullptr);
-  if (failed)
-    co_return from_error(*failed, Resource::upload);
-  co_return in_progress(202, *name, *id, offset);
+  auto upload = co_await UploadWriter::resume(api, *scope, *id);
+  if (!upload)
+    co_return upload.error();
+  Answer answer = co_await write_chunk(api, req, *name, *upload);
+  co_await upload->give_back();
+  co_return answer;
 }
 
 boost::asio::awaitable<Answer> finish_upload(Api& api, Request& req) {
@@ -351,18 +324,12 @@ boost::asio::awaitable<Answer> finish_upload(Api& api, Request& req) {
   auto scope = scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
-  auto writer = co_await open_upload(api, *scope, *id);
-  if (!writer)
-    co_return writer.error();
-  auto status = (*writer)->status();
-  if (status) {
-    if (auto bad = check_chunk(req, *name, *id, status->offset)) {
-      co_await park(api, *scope, *id, std::move(*writer));
-      co_return *bad;
-    }
-  }
-  co_return co_await write_and_commit(api, req, *scope, *id, std::move(*writer), **digest,
-                                      OnFailure::park);
+  auto upload = co_await UploadWriter::resume(api, *scope, *id);
+  if (!upload)
+    co_return upload.error();
+  Answer answer = co_await complete_upload(api, req, *name, *upload, **digest);
+  co_await upload->give_back();
+  co_return answer;
 }
 
 boost::asio::awaitable<Answer> upload_progress(Api& api, Request& req) {

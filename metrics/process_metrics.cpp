@@ -1,6 +1,7 @@
 #include "metrics/process_metrics.h"
 
 #include "metrics/families.h"
+#include "server/unexpected.h"
 
 #include <unistd.h>
 
@@ -43,6 +44,12 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
   std::vector<prometheus::MetricFamily> out;
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+
+  // Not /proc's, but the process's too (server/unexpected.h).
+  out.push_back(single("cairn_unexpected_exceptions_total",
+                       "Exceptions that escaped a spawned coroutine or an I/O thread's loop (each "
+                       "is also written to stderr).",
+                       MetricType::Counter, static_cast<double>(server::unexpected_exceptions())));
 
   // /proc/self/stat: the command (in parentheses, may hold spaces) then fields 3..; utime is
   // field 14, stime 15, starttime 22, vsize 23, rss 24 (proc(5)).

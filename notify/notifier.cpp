@@ -3,6 +3,7 @@
 // endpoint never delays the request that published the event.
 #include "notify/notifier.h"
 
+#include "server/unexpected.h"
 #include "upstream/client.h"
 #include "upstream/url.h"
 
@@ -211,12 +212,12 @@ void Notifier::publish(Event event, const asio::any_io_executor& executor) {
       io = strand->get_inner_executor();
     else if (auto* plain = executor.target<IoExecutor>())
       io = *plain;
-    auto on_done = [ep](std::exception_ptr e) {
+    auto on_done = server::logged("the notification sender", [ep](std::exception_ptr e) {
       if (e) {  // only allocation failure can throw in the sender: let a later publish retry
         std::lock_guard lock(ep->mu);
         ep->sending = false;
       }
-    };
+    });
     if (io)
       asio::co_spawn(asio::make_strand(*io), send_queue(ep), on_done);
     else

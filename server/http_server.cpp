@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include "server/message_framing.h"
+#include "server/unexpected.h"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -356,12 +357,10 @@ void HttpServer::run() {
       im.signals.add(SIGHUP);
     im.wait_signal();
   }
-  asio::co_spawn(im.ioc, im.accept_loop(), [&im](std::exception_ptr e) {
-    if (e)
-      im.log_error("the listener failed; stopping");
-    if (e)
-      im.begin_stop();
-  });
+  asio::co_spawn(im.ioc, im.accept_loop(), logged("the listener", [&im](std::exception_ptr e) {
+                   if (e)
+                     im.begin_stop();
+                 }));
   // No exception is meant to reach here (sessions end in their completion handler); one that
   // does costs the operation that threw it, not the process.
   auto run_io = [&im] {
@@ -369,8 +368,8 @@ void HttpServer::run() {
       try {
         im.ioc.run();
         return;
-      } catch (const std::exception& e) {
-        im.log_error(std::string("unexpected exception on an I/O thread: ") + e.what());
+      } catch (...) {
+        report_exception("an I/O thread's operation", std::current_exception());
       }
     }
   };
@@ -495,20 +494,11 @@ void HttpServer::Impl::start_session(tcp::socket socket) {
   if (full) {
     // Told why (503) over plain HTTP; over TLS a handshake is not worth its cost then.
     if constexpr (!kIsTls<Stream>)
-      asio::co_spawn(conn->stream.get_executor(), refuse(conn), asio::detached);
+      asio::co_spawn(conn->stream.get_executor(), refuse(conn), logged("a refused connection"));
     return;
   }
-  asio::co_spawn(conn->stream.get_executor(), run_session(conn), [this](std::exception_ptr e) {
-    if (!e)
-      return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      log_error(std::string("connection closed after an unexpected exception: ") + x.what());
-    } catch (...) {
-      log_error("connection closed after an unexpected exception");
-    }
-  });
+  // The session's own guard unregisters the connection however it ends (see run_session).
+  asio::co_spawn(conn->stream.get_executor(), run_session(conn), logged("a connection"));
 }
 
 template <class Stream>

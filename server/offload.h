@@ -54,6 +54,15 @@ class Offloader {
 
   void stop() { pool_.stop(); }
 
+  // Stops the pool and waits for its threads to end (a task running finishes first). Work
+  // posted afterwards never runs: it is destroyed with the pool. For shutdown: the pool's
+  // threads hold executors of the server's io_context, so they end before it goes, and what the
+  // server's sessions close as they are destroyed (post()) is released with the pool.
+  void shutdown() {
+    pool_.stop();
+    pool_.join();
+  }
+
   // Tasks submitted and not yet started (the queue's depth), and tasks running now. Lock-free
   // snapshots (for metrics); thread-safe.
   size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }

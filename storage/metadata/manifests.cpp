@@ -2,6 +2,7 @@
 
 #include "storage/metadata/keys.h"
 #include "storage/metadata/names.h"
+#include "storage/metadata/tags.h"
 
 #include <algorithm>
 
@@ -57,9 +58,14 @@ Result<std::vector<std::pair<Digest, ManifestRecord>>> ManifestStore::list(
 }
 
 Result<ManifestRecord> ManifestStore::put(std::string_view ns, const Digest& digest,
-                                          ManifestRecord record) {
+                                          ManifestRecord record,
+                                          std::span<const std::string> tags) {
   if (auto r = validate_repository_name(ns); !r)
     return r.error();
+  for (const std::string& tag : tags) {
+    if (auto r = validate_tag(tag); !r)
+      return r.error();
+  }
   if (digest.empty())
     return fail(Errc::invalid_argument, "empty digest");
   if (record.size < 0)
@@ -77,11 +83,14 @@ Result<ManifestRecord> ManifestStore::put(std::string_view ns, const Digest& dig
       record.children.push_back(ManifestChild{ChildKind::subject, *record.subject});
   }
   const std::string key = keys::manifest(ns, digest.str());
-  auto update = db_.begin({key});
+  // With tags, the namespace's tag stripe too (see TagStore::put).
+  const std::string tag_stripe = keys::tag_prefix(ns);
+  auto update = tags.empty() ? db_.begin({key}) : db_.begin({key, tag_stripe});
   auto value = update.get(key);
   if (!value)
     return value.error();
-  record.created_at = db_.clock().now();
+  const Timestamp now = db_.clock().now();
+  record.created_at = now;
   if (value->has_value()) {
     auto old = decode_manifest(**value);
     if (!old)
@@ -97,6 +106,11 @@ Result<ManifestRecord> ManifestStore::put(std::string_view ns, const Digest& dig
   if (record.subject) {
     update.put(keys::referrer(ns, record.subject->str(), digest.str()),
                encode(referrer_descriptor(digest, record)));
+  }
+  const Descriptor target{digest, record.media_type, record.size, {}, {}};
+  for (const std::string& tag : tags) {
+    if (auto r = set_tag(update, ns, tag, target, now); !r)
+      return r.error();
   }
   if (auto r = update.commit(); !r)
     return r.error();
@@ -151,32 +165,45 @@ Result<void> ManifestStore::remove(std::string_view ns, const Digest& digest, bo
   return committed;
 }
 
-Result<std::vector<Descriptor>> ManifestStore::referrers(
-    std::string_view ns, const Digest& subject,
-    std::optional<std::string_view> artifact_type) const {
+Result<ManifestStore::ReferrerPage> ManifestStore::referrers(
+    std::string_view ns, const Digest& subject, std::optional<std::string_view> artifact_type,
+    std::string_view after, size_t n) const {
   if (auto r = validate_repository_name(ns); !r)
     return r.error();
   if (subject.empty())
     return fail(Errc::invalid_argument, "empty subject digest");
-  std::vector<Descriptor> out;
+  const size_t max_visits = n == kNoLimit ? SIZE_MAX : n * kReferrerScanFactor;
+  const std::string start =
+      after.empty() ? std::string() : keys::referrer(ns, subject.str(), after);
+  ReferrerPage page;
+  std::string last_visited;
+  size_t visits = 0;
   Result<void> decode_result = {};
-  auto r = db_.scan(keys::referrer_prefix(ns, subject.str()), {},
-                    [&](std::string_view, std::string_view v) {
+  auto r = db_.scan(keys::referrer_prefix(ns, subject.str()), start,
+                    [&](std::string_view key, std::string_view v) {
+                      if (!start.empty() && key == start)
+                        return true;  // the page starts after it
+                      const bool full = n != kNoLimit && page.descriptors.size() >= n;
+                      if (full || visits >= max_visits) {
+                        page.next = last_visited;  // another one follows
+                        return false;
+                      }
                       auto d = decode_descriptor(v);
                       if (!d) {
                         decode_result = d.error();
                         return false;
                       }
-                      if (!artifact_type || d->artifact_type == *artifact_type) {
-                        out.push_back(std::move(*d));
-                      }
+                      ++visits;
+                      last_visited = d->digest.str();
+                      if (!artifact_type || d->artifact_type == *artifact_type)
+                        page.descriptors.push_back(std::move(*d));
                       return true;
                     });
   if (!r)
     return r.error();
   if (!decode_result)
     return decode_result.error();
-  return out;
+  return page;
 }
 
 }  // namespace cairn::metadata

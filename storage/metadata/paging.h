@@ -12,6 +12,9 @@ namespace cairn::metadata {
 struct NamePage {
   std::vector<std::string> names;
   bool more = false;
+  // Set when the page ended early, on a bound of the names it may visit rather than on n: the
+  // name to pass as `last` instead of names.back() (which may be empty).
+  std::string resume;
 };
 
 // No limit on a page's size.

@@ -20,6 +20,29 @@ Error tag_not_found(std::string_view ns, std::string_view tag) {
 
 }  // namespace
 
+Result<TagRecord> set_tag(Database::Update& update, std::string_view ns, std::string_view tag,
+                          const Descriptor& target, Timestamp now) {
+  const std::string key = keys::tag(ns, tag);
+  auto value = update.get(key);
+  if (!value)
+    return value.error();
+  TagRecord rec;
+  if (value->has_value()) {
+    auto old = decode_tag(**value);
+    if (!old)
+      return old.error();
+    rec = std::move(*old);
+  } else {
+    rec.created_at = now;
+  }
+  if (value->has_value() && rec.target.digest != target.digest)
+    update.mark_dirty();  // moved: the old manifest lost a ref (a new tag removes none)
+  rec.target = target;
+  rec.updated_at = now;
+  update.put(key, encode(rec));
+  return rec;
+}
+
 Result<TagRecord> TagStore::get(std::string_view ns, std::string_view tag) const {
   if (auto r = validate(ns, tag); !r)
     return r.error();
@@ -37,7 +60,6 @@ Result<TagRecord> TagStore::put(std::string_view ns, std::string_view tag,
     return r.error();
   if (target.digest.empty())
     return fail(Errc::invalid_argument, "tag target has no digest");
-  const std::string key = keys::tag(ns, tag);
   const std::string manifest_key = keys::manifest(ns, target.digest.str());
   // The namespace's tag stripe: ManifestStore::remove takes it too, so a tag cannot be moved
   // onto (or off) a manifest while that manifest's tags are being removed.
@@ -49,24 +71,9 @@ Result<TagRecord> TagStore::put(std::string_view ns, std::string_view tag,
     return fail(Errc::failed_precondition,
                 "manifest " + target.digest.str() + " is not in " + std::string(ns));
   }
-  auto value = update.get(key);
-  if (!value)
-    return value.error();
-  const Timestamp now = db_.clock().now();
-  TagRecord rec;
-  if (value->has_value()) {
-    auto old = decode_tag(**value);
-    if (!old)
-      return old.error();
-    rec = std::move(*old);
-  } else {
-    rec.created_at = now;
-  }
-  if (rec.target.digest != target.digest)
-    update.mark_dirty();  // the old manifest lost a ref
-  rec.target = target;
-  rec.updated_at = now;
-  update.put(key, encode(rec));
+  auto rec = set_tag(update, ns, tag, target, db_.clock().now());
+  if (!rec)
+    return rec.error();
   if (auto r = update.commit(); !r)
     return r.error();
   return rec;

@@ -49,4 +49,13 @@ class TagStore {
   Database& db_;
 };
 
+// Adds to `update` the writes that point `tag` of `ns` at `target`, as TagStore::put does: a new
+// tag is created at `now`; a moved one keeps its labels and created_at and marks the database
+// dirty (its old manifest lost a ref; a new tag removes no ref). For a batch that writes more than
+// the tag (ManifestStore::put): the caller has validated the names, holds the namespace's tag
+// stripe (keys::tag_prefix(ns)) in `update`, and writes or knows the target manifest's record.
+// Returns the record written. Errors: io, internal.
+Result<TagRecord> set_tag(Database::Update& update, std::string_view ns, std::string_view tag,
+                          const Descriptor& target, Timestamp now);
+
 }  // namespace cairn::metadata

@@ -272,6 +272,39 @@ TEST_F(Auth, CatalogListsOnlyWhatTheCallerMayPull) {
   EXPECT_EQ(catalog(bearer(alices)).size(), 3u);
 }
 
+// A caller who may list few of many repositories gets bounded pages: each visits at most
+// max_catalog_visits names, and its Link resumes after the last one visited, shown or not.
+TEST(AuthCatalog, APageVisitsABoundedNumberOfHiddenRepositories) {
+  handlers::ServiceOptions service;
+  service.api.max_catalog_visits = 2;
+  AuthServer srv(AuthServer::default_options(), service);
+  HttpClient c(srv.port());
+  for (const char* repo : {"other/a", "other/b", "other/c", "other/d", "public/x"}) {
+    ASSERT_EQ(
+        c.request("POST", std::string("/v2/") + repo + "/blobs/uploads/?digest=" + digest_of(repo),
+                  repo, with(basic("root", "rootpw"), "Content-Type", "application/octet-stream"))
+            .status,
+        201u);
+  }
+  std::vector<std::string> seen;
+  std::string next = "/v2/_catalog?n=1";
+  std::vector<std::string> pages;
+  while (!next.empty()) {
+    ASSERT_LT(pages.size(), 10u);
+    auto r = c.request("GET", next, "", basic("carol", "carolpw"));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto names = nlohmann::json::parse(r.body)["repositories"].get<std::vector<std::string>>();
+    seen.insert(seen.end(), names.begin(), names.end());
+    pages.push_back(r.header("link"));
+    const std::string link = r.header("link");
+    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+  }
+  EXPECT_EQ(seen, std::vector<std::string>{"public/x"});
+  // The first page stopped after two hidden names, without one to show.
+  ASSERT_GE(pages.size(), 3u);
+  EXPECT_EQ(pages[0], "</v2/_catalog?n=1&last=other%2Fb>; rel=\"next\"");
+}
+
 TEST_F(Auth, MountsNeverRevealABlobTheCallerMayNotPull) {
   const std::string secret = blob_bytes(2000, 9);
   const std::string d = digest_of(secret);

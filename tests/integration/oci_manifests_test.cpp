@@ -482,6 +482,25 @@ TEST_F(OciManifests, ReferrersListsAndFiltersByArtifactType) {
   EXPECT_EQ(none.header("oci-filters-applied"), "artifactType");
   EXPECT_EQ(json::parse(none.body)["manifests"], json::array());
 
+  // Paged like the listings: ?n=1 answers one, and its Link leads to the other (the filter
+  // carried along when there is one).
+  auto first = c_.request("GET", "/v2/lib/app/referrers/" + base.digest + "?n=1");
+  ASSERT_EQ(first.status, 200u);
+  auto p1 = json::parse(first.body)["manifests"];
+  ASSERT_EQ(p1.size(), 1u);
+  const std::string link = first.header("link");
+  ASSERT_EQ(link.rfind("</v2/lib/app/referrers/" + base.digest + "?n=1&last=", 0), 0u) << link;
+  auto second = c_.request("GET", link.substr(1, link.find('>') - 1));
+  ASSERT_EQ(second.status, 200u);
+  auto p2 = json::parse(second.body)["manifests"];
+  ASSERT_EQ(p2.size(), 1u);
+  EXPECT_NE(p1[0]["digest"], p2[0]["digest"]);
+  EXPECT_EQ(second.header("link"), "");
+  auto typed = c_.request("GET", "/v2/lib/app/referrers/" + base.digest +
+                                     "?n=1&artifactType=application%2Fvnd.example.sig");
+  EXPECT_EQ(json::parse(typed.body)["manifests"].size(), 1u);
+  EXPECT_EQ(c_.request("GET", "/v2/lib/app/referrers/" + base.digest + "?last=nope").status, 400u);
+
   // A deleted referrer leaves the index.
   ASSERT_EQ(c_.request("DELETE", "/v2/lib/app/manifests/" + digest_of(sig)).status, 202u);
   auto after = json::parse(c_.request("GET", "/v2/lib/app/referrers/" + base.digest).body);

@@ -31,12 +31,13 @@ class TestServer {
   ~TestServer() {
     server_->stop();
     thread_.join();
-    // The service first: its offload pool is joined there, and a pool thread may still hold an
-    // executor of the server's io_context (work-tracking) for a moment after its last task
-    // resumed a handler; destroying the io_context before would be a use after free. Once run()
-    // has returned the server no longer uses the router.
-    service_.reset();
+    // As the executable does (handlers/service.h, Service::stop): the offload pool's
+    // threads end first (a pool thread may hold an executor of the server's io_context for a
+    // moment after its last task resumed a handler), then the server and its suspended sessions
+    // (which release what they hold into the still open storage), then the service.
+    service_->stop();
     server_.reset();
+    service_.reset();
   }
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

@@ -130,6 +130,56 @@ TEST_F(TagsManifestsTest, ManifestRecordsKeepChildrenAndCreatedAt) {
   EXPECT_EQ(manifests_.put("repo", Digest{}, again).error().code, Errc::invalid_argument);
 }
 
+// A manifest PUT's record and tags are one batch: each commit is counted by on_mutation, and a
+// bad tag refuses the whole put before anything is written.
+TEST_F(TagsManifestsTest, PutWithTagsIsOneBatch) {
+  const Descriptor old = add_manifest("repo", "old");
+  ASSERT_TRUE(tags_.put("repo", "latest", old));
+  const Timestamp created = clock_.now();
+  clock_.advance(std::chrono::seconds(5));
+
+  ASSERT_FALSE(db().dirty());  // a new tag removes no reference
+  std::vector<bool> commits;
+  db().on_mutation([&](bool dirty) { commits.push_back(dirty); });
+  const Digest d = digest("new");
+  ManifestRecord rec;
+  rec.media_type = kManifestType;
+  rec.size = 3;
+  const std::vector<std::string> tags{"latest", "v1"};
+  auto put = manifests_.put("repo", d, rec, tags);
+  ASSERT_TRUE(put) << put.error().detail;
+  // One commit, dirty: "latest" left the old manifest.
+  EXPECT_EQ(commits, std::vector<bool>{true});
+  const Descriptor target{d, kManifestType, 3, {}, {}};
+  for (const std::string& tag : tags) {
+    auto got = tags_.get("repo", tag);
+    ASSERT_TRUE(got) << tag;
+    EXPECT_EQ(got->target, target) << tag;
+    EXPECT_EQ(got->updated_at, clock_.now()) << tag;
+  }
+  EXPECT_EQ(tags_.get("repo", "latest")->created_at, created);  // moved, not recreated
+  EXPECT_EQ(tags_.get("repo", "v1")->created_at, clock_.now());
+
+  const Digest other = digest("other");
+  const std::vector<std::string> bad{"ok", "-not-a-tag"};
+  auto refused = manifests_.put("repo", other, rec, bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::invalid_argument);
+  EXPECT_EQ(manifests_.get("repo", other).error().code, Errc::not_found);
+  EXPECT_EQ(tags_.get("repo", "ok").error().code, Errc::not_found);
+  EXPECT_EQ(commits.size(), 1u);
+}
+
+TEST_F(TagsManifestsTest, OnlyAMovedTagMarksTheDatabaseDirty) {
+  const Descriptor m1 = add_manifest("repo", "m1");
+  const Descriptor m2 = add_manifest("repo", "m2");
+  ASSERT_TRUE(tags_.put("repo", "a", m1));
+  ASSERT_TRUE(tags_.put("repo", "a", m1));  // the same target again
+  EXPECT_FALSE(db().dirty());
+  ASSERT_TRUE(tags_.put("repo", "a", m2));
+  EXPECT_TRUE(db().dirty());
+}
+
 TEST_F(TagsManifestsTest, ReferrersIndexWithArtifactTypeFilter) {
   const Descriptor subject = add_manifest("repo", "image");
   const Descriptor sig = add_manifest("repo", "sig", subject.digest, "application/x-sig");
@@ -137,7 +187,7 @@ TEST_F(TagsManifestsTest, ReferrersIndexWithArtifactTypeFilter) {
   add_manifest("repo", "unrelated");
   add_manifest("elsewhere", "sig2", subject.digest, "application/x-sig");
 
-  auto all = manifests_.referrers("repo", subject.digest).value();
+  auto all = manifests_.referrers("repo", subject.digest).value().descriptors;
   ASSERT_EQ(all.size(), 2u);
   std::vector<Digest> ds = {all[0].digest, all[1].digest};
   std::vector<Digest> want = {sig.digest, sbom.digest};
@@ -149,20 +199,63 @@ TEST_F(TagsManifestsTest, ReferrersIndexWithArtifactTypeFilter) {
     EXPECT_EQ(r.annotations.count("name"), 1u);
   }
 
-  auto sigs = manifests_.referrers("repo", subject.digest, "application/x-sig").value();
+  auto sigs = manifests_.referrers("repo", subject.digest, "application/x-sig").value().descriptors;
   ASSERT_EQ(sigs.size(), 1u);
   EXPECT_EQ(sigs[0].digest, sig.digest);
   EXPECT_EQ(sigs[0].artifact_type, "application/x-sig");
   EXPECT_EQ(sigs[0].size, 3);
-  EXPECT_TRUE(manifests_.referrers("repo", subject.digest, "application/none").value().empty());
-  EXPECT_TRUE(manifests_.referrers("repo", digest("no such subject")).value().empty());
+  EXPECT_TRUE(
+      manifests_.referrers("repo", subject.digest, "application/none").value().descriptors.empty());
+  EXPECT_TRUE(manifests_.referrers("repo", digest("no such subject")).value().descriptors.empty());
 
   // Removing a referrer removes its index entry in the same batch.
   ASSERT_TRUE(manifests_.remove("repo", sig.digest));
-  auto left = manifests_.referrers("repo", subject.digest).value();
+  auto left = manifests_.referrers("repo", subject.digest).value().descriptors;
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].digest, sbom.digest);
-  EXPECT_EQ(manifests_.referrers("elsewhere", subject.digest).value().size(), 1u);
+  EXPECT_EQ(manifests_.referrers("elsewhere", subject.digest).value().descriptors.size(), 1u);
+}
+
+TEST_F(TagsManifestsTest, ReferrersComeInBoundedPages) {
+  const Descriptor subject = add_manifest("repo", "image");
+  std::vector<Digest> all;
+  for (int i = 0; i < 40; ++i)
+    all.push_back(add_manifest("repo", "sig" + std::to_string(i), subject.digest, "a/sig").digest);
+  const Digest sbom = add_manifest("repo", "sbom", subject.digest, "b/sbom").digest;
+  all.push_back(sbom);
+  std::sort(all.begin(), all.end());
+
+  // Pages of 7 follow one another in digest order, each resuming after the last one.
+  std::vector<Digest> seen;
+  std::string after;
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 10);
+    auto page = manifests_.referrers("repo", subject.digest, std::nullopt, after, 7).value();
+    EXPECT_LE(page.descriptors.size(), 7u);
+    for (const auto& d : page.descriptors)
+      seen.push_back(d.digest);
+    if (!page.next)
+      break;
+    after = *page.next;
+  }
+  EXPECT_EQ(seen, all);
+
+  // A filter that matches one of 41: each page visits at most 16 × n entries, and the pages
+  // together find it exactly once.
+  std::vector<Digest> found;
+  after.clear();
+  int pages = 0;
+  for (;; ++pages) {
+    ASSERT_LT(pages, 50);
+    auto page = manifests_.referrers("repo", subject.digest, "b/sbom", after, 1).value();
+    for (const auto& d : page.descriptors)
+      found.push_back(d.digest);
+    if (!page.next)
+      break;
+    after = *page.next;
+  }
+  EXPECT_EQ(found, std::vector<Digest>{sbom});
+  EXPECT_GE(pages, 2);  // 41 entries need at least 3 visits of 16; the match may end one early
 }
 
 TEST_F(TagsManifestsTest, RemovingAManifestRemovesItsTagsAndBlobRecord) {
