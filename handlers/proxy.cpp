@@ -48,7 +48,7 @@ std::string_view media_type_of(std::string_view content_type) {
 
 // UPSTREAM_FAILED: the upstream could not give what was asked (the message says why).
 OciError upstream_error(const proxy::Target& t, std::string_view what) {
-  t.upstream->stats.errors++;
+  t.upstream->stats.add(proxy::UpstreamStats::Counter::errors);
   return OciError(ErrorCode::upstream_failed,
                   "upstream " + t.upstream->endpoint.host + ": " + std::string(what));
 }
@@ -59,7 +59,7 @@ bool unavailable(const Result<std::unique_ptr<upstream::Reply>>& r) {
 }
 
 Response stale(Response cached, const proxy::Target& t) {
-  t.upstream->stats.stale++;
+  t.upstream->stats.add(proxy::UpstreamStats::Counter::stale);
   cached.set("warning", "110 - \"Response is Stale\"");
   return cached;
 }
@@ -81,7 +81,7 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
     cached = std::move(*local);
   }
   auto hit = [&]() {
-    stats.hits++;
+    stats.add(proxy::UpstreamStats::Counter::hits);
     if (auto d = content::Digest::parse(cached->header("docker-content-digest")))
       cache.touch(t.ns, *d);
     return std::move(*cached);
@@ -94,7 +94,7 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
   const upstream::Headers headers{{"accept", accept}};
   if (cached) {
     // A tag cached a while ago: the upstream says whether it still names the same manifest.
-    stats.revalidations++;
+    stats.add(proxy::UpstreamStats::Counter::revalidations);
     auto head = co_await client.send("HEAD", path, headers, t.remote);
     if (unavailable(head))
       co_return stale(std::move(*cached), t);
@@ -135,14 +135,15 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
   auto parsed = parse_manifest(*body, media_type_of(reply.header("content-type")));
   if (!parsed)
     co_return upstream_error(t, "sent an invalid manifest: " + parsed.error().detail);
-  stats.misses++;
-  stats.upstream_bytes += body->size();
+  stats.add(proxy::UpstreamStats::Counter::misses);
+  stats.add(proxy::UpstreamStats::Counter::upstream_bytes, body->size());
   const metadata::Scope scope{t.ns, {}};
+  const auto tags = tag ? std::span<const std::string>(tag, 1) : std::span<const std::string>();
   auto stored = co_await api.offload.run(
-      [&] { return record_manifest(api, scope, digest, *body, *parsed, tag); });
+      [&] { return record_manifest(api, scope, digest, *body, *parsed, tags); });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
-  stats.fills++;
+  stats.add(proxy::UpstreamStats::Counter::fills);
   if (tag)
     cache.validated(t, *tag);
   cache.touch(t.ns, digest);
@@ -158,7 +159,7 @@ std::optional<Answer> blob_from_store(Api& api, const Request& req, const proxy:
   if (!res && res.error().is_unknown())
     return std::nullopt;
   if (res) {
-    t.upstream->stats.hits++;
+    t.upstream->stats.add(proxy::UpstreamStats::Counter::hits);
     api.cache->touch(t.ns, digest);
   }
   return res;
@@ -203,7 +204,8 @@ boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy:
   bool joined = false;
   const auto executor = co_await boost::asio::this_coro::executor;
   auto fetch = api.cache->fetch(t, digest, executor, joined);
-  (joined ? t.upstream->stats.coalesced : t.upstream->stats.misses)++;
+  t.upstream->stats.add(joined ? proxy::UpstreamStats::Counter::coalesced
+                               : proxy::UpstreamStats::Counter::misses);
   auto progress = co_await fetch->wait_started();
   switch (progress.state) {
     case proxy::BlobFetch::State::done: {

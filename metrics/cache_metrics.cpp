@@ -23,32 +23,33 @@ std::vector<prometheus::MetricFamily> CacheMetrics::Collect() const {
   struct Counter {
     const char* name;
     const char* help;
-    const std::atomic<uint64_t> proxy::UpstreamStats::*field;
+    proxy::UpstreamStats::Counter counter;
   };
   static const Counter kCounters[] = {
-      {"cairn_cache_hits_total", "Requests answered from the cache.", &proxy::UpstreamStats::hits},
+      {"cairn_cache_hits_total", "Requests answered from the cache.",
+       proxy::UpstreamStats::Counter::hits},
       {"cairn_cache_misses_total", "Requests that fetched from the upstream.",
-       &proxy::UpstreamStats::misses},
+       proxy::UpstreamStats::Counter::misses},
       {"cairn_cache_fills_total", "Blobs and manifests stored in the cache.",
-       &proxy::UpstreamStats::fills},
+       proxy::UpstreamStats::Counter::fills},
       {"cairn_cache_fill_bytes_total", "Body bytes fetched from the upstream.",
-       &proxy::UpstreamStats::upstream_bytes},
+       proxy::UpstreamStats::Counter::upstream_bytes},
       {"cairn_cache_coalesced_waiters_total", "Clients that joined a blob fetch in flight.",
-       &proxy::UpstreamStats::coalesced},
+       proxy::UpstreamStats::Counter::coalesced},
       {"cairn_cache_stale_total", "Cached manifests served because the upstream failed.",
-       &proxy::UpstreamStats::stale},
+       proxy::UpstreamStats::Counter::stale},
       {"cairn_cache_upstream_errors_total", "Upstream failures answered to clients.",
-       &proxy::UpstreamStats::errors},
+       proxy::UpstreamStats::Counter::errors},
       {"cairn_cache_revalidations_total", "Tags checked with the upstream.",
-       &proxy::UpstreamStats::revalidations},
+       proxy::UpstreamStats::Counter::revalidations},
       {"cairn_cache_evictions_total", "Cache entries evicted to keep within the budget.",
-       &proxy::UpstreamStats::evictions},
+       proxy::UpstreamStats::Counter::evictions},
   };
   std::vector<prometheus::MetricFamily> out;
   for (const Counter& c : kCounters) {
     auto f = family(c.name, c.help, MetricType::Counter);
     for (const auto& up : cache_.upstreams()) {
-      add_sample(f, static_cast<double>((up->stats.*c.field).load()),
+      add_sample(f, static_cast<double>(up->stats.get(c.counter)),
                  {{"upstream", up->endpoint.host}});
     }
     out.push_back(std::move(f));

@@ -2,12 +2,11 @@
 
 #include "proxy/cache.h"
 #include "server/fill.h"
+#include "server/unexpected.h"
 #include "upstream/client.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,9 +23,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-// How often a waiting client looks at a fetch's progress. The fetch writes 1 MiB pieces, so a
-// client behind it waits at most this long per piece.
-constexpr std::chrono::milliseconds kPoll{1};
+// Waiting clients are woken by every change (changed_); this only bounds a wait regardless.
+constexpr std::chrono::seconds kRecheck{1};
 constexpr size_t kPiece = 1 << 20;
 
 using namespace boost::asio::experimental::awaitable_operators;
@@ -47,7 +45,17 @@ BlobFetch::~BlobFetch() {
 }
 
 void BlobFetch::start(const asio::any_io_executor& executor) {
-  asio::co_spawn(asio::make_strand(executor), run(shared_from_this()), asio::detached);
+  // run() catches what the download throws; an exception that still escapes it fails the fetch
+  // (its waiting clients are answered) and ends it (the next request starts a new one).
+  auto ended = [self = shared_from_this()](std::exception_ptr e) {
+    if (!e)
+      return;
+    self->fail(Failure::upstream, "fetch failed");
+    if (self->ctx_.on_finished)
+      self->ctx_.on_finished();
+  };
+  asio::co_spawn(asio::make_strand(executor), run(shared_from_this()),
+                 server::logged("the fetch of " + digest_.str(), std::move(ended)));
 }
 
 BlobFetch::Progress BlobFetch::progress() const {
@@ -63,6 +71,7 @@ void BlobFetch::fail(Failure failure, std::string error, Errc storage_error) {
   p_.failure = failure;
   p_.storage_error = storage_error;
   p_.error = std::move(error);
+  changed_.notify();
 }
 
 void BlobFetch::fail_storing(const Error& e) {
@@ -70,35 +79,44 @@ void BlobFetch::fail_storing(const Error& e) {
   fail(Failure::storage, "cannot cache " + digest_.str() + ": " + e.detail, e.code);
 }
 
+void BlobFetch::set_state(State state, uint64_t total, uint64_t final_bytes) {
+  std::lock_guard lock(mu_);
+  p_.state = state;
+  if (total > 0)
+    p_.total = total;
+  if (final_bytes > 0)
+    p_.final_bytes = final_bytes;
+  changed_.notify();
+}
+
 void BlobFetch::publish(uint64_t written) {
   std::lock_guard lock(mu_);
   // The last byte waits for the digest check: a client never receives a whole wrong blob.
   p_.final_bytes = std::min(written, p_.total > 0 ? p_.total - 1 : 0);
+  changed_.notify();
 }
 
 asio::awaitable<BlobFetch::Progress> BlobFetch::wait_started() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
+    const uint64_t seen = changed_.version();  // before the check: a change after it wakes us
     Progress now = progress();
     if (now.state != State::connecting)
       co_return now;
-    timer.expires_after(kPoll);
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await changed_.wait(seen, kRecheck);
   }
 }
 
 asio::awaitable<std::pair<boost::system::error_code, uint64_t>> BlobFetch::wait_beyond(
     uint64_t have) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
+    const uint64_t seen = changed_.version();
     Progress now = progress();
     if (now.state == State::failed)
       co_return std::pair{boost::system::error_code(EIO, boost::system::system_category()),
                           uint64_t{0}};
     if (now.final_bytes > have)
       co_return std::pair{boost::system::error_code(), now.final_bytes};
-    timer.expires_after(kPoll);
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await changed_.wait(seen, kRecheck);
   }
 }
 
@@ -117,7 +135,7 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
     });
   }
   if (f.progress().state == State::failed)
-    f.ctx_.stats.errors++;
+    f.ctx_.stats.add(UpstreamStats::Counter::errors);
   if (f.ctx_.on_finished)
     f.ctx_.on_finished();
 }
@@ -160,8 +178,7 @@ asio::awaitable<void> BlobFetch::download() {
   });
   if (!opened) {
     if (opened.error() == Errc::already_exists) {  // committed meanwhile: serve it from the store
-      std::lock_guard lock(mu_);
-      p_.state = State::done;
+      set_state(State::done);
       co_return;
     }
     fail_storing(opened.error());
@@ -174,11 +191,7 @@ asio::awaitable<void> BlobFetch::download() {
     fail(Failure::storage, "cannot reopen the ingest of " + digest_.str(), Errc::io);
     co_return;
   }
-  {
-    std::lock_guard lock(mu_);
-    p_.state = State::streaming;
-    p_.total = total;
-  }
+  set_state(State::streaming, total);
 
   // Each piece is written (and hashed) on the pool while the next one arrives.
   std::vector<std::byte> a(kPiece), b(kPiece);
@@ -199,7 +212,7 @@ asio::awaitable<void> BlobFetch::download() {
       co_return;
     }
     written += filled;
-    ctx_.stats.upstream_bytes += filled;
+    ctx_.stats.add(UpstreamStats::Counter::upstream_bytes, filled);
     publish(written);
     std::swap(a, b);
     ec = next.first;
@@ -231,12 +244,8 @@ asio::awaitable<void> BlobFetch::download() {
       fail_storing(committed.error());
     co_return;
   }
-  {
-    std::lock_guard lock(mu_);
-    p_.state = State::done;
-    p_.final_bytes = total;
-  }
-  ctx_.stats.fills++;
+  set_state(State::done, total, total);
+  ctx_.stats.add(UpstreamStats::Counter::fills);
   if (ctx_.on_committed)
     ctx_.on_committed();
 }

@@ -11,6 +11,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "server/broadcast.h"
 #include "server/http.h"
 #include "server/offload.h"
 #include "storage/content/digest.h"
@@ -95,6 +96,8 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
   // fail(storage, …) with the store's error `e`.
   void fail_storing(const Error& e);
   void publish(uint64_t written);
+  // Moves to `state` (setting total and final_bytes when given) and wakes the waiters.
+  void set_state(State state, uint64_t total = 0, uint64_t final_bytes = 0);
 
   Context ctx_;
   std::string remote_;
@@ -105,6 +108,9 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
 
   mutable std::mutex mu_;
   Progress p_;
+  // Notified on every change of p_: clients waiting for the upstream's answer or for more
+  // bytes wake then, instead of polling.
+  server::Broadcast changed_;
 };
 
 }  // namespace cairn::proxy

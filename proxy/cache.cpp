@@ -141,6 +141,11 @@ std::shared_ptr<BlobFetch> Cache::fetch(const Target& t, const Digest& digest,
   return f;
 }
 
+void Cache::close_idle_connections() {
+  for (auto& up : upstreams_)
+    up->client->close_idle();
+}
+
 void Cache::finished(const std::string& key, const BlobFetch* fetch) {
   std::shared_ptr<BlobFetch> last;  // released outside the lock
   std::lock_guard lock(mu_);
@@ -228,13 +233,14 @@ Result<size_t> Cache::evict_to_budget() {
       if (ns.starts_with(u->prefix + "/"))
         up = u.get();
     }
-    // What leases or gc.root labels hold is never evicted.
+    // What leases or gc.root labels hold is never evicted (the collector's root rule, without
+    // its grace: an old-enough fill is what eviction is for).
     std::set<std::string> pinned;
     auto leases = storage_.leases().list(ns);
     if (!leases)
       return leases.error();
     for (const auto& lease : *leases) {
-      if (lease.expire_at && *lease.expire_at <= now)
+      if (!gc::lease_live(lease.expire_at, now))
         continue;
       auto res = storage_.leases().list_resources(ns, lease.id);
       if (!res)
@@ -245,14 +251,15 @@ Result<size_t> Cache::evict_to_budget() {
       }
     }
     std::map<std::string, content::Info> blobs;
-    auto walked = storage_.content().walk(metadata::Scope{ns, {}},
-                                          [&](const content::Info& info) {
-                                            if (info.labels.contains(std::string(gc::kRootLabel)))
-                                              pinned.insert(info.digest.str());
-                                            blobs.emplace(info.digest.str(), info);
-                                            return true;
-                                          },
-                                          {});
+    auto walked = storage_.content().walk(
+        metadata::Scope{ns, {}},
+        [&](const content::Info& info) {
+          if (gc::is_root(info.labels, info.created_at, now, std::chrono::nanoseconds(0)))
+            pinned.insert(info.digest.str());
+          blobs.emplace(info.digest.str(), info);
+          return true;
+        },
+        {});
     if (!walked)
       return walked.error();
     auto manifests = storage_.manifests().list(ns);
@@ -320,7 +327,7 @@ Result<size_t> Cache::evict_to_budget() {
     left = e.bytes >= left ? 0 : left - e.bytes;
     ++evicted;
     if (e.upstream)
-      e.upstream->stats.evictions++;
+      e.upstream->stats.add(UpstreamStats::Counter::evictions);
   }
   if (evicted > 0) {
     // The files go with the GC, which deletes only what no namespace records.
@@ -349,19 +356,19 @@ nlohmann::json Cache::figures() {
   uint64_t total_evictions = 0;
   for (const auto& up : upstreams_) {
     const auto& s = up->stats;
-    total_evictions += s.evictions;
+    total_evictions += s.get(UpstreamStats::Counter::evictions);
     ups.push_back({{"host", up->endpoint.host},
                    {"url", up->endpoint.url},
                    {"namespace_prefix", up->prefix},
                    {"default", up.get() == default_},
-                   {"hits", s.hits.load()},
-                   {"misses", s.misses.load()},
-                   {"upstream_bytes", s.upstream_bytes.load()},
-                   {"coalesced_waiters", s.coalesced.load()},
-                   {"revalidations", s.revalidations.load()},
-                   {"stale_served", s.stale.load()},
-                   {"errors", s.errors.load()},
-                   {"evictions", s.evictions.load()}});
+                   {"hits", s.get(UpstreamStats::Counter::hits)},
+                   {"misses", s.get(UpstreamStats::Counter::misses)},
+                   {"upstream_bytes", s.get(UpstreamStats::Counter::upstream_bytes)},
+                   {"coalesced_waiters", s.get(UpstreamStats::Counter::coalesced)},
+                   {"revalidations", s.get(UpstreamStats::Counter::revalidations)},
+                   {"stale_served", s.get(UpstreamStats::Counter::stale)},
+                   {"errors", s.get(UpstreamStats::Counter::errors)},
+                   {"evictions", s.get(UpstreamStats::Counter::evictions)}});
   }
   // Per upstream bytes: each cache namespace's records, each digest once per upstream.
   auto spaces = cache_namespaces(storage_, *this);

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -45,17 +46,32 @@ struct CacheOptions {
   upstream::ClientOptions client;
 };
 
-// The counters of one upstream (GET /_admin/cache).
-struct UpstreamStats {
-  std::atomic<uint64_t> hits{0};            // requests answered from the cache
-  std::atomic<uint64_t> misses{0};          // requests that fetched from the upstream
-  std::atomic<uint64_t> upstream_bytes{0};  // body bytes fetched from the upstream
-  std::atomic<uint64_t> coalesced{0};       // clients that joined a blob fetch in flight
-  std::atomic<uint64_t> revalidations{0};   // tags checked with the upstream (HEAD)
-  std::atomic<uint64_t> stale{0};           // cached manifests served because the upstream failed
-  std::atomic<uint64_t> errors{0};          // upstream failures answered to clients
-  std::atomic<uint64_t> evictions{0};       // entries evicted
-  std::atomic<uint64_t> fills{0};           // blobs and manifests stored in the cache
+// The counters of one upstream (GET /_admin/cache, the cairn_cache_* series). Lock-free: add()
+// and get() may be called from any thread.
+class UpstreamStats {
+ public:
+  enum class Counter : uint8_t {
+    hits,            // requests answered from the cache
+    misses,          // requests that fetched from the upstream
+    upstream_bytes,  // body bytes fetched from the upstream
+    coalesced,       // clients that joined a blob fetch in flight
+    revalidations,   // tags checked with the upstream (HEAD)
+    stale,           // cached manifests served because the upstream failed
+    errors,          // upstream failures answered to clients
+    evictions,       // entries evicted
+    fills,           // blobs and manifests stored in the cache
+  };
+  static constexpr size_t kCounters = 9;
+
+  void add(Counter c, uint64_t n = 1) noexcept {
+    v_[static_cast<size_t>(c)].fetch_add(n, std::memory_order_relaxed);
+  }
+  uint64_t get(Counter c) const noexcept {
+    return v_[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::array<std::atomic<uint64_t>, kCounters> v_{};
 };
 
 struct Upstream {
@@ -112,6 +128,10 @@ class Cache {
   Result<size_t> evict_to_budget();
   // Runs evict_to_budget() on the offload pool when a budget is set, without waiting for it.
   void schedule_eviction();
+
+  // Closes the idle connections of every upstream's client (their sockets belong to the
+  // server's io_context: at shutdown, before it goes).
+  void close_idle_connections();
 
   // The figures of GET /_admin/cache. Blocks (used_bytes()).
   nlohmann::json figures();

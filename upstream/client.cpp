@@ -8,6 +8,7 @@
 // takes it, the descriptor is moved to that context (release + assign).
 #include "upstream/client.h"
 
+#include "server/broadcast.h"
 #include "upstream/auth.h"
 #include "upstream/url.h"
 
@@ -44,7 +45,9 @@ constexpr size_t kMaxTokenBytes = 1 << 20;
 constexpr size_t kMaxDrainBytes = 64 * 1024;
 constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr auto kMaxIdle = std::chrono::seconds(30);
-constexpr auto kPoolPoll = std::chrono::milliseconds(2);
+// A request waiting for a connection of a full pool wakes when one is freed (Impl::freed); this
+// only bounds a wait regardless.
+constexpr auto kPoolRecheck = std::chrono::seconds(1);
 
 // Runs `op` with a deadline: when the timer wins, the operation is cancelled and its error
 // becomes beast::error::timeout.
@@ -148,6 +151,10 @@ struct Client::Impl {
   size_t open = 0;
   std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle;
   bool basic_wanted = false;
+  bool closed = false;  // close_idle() was called: connections released later close too
+  // Notified whenever a connection is given back or a slot freed: requests waiting for a
+  // connection of a full pool wake then (acquire), instead of polling.
+  server::Broadcast freed;
 
   Impl(Endpoint e, ClientOptions o) : endpoint(std::move(e)), options(o) {
     auto parsed = parse_url(endpoint.url);
@@ -339,10 +346,11 @@ asio::awaitable<Result<std::unique_ptr<Conn>>> Client::Impl::acquire(const Url& 
   auto ex = co_await asio::this_coro::executor;
   auto& ctx = asio::query(ex, asio::execution::context);
   const std::string key = u.origin();
-  asio::steady_timer poll(ex);
   for (;;) {
+    const uint64_t seen = freed.version();  // before the check: a release after it wakes us
     std::unique_ptr<Conn> reuse;
     bool reserved = false;
+    bool expired = false;  // slots freed by idle connections closed here: others may want them
     {
       std::lock_guard lock(mu);
       auto now = Clock::now();
@@ -350,10 +358,12 @@ asio::awaitable<Result<std::unique_ptr<Conn>>> Client::Impl::acquire(const Url& 
       while (!fresh_only && !list.empty() && !reuse) {
         auto c = std::move(list.back());
         list.pop_back();
-        if (now - c->idle_since > kMaxIdle)
+        if (now - c->idle_since > kMaxIdle) {
           --open;  // c closes as it goes
-        else
+          expired = true;
+        } else {
           reuse = std::move(c);
+        }
       }
       if (!reuse) {
         if (open < options.max_connections) {
@@ -372,6 +382,8 @@ asio::awaitable<Result<std::unique_ptr<Conn>>> Client::Impl::acquire(const Url& 
         }
       }
     }
+    if (expired)
+      freed.notify();
     if (reuse) {
       // A socket belongs to the io_context that opened it: move it to ours when needed.
       auto& sock = reuse->socket();
@@ -394,13 +406,15 @@ asio::awaitable<Result<std::unique_ptr<Conn>>> Client::Impl::acquire(const Url& 
     if (reserved) {
       auto c = co_await connect(u);
       if (!c) {
-        std::lock_guard lock(mu);
-        --open;
+        {
+          std::lock_guard lock(mu);
+          --open;
+        }
+        freed.notify();
       }
       co_return c;
     }
-    poll.expires_after(kPoolPoll);
-    co_await poll.async_wait(use_tuple);
+    co_await freed.wait(seen, kPoolRecheck);
   }
 }
 
@@ -410,15 +424,25 @@ void Client::Impl::release(std::unique_ptr<Conn> c, bool reusable) {
   if (reusable) {
     c->idle_since = Clock::now();
     c->reused = false;
-    std::lock_guard lock(mu);
-    idle[c->key].push_back(std::move(c));
-    return;
+    {
+      std::lock_guard lock(mu);
+      if (!closed) {
+        idle[c->key].push_back(std::move(c));
+      }
+    }
+    if (!c) {
+      freed.notify();
+      return;
+    }
   }
   error_code ignore;
   c->socket().close(ignore);
   c.reset();
-  std::lock_guard lock(mu);
-  --open;
+  {
+    std::lock_guard lock(mu);
+    --open;
+  }
+  freed.notify();
 }
 
 asio::awaitable<Result<std::unique_ptr<BeastReply>>> Client::Impl::exchange(
@@ -582,11 +606,15 @@ const Endpoint& Client::endpoint() const noexcept {
 }
 
 void Client::close_idle() {
-  std::lock_guard lock(impl_->mu);
-  for (auto& [k, l] : impl_->idle) {
-    impl_->open -= l.size();
-    l.clear();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->closed = true;
+    for (auto& [k, l] : impl_->idle) {
+      impl_->open -= l.size();
+      l.clear();
+    }
   }
+  impl_->freed.notify();
 }
 
 asio::awaitable<Result<std::unique_ptr<Reply>>> Client::send(std::string method, std::string target,

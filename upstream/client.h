@@ -94,7 +94,8 @@ class Client {
 
   const Endpoint& endpoint() const noexcept;
 
-  // Closes every idle keep-alive connection. Thread-safe.
+  // Closes every idle keep-alive connection, and from now on every connection given back (for
+  // shutdown: their sockets belong to an io_context that goes). Thread-safe.
   void close_idle();
 
   // Sends `method` ("GET" or "HEAD"; "POST" with a `body` for notifications) for `target` (path

@@ -119,8 +119,7 @@ class NamespaceMarker {
           return rec.error();
         Blob& b = blobs_[key.name];
         b.refs = label_refs(rec->labels);
-        b.root = has_label(rec->labels, kRootLabel) ||
-                 (grace_.count() > 0 && now_ - rec->created_at < grace_);
+        b.root = is_root(rec->labels, rec->created_at, now_, grace_);
         return {};
       }
       case KeyKind::ingest: {
@@ -136,7 +135,7 @@ class NamespaceMarker {
           return rec.error();
         Lease& l = leases_[key.name];
         l.exists = true;
-        l.live = !rec->expire_at || *rec->expire_at > now_;
+        l.live = lease_live(rec->expire_at, now_);
         l.flat = has_label(rec->labels, kFlatLabel);
         return {};
       }
@@ -310,8 +309,7 @@ class Remarker {
         auto rec = metadata::decode_blob(**v);
         if (!rec)
           return rec.error();
-        const bool root = has_label(rec->labels, kRootLabel) ||
-                          (grace_.count() > 0 && now_ - rec->created_at < grace_);
+        const bool root = is_root(rec->labels, rec->created_at, now_, grace_);
         // A full mark from phase 1 was expanded with the old labels: expand again.
         const bool was_full = marked_.namespaces[k.ns].get(k.name) == kFull;
         if (root || was_full)
@@ -421,7 +419,7 @@ class Remarker {
     auto rec = metadata::decode_lease(**v);
     if (!rec)
       return rec.error();
-    if (rec->expire_at && *rec->expire_at <= now_)
+    if (!lease_live(rec->expire_at, now_))
       return std::optional<bool>();
     return std::optional<bool>(has_label(rec->labels, kFlatLabel));
   }
@@ -713,6 +711,11 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
 
   stats.duration = since(t0);
   return stats;
+}
+
+bool is_root(const content::Labels& labels, Timestamp created_at, Timestamp now,
+             std::chrono::nanoseconds grace) {
+  return has_label(labels, kRootLabel) || (grace.count() > 0 && now - created_at < grace);
 }
 
 }  // namespace cairn::gc

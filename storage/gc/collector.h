@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 namespace cairn::gc {
@@ -63,6 +64,16 @@ inline constexpr std::string_view kRootLabel = "containerd.io/gc.root";
 inline constexpr std::string_view kRefContentLabel = "containerd.io/gc.ref.content";
 // A lease labelled with this (any value) pins only its own resources.
 inline constexpr std::string_view kFlatLabel = "containerd.io/gc.flat";
+
+// The root rule, in one place for the collector and the cache's eviction (proxy/cache.cpp):
+// a blob is a root when labelled kRootLabel, or while its record is younger than `grace` (0: no
+// grace). Pure.
+bool is_root(const content::Labels& labels, Timestamp created_at, Timestamp now,
+             std::chrono::nanoseconds grace);
+// Whether a lease expiring at `expire_at` (none: never) still holds its resources at `now`.
+inline bool lease_live(const std::optional<Timestamp>& expire_at, Timestamp now) {
+  return !expire_at || *expire_at > now;
+}
 
 struct GcOptions {
   // Blob records younger than this are roots, and backend ingests without a record idle for
