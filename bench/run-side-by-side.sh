@@ -16,6 +16,12 @@
 #      run /work/shared/bench/registry-bench.sh against it; push a 4 KiB blob, a config blob, an
 #      OCI image manifest (tag v1) and a RANGE_MIB blob with curl; run cairn-load for
 #      HEAD small blob (c=64), GET manifest (c=64), random 64 KiB range GETs (c=32); stop it.
+#      With SUITES containing after-push: AFTER_PUSH_REPS times, push a fresh BIG_MIB blob with
+#      curl and pull it at once (a CI job that pushes, then deploys), timing both and the
+#      server's CPU for the push.
+#      With SUITES containing machine: this machine's ceilings, measured once: SHA-256 on one core
+#      (openssl speed -evp sha256 -bytes 1048576) and the scratch disk's write speed with
+#      O_DIRECT (dd oflag=direct, BIG_MIB), which bounds a push that is durable when answered.
 #   3. prints one table, both columns and the ratio cairn / reference, and writes
 #      side-by-side.{md,json} plus every raw output to OUT_DIR.
 #
@@ -25,7 +31,8 @@
 #   RANGE_MIB [64]          size of the blob the range GETs read from
 #   IPERF_SECONDS [5]
 #   TARGETS ["reference cairn"]  run only some of them
-#   SUITES ["iperf3 registry-bench load"]  run only some of the measurements
+#   SUITES ["iperf3 machine registry-bench after-push load"]  run only some of the measurements
+#   AFTER_PUSH_REPS [REPS]
 #   CAIRN_ARGS [unset]      extra `cairn serve` options, e.g. "--durability relaxed"
 #   BUILD_DIR [build]       SKIP_BUILD [0]: use the binaries already in BUILD_DIR
 #   NINJA_JOBS [unset]      passed to ninja as -j
@@ -47,7 +54,8 @@ export LOAD_DURATION=${LOAD_DURATION:-$DURATION}
 export RANGE_MIB=${RANGE_MIB:-64}
 IPERF_SECONDS=${IPERF_SECONDS:-5}
 TARGETS=${TARGETS:-reference cairn}
-SUITES=${SUITES:-iperf3 registry-bench load}
+SUITES=${SUITES:-iperf3 machine registry-bench after-push load}
+export AFTER_PUSH_REPS=${AFTER_PUSH_REPS:-$REPS}
 BUILD_DIR=${BUILD_DIR:-build}
 SKIP_BUILD=${SKIP_BUILD:-0}
 FORMAT=${FORMAT:-md}
@@ -184,6 +192,21 @@ if [[ " $SUITES " == *" iperf3 "* ]] && command -v iperf3 > /dev/null; then
   forget_pid "$ipid"
 fi
 
+# ------------------------------------------------------------------ 1b. machine ceilings
+if [[ " $SUITES " == *" machine "* ]]; then
+  sha=$(openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | awk '/^sha256/ { sub(/k$/, "", $2); print $2 * 1000 / 1e6 }')
+  disk=
+  if dd_out=$(LC_ALL=C dd if=/dev/zero of="$SCRATCH/dd.bin" bs=1M count="$BIG_MIB" oflag=direct 2>&1); then
+    disk=$(awk '/copied/ { u = $NF; v = $(NF-1); print v * (u == "GB/s" ? 1000 : u == "kB/s" ? 0.001 : 1) }' <<< "$dd_out")
+  else
+    note "dd oflag=direct failed: $(tail -c 200 <<< "$dd_out")"
+  fi
+  rm -f "$SCRATCH/dd.bin"
+  printf '{"sha256_1MiB_one_core_MBps": %s, "disk_write_direct_MBps": %s}\n' "${sha:-null}" "${disk:-null}" \
+    > "$OUT_DIR/machine.json"
+  log "machine: SHA-256 one core ${sha:-?} MB/s; disk write (O_DIRECT) ${disk:-?} MB/s"
+fi
+
 # ------------------------------------------------------------------ fixtures and load
 CURL=(curl -sS --connect-timeout 5 -H 'Expect:')
 sha_file() { local o; o=$(openssl dgst -sha256 -r "$1") || return 1; printf 'sha256:%s' "${o%% *}"; }
@@ -273,6 +296,39 @@ run_load_suite() {
   fi
 }
 
+# srv_ticks PID: utime + stime of a process, in clock ticks
+srv_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null; }
+# run_after_push NAME BASE PID: pushes of fresh blobs, each pulled at once; one JSON per line
+run_after_push() {
+  local name=$1 base=$2 pid=$3 f=$SCRATCH/after-push.bin out=$OUT_DIR/$name.after-push.jsonl
+  local i d t0 t1 a b c tck bytes=$((BIG_MIB * 1048576)) push pull cpu code
+  tck=$(getconf CLK_TCK)
+  # Random bytes: one random MiB, repeated (openssl rand takes at most 2 GiB - 1 at once); each
+  # repetition stamps its first 64 bytes, so every push is new content.
+  if [[ ! -f $f ]]; then
+    openssl rand -out "$f.mib" 1048576 &&
+      for ((i = 0; i < BIG_MIB; i++)); do cat "$f.mib"; done > "$f" ||
+      { note "$name: cannot create $f"; return 1; }
+  fi
+  : > "$out"
+  for ((i = 1; i <= AFTER_PUSH_REPS; i++)); do
+    printf '%-64s' "after-push $name $i $(date +%s%N)" | dd of="$f" bs=64 count=1 conv=notrunc status=none
+    d=$(sha_file "$f")
+    t0=$(srv_ticks "$pid"); a=$(date +%s%N)
+    push_blob "$base" "$f" "$d" || { note "$name: after-push #$i: push failed"; continue; }
+    b=$(date +%s%N); t1=$(srv_ticks "$pid")
+    code=$("${CURL[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$base/v2/$LOAD_REPO/blobs/$d") || code=000
+    c=$(date +%s%N)
+    [[ $code == "200 $bytes" ]] || { note "$name: after-push #$i: pull answered $code"; continue; }
+    [[ -n $t0 && -n $t1 ]] || { note "$name: after-push #$i: no CPU figure (server gone?)"; continue; }
+    push=$(( bytes * 1000 / (b - a) )); pull=$(( bytes * 1000 / (c - b) ))
+    cpu=$(python3 -c "print(round(($t1 - $t0) / $tck * 1073741824 / $bytes, 3))")
+    echo "{\"big_mib\": $BIG_MIB, \"push_MBps\": $push, \"pull_MBps\": $pull, \"push_server_cpu_s_per_GiB\": $cpu}" >> "$out"
+    log "$name after-push #$i: push $push MB/s ($cpu CPU-s/GiB), pull at once $pull MB/s"
+    "${CURL[@]}" -o /dev/null -X DELETE "$base/v2/$LOAD_REPO/blobs/$d" || true
+  done
+}
+
 # ------------------------------------------------------------------ 2. targets
 start_reference() {  # sets SRV_PID SRV_BASE
   local port root=$SCRATCH/reference-root cfg=$SCRATCH/reference.yml
@@ -326,6 +382,10 @@ for name in $TARGETS; do
     SERVER_PID=$SRV_PID run_child bash "$REGISTRY_BENCH" "$SRV_BASE" "$BENCH_REPO" \
       > "$OUT_DIR/$name.registry-bench.json" 2> "$OUT_DIR/$name.registry-bench.log" ||
       note "$name: registry-bench.sh exited $? (see $OUT_DIR/$name.registry-bench.log)"
+  fi
+  if [[ " $SUITES " == *" after-push "* ]]; then
+    log "$name: after-push (AFTER_PUSH_REPS=$AFTER_PUSH_REPS BIG_MIB=$BIG_MIB)"
+    run_after_push "$name" "$SRV_BASE" "$SRV_PID"
   fi
   if [[ " $SUITES " == *" load "* ]]; then
     log "$name: cairn-load suite (LOAD_REPS=$LOAD_REPS LOAD_DURATION=$LOAD_DURATION)"

@@ -11,6 +11,10 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   std::unique_ptr<Service> s(new Service());
   s->storage_ = std::move(*storage);
   s->offload_ = std::make_unique<server::Offloader>(options.offload_threads);
+  // Writers hash large pieces on the pool while they write them (content/shared_job.h): a push
+  // then runs at the speed of the slower of the two, not of both in turn.
+  s->storage_->blobs().set_off_thread(
+      [pool = s->offload_.get()](std::function<void()> job) { pool->post(std::move(job)); });
   s->uploads_ =
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
   s->upload_limits_ =
@@ -52,6 +56,7 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
 }
 
 void Service::stop() {
+  storage_->blobs().set_off_thread(nullptr);  // writers still open hash on their own thread
   offload_->shutdown();
   if (cache_)
     cache_->close_idle_connections();
@@ -62,8 +67,10 @@ void Service::stop() {
 Service::~Service() {
   // The scheduler stops first (a collection in progress finishes); parked writers close
   // before the stores they write to.
-  if (storage_)
+  if (storage_) {
     storage_->gc().stop();
+    storage_->blobs().set_off_thread(nullptr);  // before the pool goes
+  }
   if (fsck_)
     fsck_->stop();  // a check in progress is cancelled
   uploads_.reset();

@@ -11,9 +11,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <array>
 #include <vector>
 
@@ -39,10 +36,7 @@ BlobFetch::BlobFetch(Context ctx, std::string remote, std::string ns, content::D
       ns_(std::move(ns)),
       digest_(std::move(digest)) {}
 
-BlobFetch::~BlobFetch() {
-  if (read_fd_ >= 0)
-    ::close(read_fd_);
-}
+BlobFetch::~BlobFetch() = default;
 
 void BlobFetch::start(const asio::any_io_executor& executor) {
   // run() catches what the download throws; an exception that still escapes it fails the fetch
@@ -173,7 +167,11 @@ asio::awaitable<void> BlobFetch::download() {
       return w.error();
     if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
       return r.error();
+    auto reader = (*w)->reader();  // what clients are served from as the bytes arrive
+    if (!reader)
+      return reader.error();
     writer_ = std::move(*w);
+    reader_ = std::move(*reader);
     return {};
   });
   if (!opened) {
@@ -182,13 +180,6 @@ asio::awaitable<void> BlobFetch::download() {
       co_return;
     }
     fail_storing(opened.error());
-    co_return;
-  }
-  // A descriptor of our own on the data file (the writer's is write-only).
-  const std::string proc = "/proc/self/fd/" + std::to_string(writer_->native_handle());
-  read_fd_ = writer_->native_handle() < 0 ? -1 : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
-  if (read_fd_ < 0) {
-    fail(Failure::storage, "cannot reopen the ingest of " + digest_.str(), Errc::io);
     co_return;
   }
   set_state(State::streaming, total);

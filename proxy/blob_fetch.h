@@ -81,8 +81,8 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
   Progress progress() const;
   // Waits until the upstream answered (the state is no longer connecting).
   boost::asio::awaitable<Progress> wait_started();
-  // The ingest's data file, open for reading (valid while this object lives).
-  int fd() const noexcept { return read_fd_; }
+  // The ingest's data file, open for reading (valid while this object lives, once streaming).
+  int fd() const noexcept { return reader_ ? reader_->native_handle() : -1; }
   const content::Digest& digest() const noexcept { return digest_; }
 
   // server::FileFeed
@@ -103,8 +103,8 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
   std::string remote_;
   std::string ns_;
   content::Digest digest_;
-  int read_fd_ = -1;
-  std::unique_ptr<content::Writer> writer_;  // the ingest, while the download runs
+  std::unique_ptr<content::Writer> writer_;    // the ingest, while the download runs
+  std::unique_ptr<content::ReaderAt> reader_;  // the writer's reader, for fd()
 
   mutable std::mutex mu_;
   Progress p_;

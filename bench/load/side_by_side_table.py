@@ -4,10 +4,11 @@
 usage: side_by_side_table.py OUT_DIR [md|json|both]
 
 Reads, for each of reference and cairn: <name>.registry-bench.json (registry-bench.sh's
-output) and <name>.load.<test>.jsonl (one cairn-load JSON per line, medians taken), plus
-iperf3.json and notes.txt. Writes side-by-side.md and side-by-side.json into OUT_DIR and prints
+output), <name>.load.<test>.jsonl (one cairn-load JSON per line, medians taken) and
+<name>.after-push.jsonl (push then pull at once, medians taken), plus iperf3.json, machine.json
+and notes.txt. Writes side-by-side.md and side-by-side.json into OUT_DIR and prints
 the chosen format on stdout. The run's knobs come from the environment (REPS, DURATION, BIG_MIB,
-LOAD_REPS, LOAD_DURATION, RANGE_MIB, TARGETS, SUITES, RUN_DATE). Standard library only.
+LOAD_REPS, LOAD_DURATION, RANGE_MIB, AFTER_PUSH_REPS, TARGETS, SUITES, RUN_DATE). Standard library only.
 """
 import json
 import os
@@ -44,6 +45,21 @@ def read_load(out_dir, name, test):
     return med
 
 
+def read_after_push(out_dir, name):
+    """Median of each field over the after-push repetitions, or {}."""
+    runs = []
+    try:
+        with open(os.path.join(out_dir, f'{name}.after-push.jsonl')) as f:
+            runs = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        pass
+    runs = [r for r in runs if isinstance(r, dict)]
+    if not runs:
+        return {}
+    keys = set.intersection(*(set(r) for r in runs))
+    return {k: statistics.median(r[k] for r in runs) for k in keys}
+
+
 def direction(key):
     """+1 when higher is better, -1 when lower is, 0 when neither."""
     k = key.lower()
@@ -69,9 +85,11 @@ def main():
     out_dir = sys.argv[1]
     fmt = sys.argv[2] if len(sys.argv) > 2 else 'md'
     env = {k: os.environ.get(k) for k in
-           ('REPS', 'DURATION', 'BIG_MIB', 'LOAD_REPS', 'LOAD_DURATION', 'RANGE_MIB')}
+           ('REPS', 'DURATION', 'BIG_MIB', 'LOAD_REPS', 'LOAD_DURATION', 'RANGE_MIB',
+            'AFTER_PUSH_REPS')}
     targets = os.environ.get('TARGETS', 'reference cairn').split()
-    suites = os.environ.get('SUITES', 'iperf3 registry-bench load').split()
+    suites = os.environ.get('SUITES',
+                            'iperf3 machine registry-bench after-push load').split()
 
     bench = {n: read_json(os.path.join(out_dir, f'{n}.registry-bench.json')) for n in NAMES}
     load = {n: {} for n in NAMES}
@@ -90,6 +108,16 @@ def main():
             metrics[n][k] = v
             if k not in keys:
                 keys.append(k)
+    after_push = {n: read_after_push(out_dir, n) for n in NAMES}
+    for field in ('push_MBps', 'pull_MBps', 'push_server_cpu_s_per_GiB'):
+        for n in NAMES:
+            r = after_push[n]
+            if field in r:
+                big = int(r.get('big_mib', env['BIG_MIB'] or 0))
+                k = f'after_push_{big}MiB_{field}'
+                metrics[n][k] = r[field]
+                if k not in keys:
+                    keys.append(k)
     for test, c in LOAD_TESTS:
         for field in ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx'):
             k = f'load_{test}_c{c}_{field}'
@@ -134,10 +162,13 @@ def main():
     except (TypeError, KeyError):
         iperf_mbps = None
 
+    machine = read_json(os.path.join(out_dir, 'machine.json')) or {}
+
     run_date = os.environ.get('RUN_DATE', '')
     combined = {
         'date_utc': run_date,
         'iperf3_loopback_MBps': iperf_mbps,
+        'machine': machine,
         'rows': rows,
         'reference': metrics['reference'],
         'cairn': metrics['cairn'],
@@ -152,9 +183,13 @@ def main():
     md = [f'## cairn vs reference registry (docker-registry 2.8), {run_date}', '']
     line = (f"REPS={env['REPS']} DURATION={env['DURATION']}s BIG_MIB={env['BIG_MIB']}; "
             f"cairn-load: {env['LOAD_REPS']} × {env['LOAD_DURATION']}s, "
-            f"range blob {env['RANGE_MIB']} MiB.")
+            f"range blob {env['RANGE_MIB']} MiB; after-push: {env['AFTER_PUSH_REPS']} reps.")
     if iperf_mbps:
         line += f' Loopback TCP ceiling (iperf3, one stream): {fmt_value(iperf_mbps)} MB/s.'
+    if machine.get('sha256_1MiB_one_core_MBps'):
+        line += (f" SHA-256 on one core: {fmt_value(machine['sha256_1MiB_one_core_MBps'])} MB/s.")
+    if machine.get('disk_write_direct_MBps'):
+        line += (f" Disk write with O_DIRECT: {fmt_value(machine['disk_write_direct_MBps'])} MB/s.")
     md += [line, '', '| metric | reference | cairn | cairn ÷ ref | better |',
            '|---|---:|---:|---:|---|']
     for r in rows:

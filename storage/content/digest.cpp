@@ -109,6 +109,13 @@ void Hasher::reset() {
   EVP_DigestInit_ex(ctx_->md, evp_of(alg_), nullptr);
 }
 
+Hasher Hasher::clone() const {
+  Hasher copy(alg_);
+  if (EVP_MD_CTX_copy_ex(copy.ctx_->md, ctx_->md) != 1)
+    throw std::bad_alloc();
+  return copy;
+}
+
 void Hasher::update(std::span<const std::byte> data) {
   EVP_DigestUpdate(ctx_->md, data.data(), data.size());
 }

@@ -68,6 +68,8 @@ class Hasher {
   Digest digest() const;
   // Forgets everything fed so far.
   void reset();
+  // A hasher in the same state, to continue separately (e.g. to go back to if a write fails).
+  Hasher clone() const;
 
  private:
   Algorithm alg_;

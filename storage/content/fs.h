@@ -10,8 +10,8 @@
 //
 // Outside the seam on purpose: close(2) (a descriptor is released either way), directory
 // listings (reads that change nothing), and the advisory sync_file_range / posix_fadvise (they
-// make nothing durable). A reader's or writer's native_handle() may be used with sendfile(2) or
-// reopened through /proc; that bypasses the seam for reads only.
+// make nothing durable), with the read-only open(2) WrittenPages makes for them. A reader's
+// native_handle() may be used with sendfile(2); that bypasses the seam for reads only.
 #pragma once
 
 #include <sys/stat.h>

@@ -35,7 +35,19 @@ LocalCore::LocalCore(std::filesystem::path root_dir, LocalStoreOptions opts)
       clock(*options.clock),
       fs(options.fs != nullptr ? *options.fs : posix_file_system()),
       sha256_sync(fs, blob_dir(Algorithm::sha256)),
-      sha512_sync(fs, blob_dir(Algorithm::sha512)) {}
+      sha512_sync(fs, blob_dir(Algorithm::sha512)),
+      written_pages(options.keep_written_bytes.value_or(default_written_pages_budget())) {}
+
+std::shared_ptr<const OffThread> LocalCore::off_thread() const {
+  std::lock_guard lock(off_thread_mu_);
+  return off_thread_;
+}
+
+void LocalCore::set_off_thread(OffThread run) {
+  auto next = run ? std::make_shared<const OffThread>(std::move(run)) : nullptr;
+  std::lock_guard lock(off_thread_mu_);
+  off_thread_ = std::move(next);
+}
 
 Result<void> LocalCore::sync_existing(const Digest& digest) {
   DirSync& sync = blob_dir_sync(digest.algorithm());

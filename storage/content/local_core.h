@@ -13,10 +13,13 @@
 #include "storage/content/fs.h"
 #include "storage/content/local_store.h"
 #include "storage/content/ref_locks.h"
+#include "storage/content/shared_job.h"
 #include "storage/content/store.h"
+#include "storage/content/written_pages.h"
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -109,6 +112,16 @@ struct LocalCore {
 
   std::mutex labels_mu;
   std::map<Digest, LabelEntry> labels;  // guarded by labels_mu
+
+  WrittenPages written_pages;  // options.keep_written_bytes
+
+  // LocalStore::set_off_thread's runner (shared so that a writer uses one copy per piece).
+  std::shared_ptr<const OffThread> off_thread() const;
+  void set_off_thread(OffThread run);
+
+ private:
+  mutable std::mutex off_thread_mu_;
+  std::shared_ptr<const OffThread> off_thread_;  // guarded by off_thread_mu_; null: none
 };
 
 // File names inside an ingest directory.

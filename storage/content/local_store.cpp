@@ -4,6 +4,7 @@
 #include "storage/content/filter.h"
 #include "storage/content/labels.h"
 #include "storage/content/local_core.h"
+#include "storage/content/local_reader.h"
 #include "storage/content/local_writer.h"
 
 #include <fcntl.h>
@@ -21,28 +22,6 @@ Timestamp mtime_of(const struct stat& st) {
   return from_unix_nanos(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
                          st.st_mtim.tv_nsec);
 }
-
-class LocalReader final : public ReaderAt {
- public:
-  LocalReader(FileSystem& fs, fu::UniqueFd fd, int64_t size)
-      : fs_(fs), fd_(std::move(fd)), size_(size) {}
-
-  Result<size_t> read_at(std::span<std::byte> buf, int64_t offset) override {
-    if (offset < 0)
-      return fail(Errc::range_invalid, "negative read offset");
-    if (offset >= size_ || buf.empty())
-      return size_t{0};
-    size_t want = static_cast<size_t>(std::min<int64_t>(size_ - offset, buf.size()));
-    return fu::pread_full(fs_, fd_.get(), buf.first(want), offset, "read blob");
-  }
-  int64_t size() const override { return size_; }
-  int native_handle() const override { return fd_.get(); }
-
- private:
-  FileSystem& fs_;
-  fu::UniqueFd fd_;
-  int64_t size_;
-};
 
 }  // namespace
 
@@ -229,6 +208,10 @@ Result<void> LocalStore::remove(const Digest& digest) {
   std::lock_guard lock(impl_->core->labels_mu);
   impl_->core->labels.erase(digest);
   return {};
+}
+
+void LocalStore::set_off_thread(OffThread run) {
+  impl_->core->set_off_thread(std::move(run));
 }
 
 bool LocalStore::exists(const Digest& digest) {

@@ -31,6 +31,13 @@
 // directory without `data`, which is stale: writer(), status(), list_statuses() and abort()
 // remove it when they meet it. Nothing half-written is ever under blobs/.
 //
+// Writing at speed: a piece of 128 KiB or more is hashed on another thread while write(2) puts it
+// in the file, when the store's owner offers one (set_off_thread; SharedJob makes sure nobody
+// waits on a thread that never came); writeback is started every writeback_interval bytes so the
+// commit's fsync has little left; and of what all writers wrote, the newest keep_written_bytes
+// stay in the page cache for pulls right after the push while older pages are dropped
+// (WrittenPages).
+//
 // A blob's created_at is its file's mtime, set from the store's Clock at commit. The ingest
 // record files (ref, startedat, ...) are not fsynced: after a crash a record that is empty or
 // names another ref marks the ingest as corrupt, and the next writer() on the ref starts over.
@@ -44,12 +51,14 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/content/fs.h"
+#include "storage/content/shared_job.h"
 #include "storage/content/store.h"
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,12 +79,15 @@ struct LocalStoreOptions {
   // Writers start writeback every this many bytes (sync_file_range) so the commit's fsync has
   // little left to do. 0 disables it.
   int64_t writeback_interval = 8 << 20;
-  // When writeback is on, drop ranges already written back from the page cache
-  // (posix_fadvise DONTNEED). On by default: under sustained pushes it keeps the page cache from
-  // filling with what was just written, whose reclaim otherwise costs the writer dearly (1 GiB
-  // pushes in a row, bench/README.md: 849 MB/s and 1.4 CPU-s/GiB with it, 206 MB/s and
-  // 5.2 CPU-s/GiB without). The price: a just-pushed blob is pulled from disk the first time.
-  bool drop_written_pages = true;
+  // How much of what all writers wrote last stays in the page cache (WrittenPages,
+  // written_pages.h): writers hand over each range as its writeback starts (every
+  // writeback_interval bytes, and the rest when they commit or close), and beyond this budget
+  // the oldest ranges of the store are dropped once written back. Kept, a blob pulled right
+  // after its push is read from memory; dropped, sustained pushes do not pay for the reclaim of
+  // what they wrote (bench/README.md: 1 GiB pushes in a row at 849 MB/s and 1.4 CPU-s/GiB
+  // dropping, 206 MB/s and 5.2 CPU-s/GiB keeping everything). 0: each range is dropped as it is
+  // handed over; nullopt: an eighth of the memory, at most 1 GiB.
+  std::optional<int64_t> keep_written_bytes;
   // The filesystem calls the store makes (fs.h); nullptr means the real system calls. Tests
   // pass a fault-injecting one. Must outlive the store and every Writer and ReaderAt it opened.
   FileSystem* fs = nullptr;
@@ -103,6 +115,13 @@ class LocalStore final : public Store {
 
   // Whether content exists, without building an Info. Blocks on a stat(2).
   bool exists(const Digest& digest);
+
+  // Lets writers hash a large piece on another thread while they write it (SharedJob): the
+  // owner of a thread pool passes how to run a job there; nullptr (the default) hashes on the
+  // writing thread. Thread-safe; takes effect for the next piece. `run` must stay callable until
+  // writes in progress when it is replaced have returned (the service's writes run on the very
+  // pool it offers, which ends after them).
+  void set_off_thread(OffThread run);
 
   // --- for fsck (storage/fsck) ---
 

@@ -2,6 +2,7 @@
 
 #include "storage/content/file_util.h"
 #include "storage/content/labels.h"
+#include "storage/content/local_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,6 +18,10 @@ namespace {
 
 constexpr size_t kRehashChunk = 1 << 20;
 constexpr auto kUpdatedAtPersistEvery = std::chrono::seconds(1);
+// Pieces at least this large are hashed on another thread while they are written, when the
+// store has one to offer (LocalStore::set_off_thread). Below, handing over costs more than it
+// saves.
+constexpr size_t kOffThreadHashMin = 128 << 10;
 
 // Hashes the first `length` bytes of `fd` with `alg`.
 Result<Hasher> hash_prefix(FileSystem& fs, int fd, int64_t length, Algorithm alg) {
@@ -59,15 +64,20 @@ class LocalWriter final : public Writer {
   LocalWriter(std::shared_ptr<LocalCore> core, RefLocks::Guard guard, WriterState state)
       : core_(std::move(core)), guard_(std::move(guard)), s_(std::move(state)) {
     persisted_updated_at_ = s_.updated_at;
+    data_path_ = LocalCore::ingest_file(s_.dir, kDataFile);
     writeback_start_ = s_.offset;
-    dropped_until_ = s_.offset;
+    handed_until_ = s_.offset;
     publish();
   }
 
   ~LocalWriter() override {
+    if (committed_)
+      return;
     // Closing without commit keeps the ingest; make its updated time current for status().
-    if (!committed_ && s_.updated_at != persisted_updated_at_)
+    if (s_.updated_at != persisted_updated_at_)
       persist_updated_at();
+    if (!broken_ && s_.fd)
+      core_->written_pages.add(data_path_, handed_until_, s_.offset - handed_until_);
   }
 
   Result<void> write(std::span<const std::byte> data) override {
@@ -75,13 +85,38 @@ class LocalWriter final : public Writer {
       return r;
     if (data.empty())
       return {};
-    if (auto r = fu::write_all(core_->fs, s_.fd.get(), data, "write ingest data"); !r) {
+    // A large piece is hashed on another thread while it is written here (the two take about
+    // as long), or here after the write when no other thread picks the hashing up first.
+    // However this scope is left (an exception included), the hashing is over first: a job run
+    // later finds itself claimed and touches neither `data` nor this writer.
+    struct Hashed {
+      std::shared_ptr<SharedJob> job;
+      void wait() {
+        if (job)
+          job->finish();
+      }
+      ~Hashed() { wait(); }
+    } hashed;
+    std::optional<Hasher> before;
+    if (data.size() >= kOffThreadHashMin) {
+      if (auto run = core_->off_thread()) {
+        before = s_.hasher.clone();
+        hashed.job = std::make_shared<SharedJob>([this, data] { s_.hasher.update(data); });
+        (*run)([job = hashed.job] { job->run_if_unclaimed(); });
+      }
+    }
+    auto wrote = fu::write_all(core_->fs, s_.fd.get(), data, "write ingest data");
+    hashed.wait();
+    if (!wrote) {
       // Cut off whatever part did land, so the file and the running digest agree again.
+      if (before)
+        s_.hasher = std::move(*before);
       if (core_->fs.ftruncate(s_.fd.get(), s_.offset) != 0)
         broken_ = true;
-      return r;
+      return wrote;
     }
-    s_.hasher.update(data);
+    if (!hashed.job)
+      s_.hasher.update(data);
     s_.offset += static_cast<int64_t>(data.size());
     touch(false);
     start_writeback();
@@ -89,7 +124,16 @@ class LocalWriter final : public Writer {
   }
 
   Digest digest() const override { return s_.hasher.digest(); }
-  int native_handle() const override { return s_.fd.get(); }
+  Result<std::unique_ptr<ReaderAt>> reader() const override {
+    if (committed_)
+      return fail(Errc::failed_precondition, "writer already committed");
+    auto fd = fu::open_file(core_->fs, LocalCore::ingest_file(s_.dir, kDataFile), O_RDONLY, 0,
+                            "open ingest data for reading");
+    if (!fd)
+      return fd.error();
+    return std::unique_ptr<ReaderAt>(
+        std::make_unique<LocalReader>(core_->fs, std::move(*fd), s_.offset));
+  }
 
   Result<Status> status() const override {
     return Status{s_.ref, s_.offset, s_.total, s_.expected, s_.started_at, s_.updated_at};
@@ -117,7 +161,7 @@ class LocalWriter final : public Writer {
     broken_ = false;  // the file is exactly `size` bytes and the digest covers them
     s_.offset = size;
     writeback_start_ = std::min(writeback_start_, size);
-    dropped_until_ = std::min(dropped_until_, size);
+    handed_until_ = std::min(handed_until_, size);
     touch(true);
     return {};
   }
@@ -168,18 +212,20 @@ class LocalWriter final : public Writer {
       return undo_chmod(r.error());
     core_->fault("synced");
 
-    const auto data_path = LocalCore::ingest_file(s_.dir, kDataFile);
-    if (fu::rename_no_replace(core_->fs, data_path, blob) != 0) {
+    if (fu::rename_no_replace(core_->fs, data_path_, blob) != 0) {
       if (errno == EEXIST)
         return finish_existing(actual);
       return undo_chmod(io_error("move ingest data into the blob tree"));
     }
     core_->fault("renamed");
+    core_->written_pages.rename(data_path_, blob);
     // The rename is durable once blobs/<alg> is fsynced after it; concurrent commits share that
     // fsync (DirSync's group commit).
     DirSync& dir_sync = core_->blob_dir_sync(actual.algorithm());
     auto dir_synced = dir_sync.sync(dir_sync.changed());
     core_->fault("dir_synced");
+    // The rest of the blob's pages join the budget (with a reader following it, all of them).
+    core_->written_pages.add(blob, handed_until_, s_.offset - handed_until_);
 
     if (!labels.empty()) {
       core_->set_labels(actual, labels, now);
@@ -254,21 +300,19 @@ class LocalWriter final : public Writer {
   }
 
   // Starts writeback of what was written since the last call, once enough has piled up, so
-  // the commit's fsync finds little dirty data. With drop_written_pages it also waits for the
-  // previous range (already in flight, so usually done) and drops it from the page cache.
-  // Advisory: errors are ignored here; fsync at commit reports any real I/O failure.
+  // the commit's fsync finds little dirty data, and hands that range to the store's page budget
+  // (WrittenPages), which drops the oldest pages of the store beyond it: the writer's own, when
+  // it alone wrote more than the budget. A writer with keep_pages hands its pages over only when
+  // it ends. Advisory: errors are ignored here; fsync at commit reports any real I/O failure.
   void start_writeback() {
     const int64_t interval = core_->options.writeback_interval;
     if (interval <= 0 || s_.offset - writeback_start_ < interval)
       return;
-    const int fd = s_.fd.get();
-    ::sync_file_range(fd, writeback_start_, s_.offset - writeback_start_, SYNC_FILE_RANGE_WRITE);
-    if (core_->options.drop_written_pages && !s_.keep_pages && writeback_start_ > dropped_until_) {
-      ::sync_file_range(
-          fd, dropped_until_, writeback_start_ - dropped_until_,
-          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-      ::posix_fadvise(fd, dropped_until_, writeback_start_ - dropped_until_, POSIX_FADV_DONTNEED);
-      dropped_until_ = writeback_start_;
+    ::sync_file_range(s_.fd.get(), writeback_start_, s_.offset - writeback_start_,
+                      SYNC_FILE_RANGE_WRITE);
+    if (!s_.keep_pages) {
+      core_->written_pages.add(data_path_, handed_until_, s_.offset - handed_until_);
+      handed_until_ = s_.offset;
     }
     writeback_start_ = s_.offset;
   }
@@ -277,8 +321,9 @@ class LocalWriter final : public Writer {
   std::optional<RefLocks::Guard> guard_;  // released at commit (after core_ in destruction)
   WriterState s_;
   Timestamp persisted_updated_at_{};
-  int64_t writeback_start_ = 0;  // writeback was started for everything before this
-  int64_t dropped_until_ = 0;    // pages before this were written back and dropped
+  std::filesystem::path data_path_;  // the ingest's data file
+  int64_t writeback_start_ = 0;      // writeback was started for everything before this
+  int64_t handed_until_ = 0;         // bytes before this were handed to the page budget
   bool committed_ = false;
   bool broken_ = false;
 };

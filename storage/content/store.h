@@ -84,9 +84,12 @@ class Writer {
   }
   // The digest of the bytes written so far.
   virtual Digest digest() const = 0;
-  // The ingest's data file (open for writing; valid until commit or destruction), so that a
-  // reader can open it again and follow the writer; -1 when there is no such file.
-  virtual int native_handle() const { return -1; }
+  // A reader of the ingest's data with a descriptor of its own, so that others can follow the
+  // writer (the pull-through cache streams a blob to its clients as it arrives). It stays valid
+  // after the writer commits (it then reads the committed blob) or closes. Its size() is the
+  // offset when it was opened; its native_handle() reads whatever has been written since, for
+  // callers told how far the writer got. Errors: failed_precondition (committed), io.
+  virtual Result<std::unique_ptr<ReaderAt>> reader() const = 0;
   // The ingest's status.
   virtual Result<Status> status() const = 0;
   // Cuts the ingest to `size` bytes (only 0 is guaranteed; a smaller size re-hashes the prefix).
@@ -105,8 +108,9 @@ struct WriterOptions {
   std::string ref;                 // the ingest's name; see LocalStore for its grammar
   int64_t total = 0;               // expected size, 0 when unknown
   std::optional<Digest> expected;  // expected digest, when known
-  // Keep written pages in the page cache (the store may drop them to keep long writes fast):
-  // set when readers follow the writer, as the pull-through cache's clients do.
+  // Keep written pages in the page cache while the writer lives (the store may drop the pages of
+  // older writes to keep long writes fast; these join that budget when the writer commits or
+  // closes): set when readers follow the writer, as the pull-through cache's clients do.
   bool keep_pages = false;
   // How long to wait for another writer of the same ref to let go before failing with
   // `unavailable`; unset: the store's default (LocalStoreOptions::writer_lock_wait). A writer

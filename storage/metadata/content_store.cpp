@@ -73,7 +73,7 @@ class ContentStore::NamespacedWriter final : public content::Writer {
 
   Result<void> write(std::span<const std::byte> data) override { return backend_->write(data); }
   Digest digest() const override { return backend_->digest(); }
-  int native_handle() const override { return backend_->native_handle(); }
+  Result<std::unique_ptr<content::ReaderAt>> reader() const override { return backend_->reader(); }
 
   Result<content::Status> status() const override {
     auto st = backend_->status();

@@ -2,7 +2,9 @@
 // per-ref writer lock, concurrency, stale and corrupt ingests, lazy records, writeback.
 #include "storage/content/local_store.h"
 
+#include "tests/support/page_cache.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tmpfs.h"
 #include "tests/unit/storage/content/store_suite.h"
 
 #include <sys/stat.h>
@@ -11,8 +13,11 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace cairn::content {
 namespace {
@@ -427,7 +432,7 @@ TEST_F(LocalStoreTest, UpdatedAtIsPersistedLazily) {
 TEST_F(LocalStoreTest, WritebackAndPageDropping) {
   LocalStoreOptions opts;
   opts.writeback_interval = 4096;
-  opts.drop_written_pages = true;
+  opts.keep_written_bytes = 0;
   open(opts);
   const std::string data = payload(200'000, 5);
   auto w = store_->writer(WriterOptions{"wb", 0, std::nullopt});
@@ -507,6 +512,153 @@ TEST_F(LocalStoreTest, LabelsAreInMemoryOnly) {
   CAIRN_ASSERT_OK(info);
   EXPECT_TRUE(info->labels.empty());
   EXPECT_EQ(info->updated_at, info->created_at);
+}
+
+// ---- hashing on another thread (LocalStore::set_off_thread) ----
+
+// Takes the jobs a store offers: runs each in the call that offers it (the hashing is done
+// before the write starts), on a thread of its own at once, or keeps it to run late, after the
+// write that offered it has returned (the writer has then hashed the piece itself, and the late
+// run must do nothing).
+class JobRunner {
+ public:
+  enum class Mode { in_call, at_once, late };
+  explicit JobRunner(Mode mode) : mode_(mode) {}
+  ~JobRunner() {
+    run_late();
+    for (auto& t : threads_)
+      t.join();
+  }
+  OffThread off_thread() {
+    return [this](std::function<void()> job) {
+      std::lock_guard lock(mu_);
+      ++offered_;
+      if (mode_ == Mode::in_call)
+        job();
+      else if (mode_ == Mode::at_once)
+        threads_.emplace_back(std::move(job));
+      else
+        kept_.push_back(std::move(job));
+    };
+  }
+  size_t offered() {
+    std::lock_guard lock(mu_);
+    return offered_;
+  }
+  void run_late() {
+    std::vector<std::function<void()>> jobs;
+    {
+      std::lock_guard lock(mu_);
+      jobs.swap(kept_);
+    }
+    for (auto& job : jobs)
+      job();
+  }
+
+ private:
+  const Mode mode_;
+  std::mutex mu_;
+  size_t offered_ = 0;
+  std::vector<std::thread> threads_;
+  std::vector<std::function<void()>> kept_;
+};
+
+class OffThreadHashing : public LocalStoreTest,
+                         public ::testing::WithParamInterface<JobRunner::Mode> {};
+
+TEST_P(OffThreadHashing, LargePiecesHashedElsewhereGiveTheDigestOfTheBytes) {
+  JobRunner runner(GetParam());
+  store_->set_off_thread(runner.off_thread());
+  const std::string data = payload(3 * (512 << 10) + 1000, 11);
+  auto w = store_->writer(WriterOptions{"offthread", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  for (size_t off = 0; off < data.size(); off += 512 << 10) {
+    CAIRN_ASSERT_OK((*w)->write(std::string_view(data).substr(off, 512 << 10)));
+    runner.run_late();  // claimed already: touches neither the piece nor the writer
+  }
+  EXPECT_EQ(runner.offered(), 3u);  // the last piece (1000 bytes) is hashed in place
+  EXPECT_EQ((*w)->digest(), digest_of(data));
+  CAIRN_ASSERT_OK((*w)->commit(static_cast<int64_t>(data.size()), digest_of(data)));
+  auto back = read_all(*store_, digest_of(data));
+  CAIRN_ASSERT_OK(back);
+  EXPECT_TRUE(*back == data);
+
+  store_->set_off_thread(nullptr);  // cleared: nothing more is offered
+  auto w2 = store_->writer(WriterOptions{"inplace", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w2);
+  CAIRN_ASSERT_OK((*w2)->write(std::string_view(data).substr(0, 512 << 10)));
+  EXPECT_EQ(runner.offered(), 3u);
+  EXPECT_EQ((*w2)->digest(), digest_of(std::string_view(data).substr(0, 512 << 10)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, OffThreadHashing,
+                         ::testing::Values(JobRunner::Mode::in_call, JobRunner::Mode::at_once,
+                                           JobRunner::Mode::late),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case JobRunner::Mode::in_call:
+                               return "InCall";
+                             case JobRunner::Mode::at_once:
+                               return "AtOnce";
+                             default:
+                               return "Late";
+                           }
+                         });
+
+TEST(LocalStoreOffThread, AWriteThatFailsLeavesTheDigestOfWhatLanded) {
+  cairn::testing::Tmpfs disk(2 << 20);
+  if (!disk.mounted())
+    GTEST_SKIP() << disk.why();
+  auto store = LocalStore::open(disk / "content");
+  CAIRN_ASSERT_OK(store);
+  JobRunner runner(JobRunner::Mode::in_call);
+  (*store)->set_off_thread(runner.off_thread());
+  const std::string first = payload(512 << 10, 12);
+  const std::string too_big = payload(4 << 20, 13);
+  auto w = (*store)->writer(WriterOptions{"full", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write(first));
+  CAIRN_ASSERT_ERR((*w)->write(too_big), Errc::no_space);
+  EXPECT_EQ(runner.offered(), 2u);  // the failed piece was offered too; its hashing undone
+  EXPECT_EQ((*w)->digest(), digest_of(first));
+  CAIRN_ASSERT_OK((*w)->commit(static_cast<int64_t>(first.size()), digest_of(first)));
+}
+
+// ---- the pages kept of what was written (LocalStoreOptions::keep_written_bytes) ----
+
+TEST_F(LocalStoreTest, WritersKeepTheNewestPagesWithinTheBudget) {
+  if (!cairn::testing::dropping_works(dir_.path()))
+    GTEST_SKIP() << "the temp dir is on tmpfs: its pages cannot be dropped";
+  constexpr int64_t kMiB = 1 << 20;
+  LocalStoreOptions opts;
+  opts.writeback_interval = 256 << 10;
+  opts.keep_written_bytes = kMiB;
+  open(opts);
+  auto push = [&](const std::string& data, const std::string& ref) {
+    auto w = store_->writer(WriterOptions{ref, 0, std::nullopt});
+    CAIRN_ASSERT_OK(w);
+    for (size_t off = 0; off < data.size(); off += 64 << 10)
+      CAIRN_ASSERT_OK((*w)->write(std::string_view(data).substr(off, 64 << 10)));
+    CAIRN_ASSERT_OK((*w)->commit(static_cast<int64_t>(data.size()), digest_of(data)));
+  };
+  auto blob = [&](const std::string& data) {
+    return root() / "blobs" / "sha256" / std::string(digest_of(data).hex());
+  };
+  using cairn::testing::resident_fraction;
+
+  // 4 MiB: what lies more than the budget behind the writer is dropped while it writes; the
+  // last MiB stays for a pull right after the push.
+  const std::string big = payload(4 * kMiB, 14);
+  push(big, "big");
+  EXPECT_LT(resident_fraction(blob(big), 0, 3 * kMiB), 0.1);
+  EXPECT_GT(resident_fraction(blob(big), 3 * kMiB, kMiB), 0.9);
+
+  // Half a MiB more: the oldest half MiB kept goes.
+  const std::string small = payload(kMiB / 2, 15);
+  push(small, "small");
+  EXPECT_GT(resident_fraction(blob(small), 0, kMiB / 2), 0.9);
+  EXPECT_LT(resident_fraction(blob(big), 0, 3 * kMiB + kMiB / 2), 0.1);
+  EXPECT_GT(resident_fraction(blob(big), 3 * kMiB + kMiB / 2, kMiB / 2), 0.9);
 }
 
 }  // namespace

@@ -28,6 +28,8 @@
 #include "storage/content/store.h"
 #include "tests/support/temp_dir.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -571,6 +573,28 @@ TYPED_TEST_P(StoreSuite, ReaderEdges) {
   EXPECT_EQ(*n, 0u);
 }
 
+TYPED_TEST_P(StoreSuite, AWritersReaderFollowsItIntoTheBlob) {
+  Store& s = this->store();
+  auto w = s.writer(WriterOptions{"follow", 0, std::nullopt});
+  CAIRN_ASSERT_OK(w);
+  CAIRN_ASSERT_OK((*w)->write("abc"));
+  auto r = (*w)->reader();
+  CAIRN_ASSERT_OK(r);
+  EXPECT_EQ((*r)->size(), 3);
+  std::vector<std::byte> buf(16);
+  auto n = (*r)->read_at(buf, 0);
+  CAIRN_ASSERT_OK(n);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), *n), "abc");
+  // Its descriptor reads what the writer adds later, through the commit.
+  CAIRN_ASSERT_OK((*w)->write("def"));
+  CAIRN_ASSERT_OK((*w)->commit(6, digest("abcdef")));
+  ASSERT_GE((*r)->native_handle(), 0);
+  char tail[8] = {};
+  ASSERT_EQ(::pread((*r)->native_handle(), tail, sizeof tail, 0), 6);
+  EXPECT_EQ(std::string(tail, 6), "abcdef");
+  CAIRN_ASSERT_ERR((*w)->reader(), Errc::failed_precondition);
+}
+
 TYPED_TEST_P(StoreSuite, Sha512Content) {
   Store& s = this->store();
   const std::string data = payload(5000, 3);
@@ -610,6 +634,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreSuite, WriteCommitReadBack, CommitWithoutSizeOr
                             MismatchKeepsIngestThenAbort, MismatchThenCorrectCommit, AlreadyExists,
                             AbortRemovesIngest, StatusAndListStatuses, WalkWithFilters,
                             UpdateFieldPaths, OversizedLabelAtCommit, Remove, ReaderEdges,
-                            Sha512Content, Sha512ExpectedOnlyAtCommit, BadWriterOptions);
+                            AWritersReaderFollowsItIntoTheBlob, Sha512Content,
+                            Sha512ExpectedOnlyAtCommit, BadWriterOptions);
 
 }  // namespace cairn::testing
