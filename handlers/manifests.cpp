@@ -11,7 +11,6 @@
 #include "storage/metadata/names.h"
 
 #include <algorithm>
-#include <chrono>
 #include <variant>
 
 namespace cairn::handlers {
