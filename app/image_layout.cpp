@@ -1,6 +1,7 @@
 #include "app/image_layout.h"
 
-#include "handlers/manifest_parser.h"
+#include "oci/manifest_parser.h"
+#include "oci/record_manifest.h"
 #include "storage/content/file_util.h"
 #include "storage/content/fs.h"
 #include "storage/metadata/names.h"
@@ -160,9 +161,9 @@ Result<json> read_index(const fs::path& dir, bool missing_ok) {
   auto text = fu::read_small_file(files(), dir / "index.json", kMaxIndexJson);
   if (!text) {
     if (text.error() == Errc::not_found && missing_ok)
-      return Result<json>(boost::system::in_place_value, json{{"schemaVersion", 2},
-                                                              {"mediaType", handlers::kOciIndex},
-                                                              {"manifests", json::array()}});
+      return Result<json>(
+          boost::system::in_place_value,
+          json{{"schemaVersion", 2}, {"mediaType", oci::kOciIndex}, {"manifests", json::array()}});
     if (text.error() == Errc::not_found)
       return fail(Errc::invalid_argument,
                   dir.string() + " is not an OCI image layout (no index.json)");
@@ -306,7 +307,7 @@ namespace {
 struct LayoutManifest {
   Digest digest;
   std::string body;
-  handlers::ParsedManifest parsed;
+  oci::ParsedManifest parsed;
 };
 
 class Importer {
@@ -330,7 +331,7 @@ class Importer {
       return fail(Errc::invalid_argument,
                   "manifest " + d.str() + " in the layout does not match its digest or size");
     }
-    auto parsed = handlers::parse_manifest(*body, media_type);
+    auto parsed = oci::parse_manifest(*body, media_type);
     if (!parsed)
       return fail(Errc::invalid_argument, "manifest " + d.str() + ": " + parsed.error().detail);
     std::map<std::string, int64_t> sizes;
@@ -427,25 +428,9 @@ Result<bool> import_blob(Storage& s, const metadata::Scope& scope, const Item& i
   return true;
 }
 
-// Stores a manifest's bytes as a blob of scope.ns and its record (as a manifest PUT does).
+// Stores a manifest's bytes as a blob of scope.ns and its record, as a manifest PUT does.
 Result<void> import_manifest(Storage& s, const metadata::Scope& scope, const LayoutManifest& m) {
-  const auto size = static_cast<int64_t>(m.body.size());
-  auto writer =
-      s.content().writer(scope, {"manifest-" + std::string(m.digest.hex()), size, m.digest});
-  if (writer) {
-    if (auto r = (*writer)->truncate(0); !r)
-      return r.error();
-    if (auto r = (*writer)->write(m.body); !r)
-      return r.error();
-    auto committed = (*writer)->commit(size, m.digest);
-    if (!committed && committed.error() != Errc::already_exists)
-      return committed.error();
-  } else if (writer.error() != Errc::already_exists) {
-    return writer.error();
-  }
-  if (auto r = s.manifests().put(scope.ns, m.digest, m.parsed.record(size)); !r)
-    return r.error();
-  return {};
+  return oci::record_manifest(s, scope, m.digest, m.body, m.parsed, {});
 }
 
 }  // namespace

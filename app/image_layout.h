@@ -20,7 +20,7 @@
 // becomes visible: a blob that does not hash to its name is never stored), then each manifest's
 // bytes and record (children before the index that lists them), then the tag. Each step is as
 // durable as the same push (storage/storage.h: fsync of the blob and its directory, then of the
-// metadata batch). Manifests are checked as a PUT checks them (handlers/manifest_parser.h).
+// metadata batch). Manifests are checked as a PUT checks them (oci/manifest_parser.h).
 // Which entry: the one whose ref name is the tag asked for; else the only one; else an error
 // listing the ref names.
 //

@@ -3,14 +3,14 @@
 #include "handlers/blobs.h"
 #include "handlers/body.h"
 #include "handlers/errors.h"
-#include "handlers/manifest_parser.h"
 #include "handlers/params.h"
 #include "handlers/proxy.h"
 #include "handlers/quota.h"
+#include "oci/manifest_parser.h"
+#include "oci/record_manifest.h"
 #include "storage/metadata/names.h"
 
 #include <algorithm>
-#include <chrono>
 #include <variant>
 
 namespace cairn::handlers {
@@ -79,38 +79,11 @@ Checked<std::vector<std::string>> put_tags(const Request& req, const Reference& 
   return tags;
 }
 
-// How long a manifest write waits for a concurrent write of the same manifest (a second PUT,
-// or cache fills of it for several clients at once) before it answers 503. Under load a
-// durable commit (fsync of data, directory and metadata) takes longer than the store's default
-// wait, and the holder stores the very same bytes.
-constexpr std::chrono::milliseconds kSameManifestWait = std::chrono::seconds(10);
-
-// Writes the manifest bytes as a blob of scope.ns (nothing to do when it is there already).
-// Runs on the offload pool: it blocks while a concurrent write of the same manifest holds the
-// ingest, then finds the bytes committed.
-Result<void> store_bytes(Api& api, const metadata::Scope& scope, const content::Digest& digest,
-                         std::string_view body) {
-  content::WriterOptions opts{"manifest-" + std::string(digest.hex()),
-                              static_cast<int64_t>(body.size()), digest};
-  opts.lock_wait = kSameManifestWait;
-  auto writer = api.storage.content().writer(scope, opts);
-  if (!writer)
-    return writer.error() == Errc::already_exists ? Result<void>() : writer.error();
-  if (auto r = (*writer)->truncate(0); !r)
-    return r.error();  // a stale attempt's bytes
-  if (auto r = (*writer)->write(body); !r)
-    return r.error();
-  auto committed = (*writer)->commit(static_cast<int64_t>(body.size()), digest);
-  if (!committed && committed.error() != Errc::already_exists)
-    return committed.error();
-  return {};
-}
-
 // Checks that what the manifest needs is in the repository with the size its descriptor
 // states: the answer for the first that is not (400 MANIFEST_BLOB_UNKNOWN, or MANIFEST_INVALID
 // for a wrong size), nullopt when all are.
 Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& scope,
-                                               const ParsedManifest& m) {
+                                               const oci::ParsedManifest& m) {
   for (const auto& [child, size] : m.required) {
     std::optional<int64_t> stored;
     if (child.kind == metadata::ChildKind::manifest) {
@@ -144,18 +117,6 @@ Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& 
 
 }  // namespace
 
-Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
-                             std::string_view body, const ParsedManifest& parsed,
-                             std::span<const std::string> tags) {
-  // The bytes first (durable before the commit returns): the records name a blob that exists.
-  if (auto r = store_bytes(api, scope, digest, body); !r)
-    return r.error();
-  auto record = parsed.record(static_cast<int64_t>(body.size()));
-  if (auto r = api.storage.manifests().put(scope.ns, digest, std::move(record), tags); !r)
-    return r.error();
-  return {};
-}
-
 boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
   auto m = manifest_target(req);
   if (!m)
@@ -175,7 +136,8 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
     co_return OciError(ErrorCode::body_too_large,
                        "manifest exceeds " + std::to_string(max) + " bytes");
   }
-  auto parsed = parse_manifest(*body, req.header("content-type"), api.options.max_index_entries);
+  auto parsed =
+      oci::parse_manifest(*body, req.header("content-type"), api.options.max_index_entries);
   if (!parsed)
     co_return OciError(ErrorCode::manifest_invalid, parsed.error().detail);
 
@@ -204,7 +166,7 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
         return r.error();
     }
     // The manifest with every tag it names: one durable batch, all or nothing.
-    return record_manifest(api, *scope, digest, *body, *parsed, *tags);
+    return oci::record_manifest(api.storage, *scope, digest, *body, *parsed, *tags);
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
@@ -223,9 +185,6 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
   co_return res;
 }
 
-namespace {
-
-// The digest a reference names in `ns` and its record. Errors: MANIFEST_UNKNOWN.
 Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api& api,
                                                                             const std::string& ns,
                                                                             const Reference& ref) {
@@ -238,13 +197,8 @@ Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api&
   return std::pair{std::move(*digest), std::move(*record)};
 }
 
-}  // namespace
-
-Answer cached_manifest(Api& api, const Request& req, const std::string& ns, const Reference& ref) {
-  auto found = find_manifest(api, ns, ref);
-  if (!found)
-    return found.error();
-  const auto& [digest, record] = *found;
+Answer manifest_answer(Api& api, const Request& req, const std::string& ns,
+                       const content::Digest& digest, const metadata::ManifestRecord& record) {
   if (req.method == "HEAD") {
     Response res;
     res.set("docker-content-digest", digest.str());
@@ -257,6 +211,13 @@ Answer cached_manifest(Api& api, const Request& req, const std::string& ns, cons
     return from_error(reader.error(), Resource::manifest);
   return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
                        record.media_type);
+}
+
+Answer cached_manifest(Api& api, const Request& req, const std::string& ns, const Reference& ref) {
+  auto found = find_manifest(api, ns, ref);
+  if (!found)
+    return found.error();
+  return manifest_answer(api, req, ns, found->first, found->second);
 }
 
 // GET and HEAD: the same lookup; HEAD answers without the bytes.

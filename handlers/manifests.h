@@ -3,13 +3,13 @@
 #pragma once
 
 #include "handlers/api.h"
-#include "handlers/manifest_parser.h"
 #include "handlers/params.h"
+#include "oci/reference.h"
 #include "server/http.h"
+#include "storage/metadata/records.h"
 
-#include <span>
 #include <string>
-#include <variant>
+#include <utility>
 
 namespace cairn::handlers {
 
@@ -19,7 +19,7 @@ boost::asio::awaitable<Answer> get_manifest(Api& api, server::Request& req);
 boost::asio::awaitable<Answer> delete_manifest(Api& api, server::Request& req);
 
 // A manifest reference: a digest (it holds ':') or a tag.
-using Reference = std::variant<content::Digest, std::string>;
+using Reference = oci::Reference;
 // The route's {reference}: 400 DIGEST_INVALID for a malformed digest; for a malformed tag
 // 400 TAG_INVALID on a PUT, 404 MANIFEST_UNKNOWN on a read or delete (it cannot exist).
 Checked<Reference> reference_param(const server::Request& req);
@@ -30,16 +30,20 @@ struct ManifestTarget {
 };
 Checked<ManifestTarget> manifest_target(const server::Request& req);
 
+// The digest a reference names in `ns` and its record. Errors: MANIFEST_UNKNOWN, or the
+// store's.
+Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api& api,
+                                                                            const std::string& ns,
+                                                                            const Reference& ref);
+
+// The answer to GET or HEAD (req.method) for manifest `digest` of namespace `ns` with its record
+// `record`: 200 with the manifest, or an error reading its bytes.
+Answer manifest_answer(Api& api, const server::Request& req, const std::string& ns,
+                       const content::Digest& digest, const metadata::ManifestRecord& record);
+
 // The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
 // 200 with the manifest, or an error (MANIFEST_UNKNOWN when it is not there).
 Answer cached_manifest(Api& api, const server::Request& req, const std::string& ns,
                        const Reference& ref);
-
-// Stores a parsed manifest's bytes in scope.ns (a blob commit), then its record, referrer entry
-// and `tags` in one metadata batch (ManifestStore::put). Blocks. Does not check that its
-// children are present.
-Result<void> record_manifest(Api& api, const metadata::Scope& scope, const content::Digest& digest,
-                             std::string_view body, const ParsedManifest& parsed,
-                             std::span<const std::string> tags);
 
 }  // namespace cairn::handlers

@@ -2,6 +2,7 @@
 
 #include "handlers/blobs.h"
 #include "handlers/errors.h"
+#include "oci/manifest_parser.h"
 
 #include <boost/asio/this_coro.hpp>
 
@@ -16,8 +17,8 @@ namespace {
 // sends six); when it names no manifest type (none, or "*/*" as curl sends), every type we
 // store — upstreams answer only the types a client names.
 std::string accept_of(const Request& req) {
-  constexpr std::string_view kTypes[] = {kOciManifest, kOciIndex, kDockerManifest,
-                                         kDockerManifestList};
+  constexpr std::string_view kTypes[] = {oci::kOciManifest, oci::kOciIndex, oci::kDockerManifest,
+                                         oci::kDockerManifestList};
   std::string merged;
   bool names_one = false;
   for (auto v : req.header_values("accept")) {
@@ -39,116 +40,48 @@ std::string accept_of(const Request& req) {
   return merged;
 }
 
-std::string_view media_type_of(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ')
-    content_type.remove_suffix(1);
-  return content_type;
+// A failure of the cache to fetch from its upstream: MANIFEST_UNKNOWN or BLOB_UNKNOWN when the
+// upstream lacks it, else UPSTREAM_FAILED, or the store's error.
+OciError fetch_error(const proxy::FetchFailure& f, Resource resource) {
+  switch (f.kind) {
+    case proxy::FetchFailure::Kind::unknown:
+      return OciError(
+          resource == Resource::blob ? ErrorCode::blob_unknown : ErrorCode::manifest_unknown,
+          f.detail);
+    case proxy::FetchFailure::Kind::storage:
+      return from_error(fail(f.storage_error, f.detail), resource);
+    default:
+      return OciError(ErrorCode::upstream_failed, f.detail);
+  }
 }
 
-// UPSTREAM_FAILED: the upstream could not give what was asked (the message says why).
-OciError upstream_error(const proxy::Target& t, std::string_view what) {
-  t.upstream->stats.add(proxy::UpstreamStats::Counter::errors);
-  return OciError(ErrorCode::upstream_failed,
-                  "upstream " + t.upstream->endpoint.host + ": " + std::string(what));
-}
-
-// The upstream's answer says it is down for now: serve what is cached instead.
-bool unavailable(const Result<std::unique_ptr<upstream::Reply>>& r) {
-  return !r || (*r)->status >= 500 || (*r)->status == 429;
-}
-
-Response stale(Response cached, const proxy::Target& t) {
-  t.upstream->stats.add(proxy::UpstreamStats::Counter::stale);
-  cached.set("warning", "110 - \"Response is Stale\"");
-  return cached;
-}
-
+// The manifest through the cache (proxy::Cache::manifest): this side reads what the cache
+// namespace holds and renders the outcome.
 boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const proxy::Target& t,
                                                 const Reference& ref) {
-  proxy::Cache& cache = *api.cache;
-  proxy::UpstreamStats& stats = t.upstream->stats;
-  upstream::Client& client = *t.upstream->client;
-  const std::string* tag = std::get_if<std::string>(&ref);
-
-  const std::string accept = accept_of(req);
-  Answer local = cached_manifest(api, req, t.ns, ref);
-  std::optional<Response> cached;
-  // A cached manifest of a type this client does not take (it named others) is not an answer
-  // for it: the upstream is asked for one it does take, as if nothing were cached. Any error
-  // reading it (unknown, or the store failing) asks the upstream too.
-  if (local && accept.find(media_type_of(local->header("content-type"))) != std::string::npos) {
-    cached = std::move(*local);
-  }
-  auto hit = [&]() {
-    stats.add(proxy::UpstreamStats::Counter::hits);
-    if (auto d = content::Digest::parse(cached->header("docker-content-digest")))
-      cache.touch(t.ns, *d);
-    return std::move(*cached);
-  };
-  if (cached && (!tag || cache.fresh(t, *tag)))
-    co_return hit();
-
-  const std::string path =
-      "/v2/" + t.remote + "/manifests/" + (tag ? *tag : std::get<content::Digest>(ref).str());
-  const upstream::Headers headers{{"accept", accept}};
-  if (cached) {
-    // A tag cached a while ago: the upstream says whether it still names the same manifest.
-    stats.add(proxy::UpstreamStats::Counter::revalidations);
-    auto head = co_await client.send("HEAD", path, headers, t.remote);
-    if (unavailable(head))
-      co_return stale(std::move(*cached), t);
-    if ((*head)->status == 200 &&
-        (*head)->header("docker-content-digest") == cached->header("docker-content-digest")) {
-      cache.validated(t, *tag);
-      co_return hit();
+  // What the cache namespace holds, answered as it would be. Any error reading it (unknown, or
+  // the store failing) leaves nothing held: the upstream is asked.
+  std::optional<Response> local;
+  proxy::ManifestQuery query{ref, accept_of(req), std::nullopt, api.options.max_manifest_bytes};
+  if (auto found = find_manifest(api, t.ns, ref)) {
+    auto& [digest, record] = *found;
+    if (Answer held = manifest_answer(api, req, t.ns, digest, record)) {
+      local = std::move(*held);
+      query.held = proxy::HeldManifest{digest, record.media_type};
     }
   }
-  auto got = co_await client.send("GET", path, headers, t.remote);
-  if (unavailable(got)) {
-    if (cached)
-      co_return stale(std::move(*cached), t);
-    co_return upstream_error(
-        t, got ? "answered " + std::to_string((*got)->status) : got.error().detail);
+  auto outcome = co_await api.cache->manifest(t, std::move(query));
+  if (!outcome)
+    co_return fetch_error(outcome.error(), Resource::manifest);
+  switch (outcome->source) {
+    case proxy::ManifestServed::Source::fetched:
+      co_return cached_manifest(api, req, t.ns, Reference(outcome->digest));
+    case proxy::ManifestServed::Source::stale:
+      local->set("warning", "110 - \"Response is Stale\"");
+      co_return std::move(*local);
+    default:
+      co_return std::move(*local);
   }
-  upstream::Reply& reply = **got;
-  if (reply.status == 404 || reply.status == 401 || reply.status == 403) {
-    co_return OciError(ErrorCode::manifest_unknown,
-                       "upstream " + t.upstream->endpoint.host + " answered " +
-                           std::to_string(reply.status) + " for " + t.remote + ":" +
-                           path.substr(path.rfind('/') + 1));
-  }
-  if (reply.status != 200)
-    co_return upstream_error(t, "answered " + std::to_string(reply.status));
-  auto body = co_await reply.read_all(api.options.max_manifest_bytes);
-  if (!body) {
-    if (cached)
-      co_return stale(std::move(*cached), t);
-    co_return upstream_error(t, body.error().detail);
-  }
-  const auto* by_digest = std::get_if<content::Digest>(&ref);
-  const content::Digest digest =
-      content::digest_of(*body, by_digest ? by_digest->algorithm() : content::Algorithm::sha256);
-  if (by_digest && digest != *by_digest)
-    co_return upstream_error(
-        t, "sent a manifest that hashes to " + digest.str() + ", not " + by_digest->str());
-  auto parsed = parse_manifest(*body, media_type_of(reply.header("content-type")));
-  if (!parsed)
-    co_return upstream_error(t, "sent an invalid manifest: " + parsed.error().detail);
-  stats.add(proxy::UpstreamStats::Counter::misses);
-  stats.add(proxy::UpstreamStats::Counter::upstream_bytes, body->size());
-  const metadata::Scope scope{t.ns, {}};
-  const auto tags = tag ? std::span<const std::string>(tag, 1) : std::span<const std::string>();
-  auto stored = co_await api.offload.run(
-      [&] { return record_manifest(api, scope, digest, *body, *parsed, tags); });
-  if (!stored)
-    co_return from_error(stored.error(), Resource::manifest);
-  stats.add(proxy::UpstreamStats::Counter::fills);
-  if (tag)
-    cache.validated(t, *tag);
-  cache.touch(t.ns, digest);
-  cache.schedule_eviction();
-  co_return cached_manifest(api, req, t.ns, Reference(digest));
 }
 
 // The answer from the store when the cache namespace has the blob (or an error reading it);
@@ -158,10 +91,8 @@ std::optional<Answer> blob_from_store(Api& api, const Request& req, const proxy:
   Answer res = stored_blob(api, req, {t.ns, {}}, digest);
   if (!res && res.error().is_unknown())
     return std::nullopt;
-  if (res) {
-    t.upstream->stats.add(proxy::UpstreamStats::Counter::hits);
-    api.cache->touch(t.ns, digest);
-  }
+  if (res)
+    api.cache->served(t, digest);
   return res;
 }
 
@@ -189,23 +120,14 @@ boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy:
     if (stored)
       co_return std::move(*stored);
   }
-  const std::string path = "/v2/" + t.remote + "/blobs/" + digest.str();
   if (req.method == "HEAD") {
-    auto head = co_await t.upstream->client->send("HEAD", path, {}, t.remote);
-    if (!head)
-      co_return upstream_error(t, head.error().detail);
-    if ((*head)->status == 404)
-      co_return OciError(ErrorCode::blob_unknown,
-                         "upstream " + t.upstream->endpoint.host + " has no " + digest.str());
-    if ((*head)->status != 200 || !(*head)->content_length)
-      co_return upstream_error(t, "answered " + std::to_string((*head)->status) + " to HEAD");
-    co_return blob_head(digest, *(*head)->content_length);
+    auto size = co_await api.cache->upstream_blob_size(t, digest);
+    if (!size)
+      co_return fetch_error(size.error(), Resource::blob);
+    co_return blob_head(digest, *size);
   }
-  bool joined = false;
   const auto executor = co_await boost::asio::this_coro::executor;
-  auto fetch = api.cache->fetch(t, digest, executor, joined);
-  t.upstream->stats.add(joined ? proxy::UpstreamStats::Counter::coalesced
-                               : proxy::UpstreamStats::Counter::misses);
+  auto fetch = api.cache->fetch(t, digest, executor);
   auto progress = co_await fetch->wait_started();
   switch (progress.state) {
     case proxy::BlobFetch::State::done: {

@@ -1,13 +1,13 @@
 // The pull-through cache's side of the OCI read routes: GET/HEAD of manifests and blobs of a
 // repository that an upstream serves (chosen by proxy::Cache::route), and GET /_admin/cache.
 //
-// Manifests by tag are served from the cache while the tag was revalidated less than the
-// upstream's interval ago; after that a HEAD upstream compares digests and only a changed
-// manifest is fetched again; when the upstream cannot answer (unreachable, timed out, 5xx, 429)
-// the cached manifest is served with `Warning: 110 - "Response is Stale"`. Manifests by digest
-// are fetched once. Cold blobs are fetched once however many clients ask (proxy::BlobFetch) and
-// streamed to all of them as they arrive; HEAD of a cold blob asks the upstream. Answers chosen
-// by ?ns= carry `OCI-Namespace: <host>`.
+// This side maps HTTP in and out; the cache layer (proxy/) does the work. Manifests: the
+// request's Accept headers and what the cache namespace holds go to proxy::Cache::manifest
+// (proxy/manifest_fetch.h: revalidation, fetch, stale fallback); its outcome is answered from
+// the store, a stale one with `Warning: 110 - "Response is Stale"`, a failure as
+// MANIFEST_UNKNOWN, UPSTREAM_FAILED or the store's error. Cold blobs are fetched once however
+// many clients ask (proxy::BlobFetch) and streamed to all of them as they arrive; HEAD of a
+// cold blob asks the upstream. Answers chosen by ?ns= carry `OCI-Namespace: <host>`.
 #pragma once
 
 #include "handlers/api.h"

@@ -1,8 +1,8 @@
 #include "handlers/referrers.h"
 
 #include "handlers/errors.h"
-#include "handlers/manifest_parser.h"
 #include "handlers/params.h"
+#include "oci/manifest_parser.h"
 #include "storage/metadata/manifests.h"
 
 #include <nlohmann/json.hpp>
@@ -45,10 +45,10 @@ boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req) {
     manifests.push_back(std::move(entry));
   }
   nlohmann::json index = {
-      {"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", std::move(manifests)}};
+      {"schemaVersion", 2}, {"mediaType", oci::kOciIndex}, {"manifests", std::move(manifests)}};
   server::Response res;
   res.body = index.dump();
-  res.set("content-type", kOciIndex);
+  res.set("content-type", oci::kOciIndex);
   if (artifact_type)
     res.set("oci-filters-applied", "artifactType");
   if (found.next) {

@@ -110,6 +110,11 @@ void Cache::touch(std::string_view ns, const Digest& digest) {
   pulled_[key_of(ns, digest.str())] = now;
 }
 
+void Cache::served(const Target& t, const Digest& digest) {
+  t.upstream->stats.add(UpstreamStats::Counter::hits);
+  touch(t.ns, digest);
+}
+
 Timestamp Cache::last_pulled(std::string_view ns, const Digest& d, Timestamp fallback) const {
   std::lock_guard lock(mu_);
   auto it = pulled_.find(key_of(ns, d.str()));
@@ -117,14 +122,13 @@ Timestamp Cache::last_pulled(std::string_view ns, const Digest& d, Timestamp fal
 }
 
 std::shared_ptr<BlobFetch> Cache::fetch(const Target& t, const Digest& digest,
-                                        const boost::asio::any_io_executor& executor,
-                                        bool& joined) {
+                                        const boost::asio::any_io_executor& executor) {
   const std::string key = key_of(t.ns, digest.str());
   std::shared_ptr<BlobFetch> f;
   {
     std::lock_guard lock(mu_);
     if (auto it = fetches_.find(key); it != fetches_.end()) {
-      joined = true;
+      t.upstream->stats.add(UpstreamStats::Counter::coalesced);
       return it->second;
     }
     BlobFetch::Context ctx{
@@ -136,9 +140,28 @@ std::shared_ptr<BlobFetch> Cache::fetch(const Target& t, const Digest& digest,
     f->set_on_finished([this, key, raw] { finished(key, raw); });
     fetches_.emplace(key, f);
   }
-  joined = false;
+  t.upstream->stats.add(UpstreamStats::Counter::misses);
   f->start(executor);
   return f;
+}
+
+boost::asio::awaitable<Fetched<uint64_t>> Cache::upstream_blob_size(const Target& t,
+                                                                    const Digest& digest) {
+  const std::string& host = t.upstream->endpoint.host;
+  auto failed = [&](std::string what) {
+    t.upstream->stats.add(UpstreamStats::Counter::errors);
+    return FetchFailure{FetchFailure::Kind::upstream, "upstream " + host + ": " + what};
+  };
+  const std::string path = "/v2/" + t.remote + "/blobs/" + digest.str();
+  auto head = co_await t.upstream->client->send("HEAD", path, {}, t.remote);
+  if (!head)
+    co_return failed(head.error().detail);
+  if ((*head)->status == 404)
+    co_return FetchFailure{FetchFailure::Kind::unknown,
+                           "upstream " + host + " has no " + digest.str()};
+  if ((*head)->status != 200 || !(*head)->content_length)
+    co_return failed("answered " + std::to_string((*head)->status) + " to HEAD");
+  co_return *(*head)->content_length;
 }
 
 void Cache::close_idle_connections() {

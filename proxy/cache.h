@@ -1,6 +1,7 @@
-// proxy::Cache: the pull-through cache's state — the upstreams and their clients, where a
-// request goes, which tags were revalidated when, when each cached item was last pulled, the
-// blob fetches in flight, the figures of GET /_admin/cache, and eviction to a byte budget.
+// proxy::Cache: the pull-through cache — the upstreams and their clients, where a request goes,
+// manifests through the cache (proxy/manifest_fetch.h), which tags were revalidated when, when
+// each cached item was last pulled, the blob fetches in flight (proxy/blob_fetch.h), the figures
+// of GET /_admin/cache, and eviction to a byte budget.
 //
 // Namespaces. What upstream H serves as repository R is cached in the namespace
 // "<prefix(H)>/<R>", prefix(H) being H with ':' replaced by '_' ("docker.io/library/alpine",
@@ -18,6 +19,7 @@
 #pragma once
 
 #include "proxy/blob_fetch.h"
+#include "proxy/manifest_fetch.h"
 #include "server/offload.h"
 #include "storage/storage.h"
 #include "upstream/client.h"
@@ -115,11 +117,23 @@ class Cache {
 
   // Records that `digest` of namespace `ns` was just pulled (the LRU order of eviction).
   void touch(std::string_view ns, const content::Digest& digest);
+  // `digest`, held in t.ns, answers a client: counts a hit and touches it.
+  void served(const Target& t, const content::Digest& digest);
 
-  // The fetch of blob `digest` for `t` in flight, or a new one started on `executor`. `joined`
-  // tells which.
+  // The manifest to answer query `q` of target `t` with (proxy/manifest_fetch.h; defined in
+  // manifest_fetch.cpp): the one held, or one fetched from the upstream and stored in t.ns.
+  // Storage work runs on the offload pool.
+  boost::asio::awaitable<ManifestOutcome> manifest(const Target& t, ManifestQuery q);
+
+  // The size of blob `digest` as the upstream answers HEAD (a cold blob's HEAD): unknown for 404,
+  // upstream for another status or no Content-Length (counted as an error).
+  boost::asio::awaitable<Fetched<uint64_t>> upstream_blob_size(const Target& t,
+                                                               const content::Digest& digest);
+
+  // The fetch of blob `digest` for `t` in flight (counted as coalesced), or a new one started
+  // on `executor` (counted as a miss).
   std::shared_ptr<BlobFetch> fetch(const Target& t, const content::Digest& digest,
-                                   const boost::asio::any_io_executor& executor, bool& joined);
+                                   const boost::asio::any_io_executor& executor);
 
   // Bytes of content recorded in cache namespaces (each digest once). Blocks (walks records).
   Result<uint64_t> used_bytes();

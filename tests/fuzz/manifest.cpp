@@ -1,13 +1,13 @@
-// Fuzzes the manifest and index parser (handlers/manifest_parser.h) as a manifest PUT reaches
+// Fuzzes the manifest and index parser (oci/manifest_parser.h) as a manifest PUT reaches
 // it. Input: one byte choosing the Content-Type (none, one of the four accepted types, or
 // another), then the body.
-#include "handlers/manifest_parser.h"
+#include "oci/manifest_parser.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-using namespace cairn::handlers;
+using namespace cairn::oci;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0)

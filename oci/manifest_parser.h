@@ -1,4 +1,5 @@
-// Manifest parsing: what a pushed manifest refers to, checked against the image-spec.
+// Manifest parsing: what a manifest refers to (pushed by a client, or fetched by the pull-through
+// cache), checked against the image-spec.
 //
 // Accepted media types: OCI image manifest and index (v1), Docker schema2 manifest and manifest
 // list. The media type comes from Content-Type, else from the body's mediaType; when both are
@@ -12,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::handlers {
+namespace cairn::oci {
 
 inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
@@ -47,4 +48,4 @@ struct ParsedManifest {
 Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view content_type,
                                       size_t max_entries = 10'000);
 
-}  // namespace cairn::handlers
+}  // namespace cairn::oci

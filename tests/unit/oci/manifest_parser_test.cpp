@@ -1,8 +1,8 @@
-#include "handlers/manifest_parser.h"
+#include "oci/manifest_parser.h"
 
 #include <gtest/gtest.h>
 
-namespace cairn::handlers {
+namespace cairn::oci {
 namespace {
 
 const std::string kD1 = "sha256:" + std::string(64, '1');
@@ -123,4 +123,4 @@ TEST(ManifestParser, RejectsBadManifests) {
 }
 
 }  // namespace
-}  // namespace cairn::handlers
+}  // namespace cairn::oci

@@ -1,10 +1,10 @@
-#include "handlers/manifest_parser.h"
+#include "oci/manifest_parser.h"
 
 #include "storage/common/json.h"
 
 #include <nlohmann/json.hpp>
 
-namespace cairn::handlers {
+namespace cairn::oci {
 namespace {
 
 using nlohmann::json;
@@ -178,4 +178,4 @@ metadata::ManifestRecord ParsedManifest::record(int64_t size) const {
   return r;
 }
 
-}  // namespace cairn::handlers
+}  // namespace cairn::oci
