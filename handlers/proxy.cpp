@@ -137,18 +137,12 @@ boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy:
       co_return OciError(ErrorCode::unknown, "the fetched blob vanished");
     }
     case proxy::BlobFetch::State::failed:
-      switch (progress.failure) {
-        case proxy::BlobFetch::Failure::unknown:
-          co_return OciError(ErrorCode::blob_unknown, progress.error);
-        case proxy::BlobFetch::Failure::storage:
-          // A full disk: the one table's answer (507, Retry-After). Anything else: the cache
-          // cannot store it now, retry.
-          if (progress.storage_error == Errc::no_space)
-            co_return from_error(fail(Errc::no_space, progress.error), Resource::blob);
-          co_return OciError(ErrorCode::unavailable, progress.error);
-        default:
-          co_return OciError(ErrorCode::upstream_failed, progress.error);
-      }
+      // Storing the fill failed for another reason than a full disk (507, Retry-After): the
+      // cache cannot store it now, retry.
+      if (progress.failure.kind == proxy::FetchFailure::Kind::storage &&
+          progress.failure.storage_error != Errc::no_space)
+        co_return OciError(ErrorCode::unavailable, progress.failure.detail);
+      co_return fetch_error(progress.failure, Resource::blob);
     default:
       break;
   }

@@ -44,7 +44,7 @@ void BlobFetch::start(const asio::any_io_executor& executor) {
   auto ended = [self = shared_from_this()](std::exception_ptr e) {
     if (!e)
       return;
-    self->fail(Failure::upstream, "fetch failed");
+    self->fail(FetchFailure::Kind::upstream, "fetch failed");
     if (self->ctx_.on_finished)
       self->ctx_.on_finished();
   };
@@ -57,20 +57,18 @@ BlobFetch::Progress BlobFetch::progress() const {
   return p_;
 }
 
-void BlobFetch::fail(Failure failure, std::string error, Errc storage_error) {
+void BlobFetch::fail(FetchFailure::Kind kind, std::string detail, Errc storage_error) {
   std::lock_guard lock(mu_);
   if (p_.state == State::done || p_.state == State::failed)
     return;
   p_.state = State::failed;
-  p_.failure = failure;
-  p_.storage_error = storage_error;
-  p_.error = std::move(error);
+  p_.failure = FetchFailure{kind, std::move(detail), storage_error};
   changed_.notify();
 }
 
 void BlobFetch::fail_storing(const Error& e) {
   // A full disk fails the fetch too: nothing is streamed uncached.
-  fail(Failure::storage, "cannot cache " + digest_.str() + ": " + e.detail, e.code);
+  fail(FetchFailure::Kind::storage, "cannot cache " + digest_.str() + ": " + e.detail, e.code);
 }
 
 void BlobFetch::set_state(State state, uint64_t total, uint64_t final_bytes) {
@@ -119,7 +117,7 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
   try {
     co_await f.download();
   } catch (const std::exception& e) {
-    f.fail(Failure::upstream, std::string("fetch failed: ") + e.what());
+    f.fail(FetchFailure::Kind::upstream, std::string("fetch failed: ") + e.what());
   }
   if (f.writer_) {
     // Closing an uncommitted ingest writes its files: not on an I/O thread.
@@ -138,19 +136,20 @@ asio::awaitable<void> BlobFetch::download() {
   const std::string target = "/v2/" + remote_ + "/blobs/" + digest_.str();
   auto sent = co_await ctx_.client->send("GET", target, {}, remote_);
   if (!sent) {
-    fail(Failure::upstream,
+    fail(FetchFailure::Kind::upstream,
          "upstream " + ctx_.client->endpoint().host + ": " + sent.error().detail);
     co_return;
   }
   upstream::Reply& reply = **sent;
   if (reply.status != 200) {
-    fail(reply.status == 404 ? Failure::unknown : Failure::upstream,
+    fail(reply.status == 404 ? FetchFailure::Kind::unknown : FetchFailure::Kind::upstream,
          "upstream " + ctx_.client->endpoint().host + " answered " + std::to_string(reply.status) +
              " for " + digest_.str());
     co_return;
   }
   if (!reply.content_length) {
-    fail(Failure::upstream, "upstream sent " + digest_.str() + " without a Content-Length");
+    fail(FetchFailure::Kind::upstream,
+         "upstream sent " + digest_.str() + " without a Content-Length");
     co_return;
   }
   const uint64_t total = *reply.content_length;
@@ -190,7 +189,7 @@ asio::awaitable<void> BlobFetch::download() {
   auto [ec, filled] = co_await fill(reply, std::span<std::byte>(a));
   while (!ec && filled > 0) {
     if (written + filled > total) {
-      fail(Failure::upstream,
+      fail(FetchFailure::Kind::upstream,
            "upstream sent more than the " + std::to_string(total) + " bytes it announced");
       co_return;
     }
@@ -210,13 +209,13 @@ asio::awaitable<void> BlobFetch::download() {
     filled = next.second;
   }
   if (ec) {
-    fail(Failure::upstream, "reading " + digest_.str() + " from upstream " +
-                                ctx_.client->endpoint().host + ": " + ec.message());
+    fail(FetchFailure::Kind::upstream, "reading " + digest_.str() + " from upstream " +
+                                           ctx_.client->endpoint().host + ": " + ec.message());
     co_return;
   }
   if (written != total) {
-    fail(Failure::upstream, "upstream sent " + std::to_string(written) + " of " +
-                                std::to_string(total) + " bytes of " + digest_.str());
+    fail(FetchFailure::Kind::upstream, "upstream sent " + std::to_string(written) + " of " +
+                                           std::to_string(total) + " bytes of " + digest_.str());
     co_return;
   }
   auto committed = co_await ctx_.offload.run([&]() -> Result<void> {
@@ -230,7 +229,8 @@ asio::awaitable<void> BlobFetch::download() {
   });
   if (!committed) {
     if (committed.error() == Errc::digest_mismatch)
-      fail(Failure::upstream, "upstream sent bytes that do not hash to " + digest_.str());
+      fail(FetchFailure::Kind::upstream,
+           "upstream sent bytes that do not hash to " + digest_.str());
     else
       fail_storing(committed.error());
     co_return;

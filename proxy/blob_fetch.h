@@ -11,6 +11,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "proxy/fetch_failure.h"
 #include "server/broadcast.h"
 #include "server/http.h"
 #include "server/offload.h"
@@ -42,21 +43,11 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
     done,        // committed: serve it from the store
     failed,      // see failure and error
   };
-  // Why a fetch failed; the handler picks the OCI code (handlers/errors.h), this layer names
-  // no status.
-  enum class Failure {
-    none,
-    unknown,   // the upstream has no such blob
-    upstream,  // the upstream failed: unreachable, an error status, a short or wrong body
-    storage,   // storing the fill failed: storage_error says how (e.g. no_space)
-  };
   struct Progress {
     State state = State::connecting;
-    uint64_t total = 0;                   // the blob's size (streaming, done)
-    uint64_t final_bytes = 0;             // how many bytes of the data file may be sent
-    Failure failure = Failure::none;      // failed: whose fault
-    Errc storage_error = Errc::internal;  // failure == storage: the store's error code
-    std::string error;                    // failed: why
+    uint64_t total = 0;        // the blob's size (streaming, done)
+    uint64_t final_bytes = 0;  // how many bytes of the data file may be sent
+    FetchFailure failure;      // failed: whose fault and why
   };
 
   // What a fetch needs; all must outlive it.
@@ -92,7 +83,7 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
  private:
   static boost::asio::awaitable<void> run(std::shared_ptr<BlobFetch> self);
   boost::asio::awaitable<void> download();
-  void fail(Failure failure, std::string error, Errc storage_error = Errc::internal);
+  void fail(FetchFailure::Kind kind, std::string detail, Errc storage_error = Errc::internal);
   // fail(storage, …) with the store's error `e`.
   void fail_storing(const Error& e);
   void publish(uint64_t written);

@@ -86,13 +86,18 @@ class CacheFetch : public ::testing::Test {
   proxy::ManifestOutcome ask(const oci::Reference& ref, std::string accept = std::string(kOci),
                              size_t max_bytes = 4 << 20) {
     proxy::ManifestQuery q{ref, std::move(accept), held(ref), max_bytes};
-    std::optional<proxy::ManifestOutcome> out;
-    asio::co_spawn(ioc_, cache_->manifest(target_, std::move(q)),
-                   [&](std::exception_ptr e, proxy::ManifestOutcome r) {
-                     if (e)
-                       std::rethrow_exception(e);
-                     out = std::move(r);
-                   });
+    return run(cache_->manifest(target_, std::move(q)));
+  }
+
+  // Runs `task` on the test's io_context to its end and returns what it gave.
+  template <class T>
+  T run(asio::awaitable<T> task) {
+    std::optional<T> out;
+    asio::co_spawn(ioc_, std::move(task), [&](std::exception_ptr e, T r) {
+      if (e)
+        std::rethrow_exception(e);
+      out = std::move(r);
+    });
     ioc_.restart();
     ioc_.run();
     return std::move(*out);
@@ -267,18 +272,7 @@ TEST_F(CacheFetch, AHeldManifestOfATypeTheClientRefusesIsNotItsAnswer) {
 TEST_F(CacheFetch, AColdBlobsHeadAsksTheUpstream) {
   start(std::chrono::hours(1));
   const auto blob = content::Digest::parse(fake_.add_blob("lib/app", "twelve bytes")).value();
-  auto size = [&](const content::Digest& d) {
-    std::optional<proxy::Fetched<uint64_t>> out;
-    asio::co_spawn(ioc_, cache_->upstream_blob_size(target_, d),
-                   [&](std::exception_ptr e, proxy::Fetched<uint64_t> r) {
-                     if (e)
-                       std::rethrow_exception(e);
-                     out = std::move(r);
-                   });
-    ioc_.restart();
-    ioc_.run();
-    return std::move(*out);
-  };
+  auto size = [&](const content::Digest& d) { return run(cache_->upstream_blob_size(target_, d)); };
   auto known = size(blob);
   ASSERT_TRUE(known) << known.error().detail;
   EXPECT_EQ(*known, 12u);
