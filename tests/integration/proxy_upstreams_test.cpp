@@ -14,10 +14,15 @@
 namespace cairn::testing {
 namespace {
 
-handlers::ServiceOptions cache_of(upstream::Endpoint ep) {
+// A cache of `ep`. The hostile upstreams stall on purpose, so each read or write step gives up
+// after `io_timeout`; against a real registry (bcrypt-checked credentials, TLS handshakes on a
+// loaded CI machine) the tests pass kSlowUpstream, which only a broken fetch reaches.
+constexpr std::chrono::milliseconds kSlowUpstream{15'000};
+handlers::ServiceOptions cache_of(
+    upstream::Endpoint ep, std::chrono::milliseconds io_timeout = std::chrono::milliseconds(1000)) {
   handlers::ServiceOptions s;
   s.cache.upstreams = {std::move(ep)};
-  s.cache.client.io_timeout = std::chrono::milliseconds(1000);
+  s.cache.client.io_timeout = io_timeout;
   s.start_gc_scheduler = false;
   return s;
 }
@@ -45,7 +50,7 @@ TEST(ProxyUpstreams, BearerTokenFlowThroughAFront) {
   fo.require_token = true;
   fo.forward_to = reg.url();
   FakeUpstream front(fo);
-  TestServer server({}, cache_of(endpoint_of(front.url())));
+  TestServer server({}, cache_of(endpoint_of(front.url()), kSlowUpstream));
   HttpClient c(server.port());
   EXPECT_EQ(pull(c, sha256_digest("bearer layer")), "bearer layer");
   // One token for the repository, reused by the manifest, the layer and the next requests.
@@ -67,11 +72,11 @@ TEST(ProxyUpstreams, BasicAuthWithAndWithoutCredentials) {
     auto ep = endpoint_of(reg.url());
     ep.username = "puller";
     ep.password = "s3cret";
-    TestServer server({}, cache_of(ep));
+    TestServer server({}, cache_of(ep, kSlowUpstream));
     HttpClient c(server.port());
     EXPECT_EQ(pull(c, sha256_digest("basic layer")), "basic layer");
   }
-  TestServer server({}, cache_of(endpoint_of(reg.url())));
+  TestServer server({}, cache_of(endpoint_of(reg.url()), kSlowUpstream));
   HttpClient c(server.port());
   auto r = c.request("GET", "/v2/up.test/team/app/manifests/v1");
   EXPECT_EQ(r.status, 404u) << r.body;  // the upstream refuses us: nothing to serve
@@ -86,11 +91,11 @@ TEST(ProxyUpstreams, TlsVerifiedWithTheGivenCaAndRefusedWithout) {
   {
     auto ep = endpoint_of(reg.url());
     ep.ca_file = reg.ca_file().string();
-    TestServer server({}, cache_of(ep));
+    TestServer server({}, cache_of(ep, kSlowUpstream));
     HttpClient c(server.port());
     EXPECT_EQ(pull(c, sha256_digest("tls layer")), "tls layer");
   }
-  TestServer server({}, cache_of(endpoint_of(reg.url())));
+  TestServer server({}, cache_of(endpoint_of(reg.url()), kSlowUpstream));
   HttpClient c(server.port());
   auto r = c.request("GET", "/v2/up.test/team/app/manifests/v1");
   EXPECT_EQ(r.status, 502u);
