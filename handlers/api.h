@@ -1,10 +1,11 @@
-// Api: what every handler is given — the storage layer, the offload pool, the live upload
-// sessions and the API's limits. Built once by the server's owner (main, or a test) and
-// captured by the route table; handlers hold no other state.
+// Api: what every handler is given — the storage layer (through its one way in from a
+// coroutine, AsyncStorage), the offload pool, the live upload sessions and the API's limits.
+// Built once by the server's owner (main, or a test) and captured by the route table; handlers
+// hold no other state.
 #pragma once
 
+#include "async_storage/async_storage.h"
 #include "server/offload.h"
-#include "storage/storage.h"
 
 #include <chrono>
 #include <cstddef>
@@ -54,7 +55,10 @@ struct ApiOptions {
 };
 
 struct Api {
-  Storage& storage;
+  // Every storage call of a handler: it says what kind of work the call is, and AsyncStorage
+  // decides where it runs (async_storage/async_storage.h).
+  AsyncStorage& storage;
+  // Blocking work that is not storage (bcrypt, waking the fsck runner).
   server::Offloader& offload;
   UploadSessions& uploads;
   UploadLimits& upload_limits;

@@ -426,7 +426,7 @@ boost::asio::awaitable<bool> may_mount(Api& api, const Request& req, const conte
   // run when `from` itself holds it.
   metadata::Scope scope{from, {}};
   auto exists =
-      co_await api.offload.run([&] { return api.storage.content().exists(scope, digest); });
+      co_await api.storage.lookup([&](Storage& s) { return s.content().exists(scope, digest); });
   co_return exists&&* exists;
 }
 

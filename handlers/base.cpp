@@ -23,18 +23,19 @@ boost::asio::awaitable<server::Response> api_version(server::Request&) {
 }
 
 boost::asio::awaitable<Answer> healthz(Api& api, server::Request&) {
-  // While writes are refused, the check tries the reopen (on the pool: it touches the disk),
-  // so a probe alone brings the database back once space is freed.
-  if (api.storage.db().writable())
+  // While writes are refused, the check tries the reopen (a write: it touches the disk), so a
+  // probe alone brings the database back once space is freed.
+  if (api.storage.peek([](Storage& s) { return s.db().writable(); }))
     co_return text(200, "ok");
-  auto r = co_await api.offload.run([&] { return api.storage.db().check_writable(); });
+  auto r = co_await api.storage.write([](Storage& s) { return s.db().check_writable(); });
   if (r)
     co_return text(200, "ok");
   co_return text(503, "metadata database refuses writes: " + r.error().detail);
 }
 
 boost::asio::awaitable<Answer> readyz(Api& api, server::Request&) {
-  auto r = co_await api.offload.run([&] { return api.storage.check_ready(); });
+  // A write: it may reopen the database, and it asks the disk for its free space.
+  auto r = co_await api.storage.write([](Storage& s) { return s.check_ready(); });
   if (r)
     co_return text(200, "ready");
   co_return text(503, "not ready: " + r.error().detail);

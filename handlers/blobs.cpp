@@ -60,16 +60,15 @@ Response blob_head(const content::Digest& digest, uint64_t size) {
   return res;
 }
 
-Answer stored_blob(Api& api, const Request& req, const metadata::Scope& scope,
+Answer stored_blob(Storage& storage, const Request& req, const metadata::Scope& scope,
                    const content::Digest& digest) {
-  // Opening a file and a LevelDB point lookup are short: done on the I/O thread.
   if (req.method == "HEAD") {
-    auto info = api.storage.content().info(scope, digest);
+    auto info = storage.content().info(scope, digest);
     if (!info)
       return from_error(info.error(), Resource::blob);
     return blob_head(digest, static_cast<uint64_t>(info->size));
   }
-  auto reader = api.storage.content().reader(scope, digest);
+  auto reader = storage.content().reader(scope, digest);
   if (!reader)
     return from_error(reader.error(), Resource::blob);
   if ((*reader)->native_handle() < 0)
@@ -82,17 +81,18 @@ boost::asio::awaitable<Answer> get_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
-  if (auto target = proxy_target(api, req, blob->name))
+  if (auto target = co_await proxy_target(api, req, blob->name))
     co_return co_await proxied_blob(api, req, *target, blob->digest);
-  co_return stored_blob(api, req, blob->scope(), blob->digest);
+  co_return co_await api.storage.lookup(
+      [&](Storage& s) { return stored_blob(s, req, blob->scope(), blob->digest); });
 }
 
 boost::asio::awaitable<Answer> delete_blob(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
-  auto removed = co_await api.offload.run(
-      [&] { return api.storage.content().remove(blob->scope(), blob->digest); });
+  auto removed = co_await api.storage.write(
+      [&](Storage& s) { return s.content().remove(blob->scope(), blob->digest); });
   if (!removed)
     co_return from_error(removed.error(), Resource::blob);
   Response res;

@@ -17,8 +17,9 @@ boost::asio::awaitable<Answer> get_blob(Api& api, server::Request& req);
 boost::asio::awaitable<Answer> delete_blob(Api& api, server::Request& req);
 
 // The answer to GET or HEAD (req.method) of committed blob `digest` of `scope`: 200, 206 or 416
-// with the bytes, HEAD's headers, or an error (BLOB_UNKNOWN when it is not there).
-Answer stored_blob(Api& api, const server::Request& req, const metadata::Scope& scope,
+// with the bytes, HEAD's headers, or an error (BLOB_UNKNOWN when it is not there). Point reads:
+// call it inside AsyncStorage::lookup.
+Answer stored_blob(Storage& storage, const server::Request& req, const metadata::Scope& scope,
                    const content::Digest& digest);
 // HEAD's answer for a blob of `size` bytes: Docker-Content-Digest, Content-Type, Accept-Ranges
 // and Content-Length.

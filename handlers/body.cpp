@@ -28,8 +28,8 @@ boost::asio::awaitable<Result<uint64_t>> stream_body(Api& api, server::Request& 
     std::span<const std::byte> chunk(a.get(), filled);
     // Write this piece on the pool while the next one arrives. A piece that would take the
     // data root below --min-free-bytes is refused whole: the writer keeps its offset.
-    auto [wrote, next] = co_await (api.offload.run([&api, &writer, chunk]() -> Result<void> {
-      if (auto room = api.storage.space().check(chunk.size()); !room)
+    auto [wrote, next] = co_await (api.storage.write([&writer, chunk](Storage& s) -> Result<void> {
+      if (auto room = s.space().check(chunk.size()); !room)
         return room;
       return writer.write(chunk);
     }) && fill(*req.body, std::span<std::byte>(b.get(), piece)));

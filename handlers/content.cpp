@@ -55,8 +55,8 @@ boost::asio::awaitable<Answer> list_blob_infos(Api& api, Request& req) {
   // stops at the deadline, and the page it has is answered with a Link that resumes after the
   // last record visited, so a huge namespace never holds a pool thread for long.
   const auto deadline = std::chrono::steady_clock::now() + api.options.scan_deadline;
-  auto walked = co_await api.offload.run([&] {
-    return api.storage.content().walk(
+  auto walked = co_await api.storage.scan([&](Storage& s) {
+    return s.content().walk(
         {*name, {}},
         [&](const content::Info& info) {
           if (!paging_->last.empty() && info.digest.str() <= paging_->last)
@@ -83,7 +83,8 @@ boost::asio::awaitable<Answer> get_blob_info(Api& api, Request& req) {
   auto blob = blob_target(req);
   if (!blob)
     co_return blob.error();
-  auto info = api.storage.content().info(blob->scope(), blob->digest);
+  auto info = co_await api.storage.lookup(
+      [&](Storage& s) { return s.content().info(blob->scope(), blob->digest); });
   if (!info)
     co_return from_error(info.error(), Resource::blob);
   co_return json_response(info_json(*info));
@@ -103,8 +104,8 @@ boost::asio::awaitable<Answer> patch_blob_info(Api& api, Request& req) {
   update.digest = blob->digest;
   update.labels = std::move(*labels);
   std::vector<std::string> paths = fieldpaths_of(req);
-  auto info = co_await api.offload.run(
-      [&] { return api.storage.content().update(blob->scope(), update, paths); });
+  auto info = co_await api.storage.write(
+      [&](Storage& s) { return s.content().update(blob->scope(), update, paths); });
   if (!info)
     co_return from_error(info.error(), Resource::blob);
   co_return json_response(info_json(*info));
@@ -122,8 +123,8 @@ boost::asio::awaitable<Answer> list_ingests(Api& api, Request& req) {
   std::string last_listed;
   bool more = false;
   // In ref order; the upload limit per repository bounds how many there are to read.
-  auto listed = co_await api.offload.run([&]() -> Result<void> {
-    auto all = api.storage.content().list_statuses(scope);
+  auto listed = co_await api.storage.scan([&](Storage& s) -> Result<void> {
+    auto all = s.content().list_statuses(scope);
     if (!all)
       return all.error();
     for (const auto& st : *all) {
@@ -133,7 +134,7 @@ boost::asio::awaitable<Answer> list_ingests(Api& api, Request& req) {
         more = true;
         break;
       }
-      auto expiry = api.storage.content().ingest_expiry(scope, st.ref);
+      auto expiry = s.content().ingest_expiry(scope, st.ref);
       ingests.push_back(status_json(st, expiry ? *expiry : std::nullopt));
       last_listed = st.ref;
     }
@@ -156,11 +157,11 @@ boost::asio::awaitable<Answer> get_ingest(Api& api, Request& req) {
     co_return ref.error();
   metadata::Scope scope{*name, {}};
   std::optional<Timestamp> expiry;
-  // The backend's status reads the ingest's files: off the I/O thread.
-  auto st = co_await api.offload.run([&]() -> Result<content::Status> {
-    auto found = api.storage.content().status(scope, *ref);
+  // The backend's status reads the ingest's files and removes a broken one: a write.
+  auto st = co_await api.storage.write([&](Storage& s) -> Result<content::Status> {
+    auto found = s.content().status(scope, *ref);
     if (found) {
-      if (auto e = api.storage.content().ingest_expiry(scope, *ref))
+      if (auto e = s.content().ingest_expiry(scope, *ref))
         expiry = *e;
     }
     return found;
@@ -174,7 +175,8 @@ boost::asio::awaitable<Answer> get_namespace_labels(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  auto labels = api.storage.namespaces().labels(*name);
+  auto labels =
+      co_await api.storage.lookup([&](Storage& s) { return s.namespaces().labels(*name); });
   if (!labels)
     co_return from_error(labels.error(), Resource::repository);
   co_return json_response({{"labels", *labels}});
@@ -191,8 +193,8 @@ boost::asio::awaitable<Answer> patch_namespace_labels(Api& api, Request& req) {
   if (!labels)
     co_return labels.error();
   std::vector<std::string> paths = fieldpaths_of(req);
-  auto updated = co_await api.offload.run(
-      [&] { return api.storage.namespaces().update_labels(*name, *labels, paths); });
+  auto updated = co_await api.storage.write(
+      [&](Storage& s) { return s.namespaces().update_labels(*name, *labels, paths); });
   // The name was checked above, so invalid_argument is about the labels or a field path: not
   // NAME_INVALID (Resource::repository), but what a blob's PATCH answers for the same fault.
   if (!updated)

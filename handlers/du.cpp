@@ -43,7 +43,7 @@ boost::asio::awaitable<Answer> disk_usage(Api& api, server::Request&) {
     proxy::Cache* cache = api.cache;
     options.is_cache = [cache](std::string_view ns) { return cache->is_cache_namespace(ns); };
   }
-  auto usage = co_await api.offload.run([&] { return compute_usage(api.storage, options); });
+  auto usage = co_await api.storage.scan([&](Storage& s) { return compute_usage(s, options); });
   if (!usage)
     co_return from_error(usage.error(), Resource::other);
   co_return json_response(usage_json(*usage));

@@ -145,9 +145,9 @@ void publish_events(Api& api, const Request& req, const Response& res, EventRout
       e->target.url = target_url(req, "blobs", digest);
       // The answer does not carry the blob's size: read it off the I/O thread, then publish.
       Api* a = &api;
-      api.offload.post([a, e, d = std::move(*parsed), executor]() noexcept {
+      api.storage.post([a, e, d = std::move(*parsed), executor](Storage& s) noexcept {
         try {
-          auto info = a->storage.content().info({e->target.repository, {}}, d);
+          auto info = s.content().info({e->target.repository, {}}, d);
           if (info)
             e->target.size = info->size;
           a->notifier->publish(std::move(*e), executor);

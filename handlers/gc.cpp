@@ -17,13 +17,13 @@ boost::asio::awaitable<Answer> run_gc(Api& api, server::Request& req) {
   // A dry run: the collector's preview (what a run would remove now) with retention's own dry
   // run (what the rules would untag and delete first; the preview does not count the blobs
   // that untagging would free).
-  auto stats = co_await api.offload.run([&]() -> Result<gc::GcStats> {
+  auto stats = co_await api.storage.write([&](Storage& s) -> Result<gc::GcStats> {
     if (!dry_run)
-      return api.storage.gc().run_now();
-    auto preview = api.storage.collector().preview();
+      return s.gc().run_now();
+    auto preview = s.collector().preview();
     if (!preview)
       return preview;
-    auto retention = api.storage.gc().retention_dry_run();
+    auto retention = s.gc().retention_dry_run();
     if (!retention)
       return retention.error();
     preview->retention = std::move(*retention);
@@ -35,7 +35,7 @@ boost::asio::awaitable<Answer> run_gc(Api& api, server::Request& req) {
 }
 
 boost::asio::awaitable<Answer> last_gc(Api& api, server::Request&) {
-  auto stats = api.storage.gc().last();
+  auto stats = api.storage.peek([](Storage& s) { return s.gc().last(); });
   if (!stats)
     co_return OciError(ErrorCode::not_found, "no collection has run yet");
   co_return json_response(gc_json(*stats));

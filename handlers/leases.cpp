@@ -90,7 +90,8 @@ boost::asio::awaitable<Answer> create_lease(Api& api, Request& req) {
                        "label " + std::string(metadata::kExpireLabel) +
                            " must be an RFC 3339 time in the years 1678 to 2261");
   }
-  auto expiry = expiry_of(*body, api.storage.clock());
+  auto expiry =
+      expiry_of(*body, api.storage.peek([](Storage& s) -> const Clock& { return s.clock(); }));
   if (!expiry)
     co_return expiry.error();
   metadata::LeaseOptions opts;
@@ -101,7 +102,8 @@ boost::asio::awaitable<Answer> create_lease(Api& api, Request& req) {
   }
   opts.labels = std::move(*labels);
   opts.expire_at = *expiry;
-  auto lease = co_await api.offload.run([&] { return api.storage.leases().create(*name, opts); });
+  auto lease =
+      co_await api.storage.write([&](Storage& s) { return s.leases().create(*name, opts); });
   if (!lease)
     co_return from_error(lease.error(), Resource::lease);
   Response res = json_response(lease_json(*lease), 201);
@@ -116,7 +118,7 @@ boost::asio::awaitable<Answer> list_leases(Api& api, Request& req) {
   auto filter = content::Filter::parse(req.query_values("filter"));
   if (!filter)
     co_return OciError(ErrorCode::filter_invalid, filter.error().detail);
-  auto leases = co_await api.offload.run([&] { return api.storage.leases().list(*name); });
+  auto leases = co_await api.storage.scan([&](Storage& s) { return s.leases().list(*name); });
   if (!leases)
     co_return from_error(leases.error(), Resource::lease);
   nlohmann::json out = nlohmann::json::array();
@@ -136,7 +138,7 @@ boost::asio::awaitable<Answer> get_lease(Api& api, Request& req) {
   auto id = lease_id(req);
   if (!id)
     co_return id.error();
-  auto lease = api.storage.leases().get(*name, *id);
+  auto lease = co_await api.storage.lookup([&](Storage& s) { return s.leases().get(*name, *id); });
   if (!lease)
     co_return from_error(lease.error(), Resource::lease);
   co_return json_response(lease_json(*lease));
@@ -150,11 +152,11 @@ boost::asio::awaitable<Answer> delete_lease(Api& api, Request& req) {
   if (!id)
     co_return id.error();
   bool sync = req.query_value("sync").value_or("") == "true";
-  auto removed = co_await api.offload.run([&]() -> Result<void> {
-    if (auto r = api.storage.leases().remove(*name, *id); !r)
+  auto removed = co_await api.storage.write([&](Storage& s) -> Result<void> {
+    if (auto r = s.leases().remove(*name, *id); !r)
       return r.error();
     if (sync) {
-      if (auto r = api.storage.gc().run_now(); !r)
+      if (auto r = s.gc().run_now(); !r)
         return r.error();
     }
     return {};
@@ -172,7 +174,7 @@ boost::asio::awaitable<Answer> list_lease_resources(Api& api, Request& req) {
   if (!id)
     co_return id.error();
   auto resources =
-      co_await api.offload.run([&] { return api.storage.leases().list_resources(*name, *id); });
+      co_await api.storage.scan([&](Storage& s) { return s.leases().list_resources(*name, *id); });
   if (!resources)
     co_return from_error(resources.error(), Resource::lease);
   nlohmann::json out = nlohmann::json::array();
@@ -195,9 +197,9 @@ boost::asio::awaitable<Answer> change_resource(Api& api, Request& req, bool add)
   auto resource = resource_of(*body);
   if (!resource)
     co_return resource.error();
-  auto changed = co_await api.offload.run([&] {
-    return add ? api.storage.leases().add_resource(*name, *id, *resource)
-               : api.storage.leases().remove_resource(*name, *id, *resource);
+  auto changed = co_await api.storage.write([&](Storage& s) {
+    return add ? s.leases().add_resource(*name, *id, *resource)
+               : s.leases().remove_resource(*name, *id, *resource);
   });
   if (!changed)
     co_return from_error(changed.error(), Resource::lease);

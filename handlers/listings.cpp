@@ -49,16 +49,15 @@ boost::asio::awaitable<Answer> list_tags(Api& api, Request& req) {
     co_return paging_.error();
   if (!paging_->last.empty() && !metadata::is_valid_tag(paging_->last))
     co_return OciError(ErrorCode::tag_invalid, "last is not a valid tag: " + paging_->last);
-  // LevelDB reads that grow with the data: on the offload pool.
-  co_return co_await api.offload.run([&]() -> Answer {
-    auto exists = api.storage.namespaces().exists(*name);
+  // LevelDB reads that grow with the data.
+  co_return co_await api.storage.scan([&](Storage& s) -> Answer {
+    auto exists = s.namespaces().exists(*name);
     if (!exists)
       return from_error(exists.error(), Resource::repository);
     if (!*exists)
       return OciError(ErrorCode::name_unknown, "repository " + *name + " is not known");
-    return page(
-        *paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
-        [&](std::string_view last, size_t n) { return api.storage.tags().list(*name, last, n); });
+    return page(*paging_, "/v2/" + *name + "/tags/list", "tags", {{"name", *name}},
+                [&](std::string_view last, size_t n) { return s.tags().list(*name, last, n); });
   });
 }
 
@@ -76,14 +75,14 @@ boost::asio::awaitable<Answer> list_repositories(Api& api, Request& req) {
   // With authentication on, the namespaces the caller may not see are skipped, visiting up to
   // max_catalog_visits of them per page: a caller who may see few of many still gets an answer
   // promptly (perhaps short, with a Link that resumes after the last name visited).
-  auto lister = [&](std::string_view last, size_t n) -> Result<metadata::NamePage> {
+  auto lister = [&](Storage& s, std::string_view last, size_t n) -> Result<metadata::NamePage> {
     if (api.auth == nullptr)
-      return api.storage.namespaces().list(last, n, kHolding);
+      return s.namespaces().list(last, n, kHolding);
     metadata::NamePage out;
     std::string after(last);
     size_t visited = 0;
     while (true) {
-      auto listed = api.storage.namespaces().list(after, n, kHolding);
+      auto listed = s.namespaces().list(after, n, kHolding);
       if (!listed)
         return listed.error();
       for (auto& repo : listed->names) {
@@ -102,9 +101,10 @@ boost::asio::awaitable<Answer> list_repositories(Api& api, Request& req) {
       }
     }
   };
-  // LevelDB reads that grow with the data: on the offload pool.
-  co_return co_await api.offload.run([&]() -> Answer {
-    return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(), lister);
+  // LevelDB reads that grow with the data.
+  co_return co_await api.storage.scan([&](Storage& s) -> Answer {
+    return page(*paging_, "/v2/_catalog", "repositories", nlohmann::json::object(),
+                [&](std::string_view last, size_t n) { return lister(s, last, n); });
   });
 }
 

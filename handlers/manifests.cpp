@@ -50,10 +50,10 @@ Checked<ManifestTarget> manifest_target(const Request& req) {
 namespace {
 
 // The digest a reference names in `ns` (a tag is looked up). Errors: MANIFEST_UNKNOWN.
-Checked<content::Digest> resolve(Api& api, const std::string& ns, const Reference& ref) {
+Checked<content::Digest> resolve(Storage& storage, const std::string& ns, const Reference& ref) {
   if (auto* d = std::get_if<content::Digest>(&ref))
     return *d;
-  auto tag = api.storage.tags().get(ns, std::get<std::string>(ref));
+  auto tag = storage.tags().get(ns, std::get<std::string>(ref));
   if (!tag)
     return from_error(tag.error(), Resource::manifest);
   return tag->target.digest;
@@ -82,12 +82,12 @@ Checked<std::vector<std::string>> put_tags(const Request& req, const Reference& 
 // Checks that what the manifest needs is in the repository with the size its descriptor
 // states: the answer for the first that is not (400 MANIFEST_BLOB_UNKNOWN, or MANIFEST_INVALID
 // for a wrong size), nullopt when all are.
-Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& scope,
+Result<std::optional<OciError>> check_required(Storage& storage, const metadata::Scope& scope,
                                                const oci::ParsedManifest& m) {
   for (const auto& [child, size] : m.required) {
     std::optional<int64_t> stored;
     if (child.kind == metadata::ChildKind::manifest) {
-      auto rec = api.storage.manifests().get(scope.ns, child.digest);
+      auto rec = storage.manifests().get(scope.ns, child.digest);
       if (rec)
         stored = rec->size;
       else if (rec.error() != Errc::not_found)
@@ -95,7 +95,7 @@ Result<std::optional<OciError>> check_required(Api& api, const metadata::Scope& 
       // else: an index may list a manifest pushed as a plain blob.
     }
     if (!stored) {
-      auto info = api.storage.content().info(scope, child.digest);
+      auto info = storage.content().info(scope, child.digest);
       if (!info && info.error() != Errc::not_found)
         return info.error();
       if (!info) {
@@ -123,7 +123,7 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
     co_return m.error();
   const std::string& name = m->name;
   const Reference& ref = m->ref;
-  auto scope = scope_of(api, req, name);
+  auto scope = co_await scope_of(api, req, name);
   if (!scope)
     co_return scope.error();
   const size_t max = api.options.max_manifest_bytes;
@@ -152,8 +152,9 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
   }
 
   std::optional<OciError> refused;
-  auto stored = co_await api.offload.run([&]() -> Result<void> {
-    auto checked = check_required(api, *scope, *parsed);
+  const bool quota = has_quota(api, scope->ns);
+  auto stored = co_await api.storage.write([&](Storage& s) -> Result<void> {
+    auto checked = check_required(s, *scope, *parsed);
     if (!checked)
       return checked.error();
     if (*checked) {
@@ -161,12 +162,12 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
       return {};
     }
     // The quota (handlers/quota.h): a manifest's bytes count like a blob's.
-    if (has_quota(api, scope->ns)) {
-      if (auto r = admit_quota(api, *scope, static_cast<int64_t>(body->size()), digest); !r)
+    if (quota) {
+      if (auto r = admit_quota(s, *scope, static_cast<int64_t>(body->size()), digest); !r)
         return r.error();
     }
     // The manifest with every tag it names: one durable batch, all or nothing.
-    return oci::record_manifest(api.storage, *scope, digest, *body, *parsed, *tags);
+    return oci::record_manifest(s, *scope, digest, *body, *parsed, *tags);
   });
   if (!stored)
     co_return from_error(stored.error(), Resource::manifest);
@@ -185,19 +186,19 @@ boost::asio::awaitable<Answer> put_manifest(Api& api, Request& req) {
   co_return res;
 }
 
-Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api& api,
+Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Storage& storage,
                                                                             const std::string& ns,
                                                                             const Reference& ref) {
-  auto digest = resolve(api, ns, ref);
+  auto digest = resolve(storage, ns, ref);
   if (!digest)
     return digest.error();
-  auto record = api.storage.manifests().get(ns, *digest);
+  auto record = storage.manifests().get(ns, *digest);
   if (!record)
     return from_error(record.error(), Resource::manifest);
   return std::pair{std::move(*digest), std::move(*record)};
 }
 
-Answer manifest_answer(Api& api, const Request& req, const std::string& ns,
+Answer manifest_answer(Storage& storage, const Request& req, const std::string& ns,
                        const content::Digest& digest, const metadata::ManifestRecord& record) {
   if (req.method == "HEAD") {
     Response res;
@@ -206,18 +207,19 @@ Answer manifest_answer(Api& api, const Request& req, const std::string& ns,
     res.content_length = static_cast<uint64_t>(record.size);
     return res;
   }
-  auto reader = api.storage.content().reader({ns, {}}, digest);
+  auto reader = storage.content().reader({ns, {}}, digest);
   if (!reader)
     return from_error(reader.error(), Resource::manifest);
   return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
                        record.media_type);
 }
 
-Answer cached_manifest(Api& api, const Request& req, const std::string& ns, const Reference& ref) {
-  auto found = find_manifest(api, ns, ref);
+Answer cached_manifest(Storage& storage, const Request& req, const std::string& ns,
+                       const Reference& ref) {
+  auto found = find_manifest(storage, ns, ref);
   if (!found)
     return found.error();
-  return manifest_answer(api, req, ns, found->first, found->second);
+  return manifest_answer(storage, req, ns, found->first, found->second);
 }
 
 // GET and HEAD: the same lookup; HEAD answers without the bytes.
@@ -227,17 +229,21 @@ boost::asio::awaitable<Answer> get_manifest(Api& api, Request& req) {
     co_return m.error();
   const std::string& name = m->name;
   const Reference& ref = m->ref;
-  if (auto target = proxy_target(api, req, name))
+  if (auto target = co_await proxy_target(api, req, name))
     co_return co_await proxied_manifest(api, req, *target, ref);
-  Answer res = cached_manifest(api, req, name, ref);
+  Answer res =
+      co_await api.storage.lookup([&](Storage& s) { return cached_manifest(s, req, name, ref); });
   // Retention's "pulled within" (storage/gc/retention.h): a pull by tag in a repository a rule
   // governs notes the time, at most once an hour per tag, on the pool without waiting for it.
   const auto* tag = std::get_if<std::string>(&ref);
   if (tag != nullptr && res && res->status == 200) {
-    const auto* rule = api.storage.retention().policy().rule_for(name);
-    auto& pulls = api.storage.pulls();
-    if (rule != nullptr && rule->keep_within && pulls.due(name, *tag)) {
-      api.offload.post([&pulls, ns = name, t = *tag]() noexcept { (void)pulls.record(ns, t); });
+    const bool due = api.storage.peek([&](Storage& s) {
+      const auto* rule = s.retention().policy().rule_for(name);
+      return rule != nullptr && rule->keep_within && s.pulls().due(name, *tag);
+    });
+    if (due) {
+      api.storage.post(
+          [ns = name, t = *tag](Storage& s) noexcept { (void)s.pulls().record(ns, t); });
     }
   }
   co_return res;
@@ -249,11 +255,11 @@ boost::asio::awaitable<Answer> delete_manifest(Api& api, Request& req) {
     co_return m.error();
   const std::string& name = m->name;
   const Reference& ref = m->ref;
-  auto removed = co_await api.offload.run([&]() -> Result<void> {
+  auto removed = co_await api.storage.write([&](Storage& s) -> Result<void> {
     if (auto* d = std::get_if<content::Digest>(&ref)) {
-      return api.storage.manifests().remove(name, *d);
+      return s.manifests().remove(name, *d);
     }
-    return api.storage.tags().remove(name, std::get<std::string>(ref));
+    return s.tags().remove(name, std::get<std::string>(ref));
   });
   if (!removed)
     co_return from_error(removed.error(), Resource::manifest);

@@ -31,19 +31,19 @@ struct ManifestTarget {
 Checked<ManifestTarget> manifest_target(const server::Request& req);
 
 // The digest a reference names in `ns` and its record. Errors: MANIFEST_UNKNOWN, or the
-// store's.
-Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Api& api,
+// store's. Point reads: call it inside AsyncStorage::lookup, as the two below.
+Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Storage& storage,
                                                                             const std::string& ns,
                                                                             const Reference& ref);
 
 // The answer to GET or HEAD (req.method) for manifest `digest` of namespace `ns` with its record
 // `record`: 200 with the manifest, or an error reading its bytes.
-Answer manifest_answer(Api& api, const server::Request& req, const std::string& ns,
+Answer manifest_answer(Storage& storage, const server::Request& req, const std::string& ns,
                        const content::Digest& digest, const metadata::ManifestRecord& record);
 
 // The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
 // 200 with the manifest, or an error (MANIFEST_UNKNOWN when it is not there).
-Answer cached_manifest(Api& api, const server::Request& req, const std::string& ns,
+Answer cached_manifest(Storage& storage, const server::Request& req, const std::string& ns,
                        const Reference& ref);
 
 }  // namespace cairn::handlers

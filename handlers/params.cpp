@@ -46,30 +46,33 @@ Checked<std::optional<content::Digest>> digest_query(const server::Request& req,
   return std::optional<content::Digest>(*d);
 }
 
-Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name) {
+boost::asio::awaitable<Checked<metadata::Scope>> scope_of(Api& api, const server::Request& req,
+                                                          const std::string& name) {
   if (api.cache && api.cache->is_cache_namespace(name)) {
-    return OciError(ErrorCode::unsupported,
-                    name + " is a namespace of the pull-through cache: it cannot be written to");
+    co_return OciError(ErrorCode::unsupported,
+                       name + " is a namespace of the pull-through cache: it cannot be written to");
   }
   metadata::Scope scope{name, {}};
   std::string_view lease = req.header(kLeaseHeader);
   if (lease.empty())
-    return scope;
+    co_return scope;
   if (auto ok = metadata::validate_lease_id(lease); !ok) {
-    return OciError(ErrorCode::lease_invalid, ok.error().detail);
+    co_return OciError(ErrorCode::lease_invalid, ok.error().detail);
   }
-  auto found = api.storage.leases().get(name, lease);
+  auto found = co_await api.storage.lookup([&](Storage& s) { return s.leases().get(name, lease); });
   if (!found) {
     if (found.error() == Errc::not_found) {
-      return OciError(ErrorCode::lease_unknown, "no lease " + std::string(lease) + " in " + name);
+      co_return OciError(ErrorCode::lease_unknown,
+                         "no lease " + std::string(lease) + " in " + name);
     }
-    return from_error(found.error(), Resource::lease);
+    co_return from_error(found.error(), Resource::lease);
   }
-  if (found->expire_at && *found->expire_at <= api.storage.clock().now()) {
-    return OciError(ErrorCode::lease_unknown, "lease " + std::string(lease) + " has expired");
+  const Timestamp now = api.storage.peek([](Storage& s) { return s.clock().now(); });
+  if (found->expire_at && *found->expire_at <= now) {
+    co_return OciError(ErrorCode::lease_unknown, "lease " + std::string(lease) + " has expired");
   }
   scope.lease = std::string(lease);
-  return scope;
+  co_return scope;
 }
 
 Checked<Paging> paging(const server::Request& req, size_t max_page) {

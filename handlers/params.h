@@ -40,9 +40,10 @@ inline constexpr std::string_view kLeaseHeader = "x-cairn-lease";
 
 // The scope of a request on repository `name`: the namespace, and the lease its
 // X-Cairn-Lease header names, which must exist and be unexpired (400 LEASE_INVALID or
-// 404 LEASE_UNKNOWN otherwise; 405 UNSUPPORTED in a namespace of the pull-through cache). Reads
-// LevelDB (a point lookup) on the calling thread.
-Checked<metadata::Scope> scope_of(Api& api, const server::Request& req, const std::string& name);
+// 404 LEASE_UNKNOWN otherwise; 405 UNSUPPORTED in a namespace of the pull-through cache). The
+// lease is an AsyncStorage::lookup.
+boost::asio::awaitable<Checked<metadata::Scope>> scope_of(Api& api, const server::Request& req,
+                                                          const std::string& name);
 
 struct Paging {
   size_t n = 0;  // the page size: ?n= clamped to the API's max_page, which is also the default

@@ -63,19 +63,22 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
   // the store failing) leaves nothing held: the upstream is asked.
   std::optional<Response> local;
   proxy::ManifestQuery query{ref, accept_of(req), std::nullopt, api.options.max_manifest_bytes};
-  if (auto found = find_manifest(api, t.ns, ref)) {
-    auto& [digest, record] = *found;
-    if (Answer held = manifest_answer(api, req, t.ns, digest, record)) {
-      local = std::move(*held);
-      query.held = proxy::HeldManifest{digest, record.media_type};
+  co_await api.storage.lookup([&](Storage& s) {
+    if (auto found = find_manifest(s, t.ns, ref)) {
+      auto& [digest, record] = *found;
+      if (Answer held = manifest_answer(s, req, t.ns, digest, record)) {
+        local = std::move(*held);
+        query.held = proxy::HeldManifest{digest, record.media_type};
+      }
     }
-  }
+  });
   auto outcome = co_await api.cache->manifest(t, std::move(query));
   if (!outcome)
     co_return fetch_error(outcome.error(), Resource::manifest);
   switch (outcome->source) {
     case proxy::ManifestServed::Source::fetched:
-      co_return cached_manifest(api, req, t.ns, Reference(outcome->digest));
+      co_return co_await api.storage.lookup(
+          [&](Storage& s) { return cached_manifest(s, req, t.ns, Reference(outcome->digest)); });
     case proxy::ManifestServed::Source::stale:
       local->set("warning", "110 - \"Response is Stale\"");
       co_return std::move(*local);
@@ -86,14 +89,17 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
 
 // The answer from the store when the cache namespace has the blob (or an error reading it);
 // nullopt when it does not.
-std::optional<Answer> blob_from_store(Api& api, const Request& req, const proxy::Target& t,
-                                      const content::Digest& digest) {
-  Answer res = stored_blob(api, req, {t.ns, {}}, digest);
+boost::asio::awaitable<std::optional<Answer>> blob_from_store(Api& api, const Request& req,
+                                                              const proxy::Target& t,
+                                                              const content::Digest& digest) {
+  Answer res = co_await api.storage.lookup([&](Storage& s) {
+    return stored_blob(s, req, {t.ns, {}}, digest);
+  });
   if (!res && res.error().is_unknown())
-    return std::nullopt;
+    co_return std::nullopt;
   if (res)
     api.cache->served(t, digest);
-  return res;
+  co_return res;
 }
 
 // A blob on its way: answered from the fetch's ingest as it grows.
@@ -108,15 +114,15 @@ Answer follow(const Request& req, const std::shared_ptr<proxy::BlobFetch>& fetch
 
 boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy::Target& t,
                                             const content::Digest& digest) {
-  auto stored = blob_from_store(api, req, t, digest);
+  auto stored = co_await blob_from_store(api, req, t, digest);
   if (stored)
     co_return std::move(*stored);
   // The shared store may hold it already (pushed, or cached for another repository).
   const metadata::Scope scope{t.ns, {}};
   auto mounted =
-      co_await api.offload.run([&] { return api.storage.content().mount(scope, digest); });
+      co_await api.storage.write([&](Storage& s) { return s.content().mount(scope, digest); });
   if (mounted) {
-    stored = blob_from_store(api, req, t, digest);
+    stored = co_await blob_from_store(api, req, t, digest);
     if (stored)
       co_return std::move(*stored);
   }
@@ -131,7 +137,7 @@ boost::asio::awaitable<Answer> blob_through(Api& api, Request& req, const proxy:
   auto progress = co_await fetch->wait_started();
   switch (progress.state) {
     case proxy::BlobFetch::State::done: {
-      stored = blob_from_store(api, req, t, digest);
+      stored = co_await blob_from_store(api, req, t, digest);
       if (stored)
         co_return std::move(*stored);
       co_return OciError(ErrorCode::unknown, "the fetched blob vanished");
@@ -162,12 +168,15 @@ Answer tagged(Answer res, const proxy::Target& t) {
 
 }  // namespace
 
-std::optional<proxy::Target> proxy_target(Api& api, const Request& req, const std::string& name) {
+boost::asio::awaitable<std::optional<proxy::Target>> proxy_target(Api& api, const Request& req,
+                                                                  const std::string& name) {
   if (!api.cache)
-    return std::nullopt;
-  return api.cache->route(name, req.query_value("ns"), [&] {
-    auto exists = api.storage.namespaces().exists(name);
-    return !exists || *exists;
+    co_return std::nullopt;
+  co_return co_await api.storage.lookup([&](Storage& s) {
+    return api.cache->route(name, req.query_value("ns"), [&] {
+      auto exists = s.namespaces().exists(name);
+      return !exists || *exists;
+    });
   });
 }
 
@@ -184,7 +193,8 @@ boost::asio::awaitable<Answer> proxied_blob(Api& api, Request& req, const proxy:
 boost::asio::awaitable<Answer> cache_figures(Api& api, Request&) {
   if (!api.cache)
     co_return OciError(ErrorCode::not_found, "no upstreams are configured: there is no cache");
-  auto figures = co_await api.offload.run([&] { return api.cache->figures().dump(); });
+  // The figures walk the cache namespaces' records.
+  auto figures = co_await api.storage.scan([&] { return api.cache->figures().dump(); });
   Response res;
   res.set("content-type", "application/json");
   res.body = std::move(figures);

@@ -22,9 +22,11 @@
 namespace cairn::handlers {
 
 // The cache target of a request on repository `name`, or nullopt when the repository is local
-// (no cache configured, or no upstream chosen).
-std::optional<proxy::Target> proxy_target(Api& api, const server::Request& req,
-                                          const std::string& name);
+// (no cache configured, or no upstream chosen). Whether the repository holds content of its own
+// is a lookup.
+boost::asio::awaitable<std::optional<proxy::Target>> proxy_target(Api& api,
+                                                                  const server::Request& req,
+                                                                  const std::string& name);
 
 boost::asio::awaitable<Answer> proxied_manifest(Api& api, server::Request& req,
                                                 const proxy::Target& target, const Reference& ref);

@@ -7,28 +7,27 @@
 namespace cairn::handlers {
 
 bool has_quota(Api& api, std::string_view ns) {
-  return api.storage.quotas().policy().rule_for(ns) != nullptr;
+  return api.storage.peek([&](Storage& s) { return s.quotas().policy().rule_for(ns) != nullptr; });
 }
 
-Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
+Result<void> admit_quota(Storage& storage, const metadata::Scope& scope, int64_t total,
                          const std::optional<content::Digest>& digest) {
   bool held = false;
   if (digest) {
-    auto exists = api.storage.content().exists(scope, *digest);
+    auto exists = storage.content().exists(scope, *digest);
     if (!exists)
       return exists.error();
     held = *exists;
   }
-  return api.storage.quotas().admit(scope.ns, total, held);
+  return storage.quotas().admit(scope.ns, total, held);
 }
 
 boost::asio::awaitable<Answer> get_quota(Api& api, server::Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  // The first question about a namespace scans its blob records (Usage::bytes): off the I/O
-  // thread.
-  auto st = co_await api.offload.run([&] { return api.storage.quotas().status(*name); });
+  // The first question about a namespace scans its blob records (Usage::bytes).
+  auto st = co_await api.storage.scan([&](Storage& s) { return s.quotas().status(*name); });
   if (!st)
     co_return from_error(st.error(), Resource::repository);
   nlohmann::json j = {

@@ -19,14 +19,14 @@
 
 namespace cairn::handlers {
 
-// Whether a quota governs `ns` (pure, quick: the I/O thread asks before offloading a check).
+// Whether a quota governs `ns` (memory only: the I/O thread asks before it offloads a check).
 bool has_quota(Api& api, std::string_view ns);
 
 // Whether `total` bytes may join scope.ns (storage/quota.h); a blob the namespace holds already
 // (`digest`) adds nothing. Errors: denied (403 DENIED naming the rule), io, internal. Blocks
-// (the first question about a namespace scans its blob records): call it on the offload pool,
-// after has_quota() said there is one.
-Result<void> admit_quota(Api& api, const metadata::Scope& scope, int64_t total,
+// (the first question about a namespace scans its blob records): call it inside an
+// AsyncStorage::write or scan, after has_quota() said there is one.
+Result<void> admit_quota(Storage& storage, const metadata::Scope& scope, int64_t total,
                          const std::optional<content::Digest>& digest);
 
 boost::asio::awaitable<Answer> get_quota(Api& api, server::Request& req);

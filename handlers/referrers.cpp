@@ -23,8 +23,8 @@ boost::asio::awaitable<Answer> list_referrers(Api& api, server::Request& req) {
     co_return OciError(ErrorCode::digest_invalid, "last is not a digest");
   metadata::ManifestStore::ReferrerPage found;
   if (paging_->n > 0) {
-    auto listed = co_await api.offload.run([&] {
-      return api.storage.manifests().referrers(
+    auto listed = co_await api.storage.scan([&](Storage& s) {
+      return s.manifests().referrers(
           subject->name, subject->digest,
           artifact_type ? std::optional<std::string_view>(*artifact_type) : std::nullopt,
           paging_->last, paging_->n);

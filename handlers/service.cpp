@@ -20,13 +20,13 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->upload_limits_ =
       std::make_unique<UploadLimits>(s->storage_->content(), options.api.max_uploads_per_repository,
                                      options.api.max_uploads, s->storage_->clock());
+  s->async_ = std::make_unique<AsyncStorage>(*s->storage_, *s->offload_, options.async_storage);
   s->api_ = std::make_unique<Api>(
-      Api{*s->storage_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
+      Api{*s->async_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
   s->auth_ = std::move(options.auth);
   s->api_->auth = s->auth_.get();
   if (!options.cache.upstreams.empty()) {
-    s->cache_ =
-        std::make_unique<proxy::Cache>(*s->storage_, *s->offload_, std::move(options.cache));
+    s->cache_ = std::make_unique<proxy::Cache>(*s->storage_, *s->async_, std::move(options.cache));
     s->api_->cache = s->cache_.get();
   }
   options.fsck.grace = options.storage.gc.grace;

@@ -25,6 +25,9 @@ struct ServiceOptions {
   StorageOptions storage;
   ApiOptions api;
   size_t offload_threads = 4;
+  // Where storage calls run (async_storage/async_storage.h): point reads on the I/O threads by
+  // default.
+  AsyncStorageOptions async_storage;
   bool start_gc_scheduler = true;  // collect on the scheduler's triggers (tests may not)
   proxy::CacheOptions cache;       // no upstreams: no pull-through cache
   std::shared_ptr<Auth> auth;      // null: auth off (anyone may do anything)
@@ -69,6 +72,7 @@ class Service {
   std::unique_ptr<proxy::Cache> cache_;         // after the pool: its tasks use it
   std::unique_ptr<notify::Notifier> notifier_;  // after the pool: its tasks publish
   std::unique_ptr<server::Offloader> offload_;
+  std::unique_ptr<AsyncStorage> async_;  // over storage_ and offload_
   std::unique_ptr<UploadSessions> uploads_;
   std::unique_ptr<UploadLimits> upload_limits_;
   std::shared_ptr<Auth> auth_;

@@ -6,13 +6,14 @@ namespace cairn::handlers {
 
 boost::asio::awaitable<Checked<UploadWriter>> UploadWriter::resume(Api& api, metadata::Scope scope,
                                                                    std::string id) {
-  auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
-    if (auto parked = api.uploads.take(scope.ns, id))
-      return parked;
-    if (auto st = api.storage.content().status(scope, id); !st)
-      return st.error();
-    return api.storage.content().writer(scope, content::WriterOptions{id, 0, std::nullopt});
-  });
+  auto writer =
+      co_await api.storage.write([&](Storage& s) -> Result<std::unique_ptr<content::Writer>> {
+        if (auto parked = api.uploads.take(scope.ns, id))
+          return parked;
+        if (auto st = s.content().status(scope, id); !st)
+          return st.error();
+        return s.content().writer(scope, content::WriterOptions{id, 0, std::nullopt});
+      });
   if (!writer)
     co_return from_error(writer.error(), Resource::upload);
   co_return UploadWriter(api, std::move(scope), std::move(id), std::move(*writer));
@@ -33,7 +34,7 @@ UploadWriter::~UploadWriter() {
   // Only when an exception skipped give_back(): the writer is closed (its ingest stays for the
   // next request to reopen), on the pool, without waiting.
   if (writer_)
-    api_->offload.post([w = std::move(writer_)]() mutable { w.reset(); });
+    api_->storage.post([w = std::move(writer_)]() mutable { w.reset(); });
 }
 
 void UploadWriter::failed(const Error& error) {
@@ -42,8 +43,8 @@ void UploadWriter::failed(const Error& error) {
 }
 
 boost::asio::awaitable<Result<void>> UploadWriter::commit(const content::Digest& digest) {
-  // Offloader::run's lambdas capture references only (see its note).
-  auto committed = co_await api_->offload.run([this, &digest]() -> Result<void> {
+  // The lambdas capture references only (see Offloader::run's note).
+  auto committed = co_await api_->storage.write([this, &digest]() -> Result<void> {
     auto r = writer_->commit(0, digest);
     if (!r && r.error() != Errc::already_exists)
       return r;
@@ -56,16 +57,16 @@ boost::asio::awaitable<Result<void>> UploadWriter::commit(const content::Digest&
 }
 
 boost::asio::awaitable<void> UploadWriter::abort() {
-  co_await api_->offload.run([this] {
+  co_await api_->storage.write([this](Storage& s) {
     writer_.reset();  // releases the ingest's ref, so the abort can take it
-    (void)api_->storage.content().abort(scope_, id_);
+    (void)s.content().abort(scope_, id_);
   });
 }
 
 boost::asio::awaitable<void> UploadWriter::give_back() {
   if (!writer_)
     co_return;
-  co_await api_->offload.run([this] {
+  co_await api_->storage.write([this] {
     if (keep_)
       api_->uploads.put(scope_.ns, id_, std::move(writer_));
     else

@@ -116,7 +116,7 @@ boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req, UploadWr
     auto st = writer->status();
     const int64_t total = (st ? st->offset : 0) + static_cast<int64_t>(*req.content_length);
     auto admitted =
-        co_await api.offload.run([&] { return admit_quota(api, scope, total, digest); });
+        co_await api.storage.scan([&](Storage& s) { return admit_quota(s, scope, total, digest); });
     if (!admitted)
       co_return co_await fail(admitted.error());
   }
@@ -125,10 +125,10 @@ boost::asio::awaitable<Answer> write_and_commit(Api& api, Request& req, UploadWr
     co_return co_await fail(wrote.error());
   if (quota) {
     auto st = writer->status();
-    auto admitted = co_await api.offload.run([&]() -> Result<void> {
+    auto admitted = co_await api.storage.scan([&](Storage& s) -> Result<void> {
       if (!st)
         return st.error();
-      return admit_quota(api, scope, st->offset, digest);
+      return admit_quota(s, scope, st->offset, digest);
     });
     if (!admitted)
       co_return co_await fail(admitted.error());
@@ -158,8 +158,8 @@ boost::asio::awaitable<Answer> write_chunk(Api& api, Request& req, std::string_v
   }
   if (end && has_quota(api, writer.scope().ns)) {
     const int64_t total = *end;
-    auto admitted = co_await api.offload.run(
-        [&] { return admit_quota(api, writer.scope(), total, std::nullopt); });
+    auto admitted = co_await api.storage.scan(
+        [&](Storage& s) { return admit_quota(s, writer.scope(), total, std::nullopt); });
     if (!admitted)
       co_return from_error(admitted.error(), Resource::upload);
   }
@@ -188,7 +188,7 @@ boost::asio::awaitable<Answer> start_upload(Api& api, Request& req) {
   auto name = repository(req);
   if (!name)
     co_return name.error();
-  auto scope = scope_of(api, req, *name);
+  auto scope = co_await scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
   auto mount = digest_query(req, "mount");
@@ -216,15 +216,16 @@ boost::asio::awaitable<Answer> start_upload(Api& api, Request& req) {
     // Access (handlers/auth.h): pull on `from`; a blob the caller may not pull is never
     // mounted: the upload falls back to a session that demands the bytes.
     if (co_await may_mount(api, req, **mount, from)) {
-      auto mounted = co_await api.offload.run([&]() -> Result<content::Info> {
-        if (has_quota(api, scope->ns)) {  // a mount adds the blob's bytes to this namespace
-          auto info = api.storage.blobs().info(**mount);
+      const bool quota = has_quota(api, scope->ns);  // a mount adds the blob's bytes to it
+      auto mounted = co_await api.storage.write([&](Storage& s) -> Result<content::Info> {
+        if (quota) {
+          auto info = s.blobs().info(**mount);
           if (info) {
-            if (auto r = admit_quota(api, *scope, info->size, *mount); !r)
+            if (auto r = admit_quota(s, *scope, info->size, *mount); !r)
               return r.error();
           }
         }
-        return api.storage.content().mount(*scope, **mount, from);
+        return s.content().mount(*scope, **mount, from);
       });
       if (mounted) {
         co_await discard_body(req);
@@ -244,32 +245,34 @@ boost::asio::awaitable<Answer> start_upload(Api& api, Request& req) {
     opts.total = static_cast<int64_t>(*req.content_length);
   std::string refused;
   const bool quota = *digest && req.content_length && has_quota(api, scope->ns);
-  auto writer = co_await api.offload.run([&]() -> Result<std::unique_ptr<content::Writer>> {
-    // A monolithic push over the quota is refused before any ingest (or byte) exists.
-    if (quota) {
-      if (auto r = admit_quota(api, *scope, static_cast<int64_t>(*req.content_length), *digest); !r)
-        return r.error();
-    }
-    auto opened = api.storage.content().writer(*scope, opts);
-    if (!opened)
-      return opened;  // known content (already_exists) opens nothing, so needs no room
-    auto admitted = api.upload_limits.admit(scope->ns);
-    if (!admitted || !admitted->empty()) {
-      opened->reset();
-      (void)api.storage.content().abort(*scope, id);
-      if (!admitted)
-        return admitted.error();
-      refused = std::move(*admitted);
-      return fail(Errc::unavailable, refused);
-    }
-    // No new upload below --min-free-bytes: the room left is for metadata, deletes and GC.
-    if (auto room = api.storage.space().check(0); !room) {
-      opened->reset();
-      (void)api.storage.content().abort(*scope, id);
-      return room.error();
-    }
-    return opened;
-  });
+  auto writer =
+      co_await api.storage.write([&](Storage& s) -> Result<std::unique_ptr<content::Writer>> {
+        // A monolithic push over the quota is refused before any ingest (or byte) exists.
+        if (quota) {
+          if (auto r = admit_quota(s, *scope, static_cast<int64_t>(*req.content_length), *digest);
+              !r)
+            return r.error();
+        }
+        auto opened = s.content().writer(*scope, opts);
+        if (!opened)
+          return opened;  // known content (already_exists) opens nothing, so needs no room
+        auto admitted = api.upload_limits.admit(scope->ns);
+        if (!admitted || !admitted->empty()) {
+          opened->reset();
+          (void)s.content().abort(*scope, id);
+          if (!admitted)
+            return admitted.error();
+          refused = std::move(*admitted);
+          return fail(Errc::unavailable, refused);
+        }
+        // No new upload below --min-free-bytes: the room left is for metadata, deletes and GC.
+        if (auto room = s.space().check(0); !room) {
+          opened->reset();
+          (void)s.content().abort(*scope, id);
+          return room.error();
+        }
+        return opened;
+      });
   if (!refused.empty()) {
     co_return OciError(ErrorCode::too_many_requests, refused).with_header("retry-after", "1");
   }
@@ -298,7 +301,7 @@ boost::asio::awaitable<Answer> patch_upload(Api& api, Request& req) {
   auto id = upload_id(req);
   if (!id)
     co_return id.error();
-  auto scope = scope_of(api, req, *name);
+  auto scope = co_await scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
   auto upload = co_await UploadWriter::resume(api, *scope, *id);
@@ -321,7 +324,7 @@ boost::asio::awaitable<Answer> finish_upload(Api& api, Request& req) {
     co_return digest.error();
   if (!*digest)
     co_return OciError(ErrorCode::digest_invalid, "the digest query parameter is required");
-  auto scope = scope_of(api, req, *name);
+  auto scope = co_await scope_of(api, req, *name);
   if (!scope)
     co_return scope.error();
   auto upload = co_await UploadWriter::resume(api, *scope, *id);
@@ -340,8 +343,9 @@ boost::asio::awaitable<Answer> upload_progress(Api& api, Request& req) {
   if (!id)
     co_return id.error();
   metadata::Scope scope{*name, {}};
-  // The status reads the ingest's files: off the I/O thread.
-  auto status = co_await api.offload.run([&] { return api.storage.content().status(scope, *id); });
+  // The status reads the ingest's files and removes a broken one.
+  auto status =
+      co_await api.storage.write([&](Storage& s) { return s.content().status(scope, *id); });
   if (!status)
     co_return from_error(status.error(), Resource::upload);
   co_return in_progress(204, *name, *id, status->offset);
@@ -355,9 +359,9 @@ boost::asio::awaitable<Answer> cancel_upload(Api& api, Request& req) {
   if (!id)
     co_return id.error();
   metadata::Scope scope{*name, {}};
-  auto aborted = co_await api.offload.run([&] {
+  auto aborted = co_await api.storage.write([&](Storage& s) {
     api.uploads.drop(scope.ns, *id);
-    return api.storage.content().abort(scope, *id);
+    return s.content().abort(scope, *id);
   });
   if (!aborted)
     co_return from_error(aborted.error(), Resource::upload);

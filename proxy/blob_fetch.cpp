@@ -120,8 +120,8 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
     f.fail(FetchFailure::Kind::upstream, std::string("fetch failed: ") + e.what());
   }
   if (f.writer_) {
-    // Closing an uncommitted ingest writes its files: not on an I/O thread.
-    co_await f.ctx_.offload.run([&f] {
+    // Closing an uncommitted ingest writes its files.
+    co_await f.ctx_.storage.write([&f] {
       f.writer_.reset();
       return 0;
     });
@@ -155,13 +155,13 @@ asio::awaitable<void> BlobFetch::download() {
   const uint64_t total = *reply.content_length;
   const metadata::Scope scope{ns_, {}};
   const std::string ref = "proxy-" + std::string(digest_.hex());
-  auto opened = co_await ctx_.offload.run([&]() -> Result<void> {
+  auto opened = co_await ctx_.storage.write([&](Storage& s) -> Result<void> {
     // A fill is an upload: it must leave --min-free-bytes free. Checked before the writer
     // opens, so a refusal leaves a partial fill of an earlier attempt to resume later.
-    if (auto room = ctx_.storage.space().check(total); !room)
+    if (auto room = s.space().check(total); !room)
       return room.error();
     content::WriterOptions opts{ref, static_cast<int64_t>(total), digest_, true};
-    auto w = ctx_.storage.content().writer(scope, opts);
+    auto w = s.content().writer(scope, opts);
     if (!w)
       return w.error();
     if (auto r = (*w)->truncate(0); !r)  // a stale attempt's bytes
@@ -195,7 +195,7 @@ asio::awaitable<void> BlobFetch::download() {
     }
     content::Writer& w = *writer_;
     std::span<const std::byte> chunk(a.data(), filled);
-    auto [wrote, next] = co_await (ctx_.offload.run([&w, chunk] { return w.write(chunk); }) &&
+    auto [wrote, next] = co_await (ctx_.storage.write([&w, chunk] { return w.write(chunk); }) &&
                                    fill(reply, std::span<std::byte>(b)));
     if (!wrote) {
       fail_storing(wrote.error());
@@ -218,11 +218,11 @@ asio::awaitable<void> BlobFetch::download() {
                                            std::to_string(total) + " bytes of " + digest_.str());
     co_return;
   }
-  auto committed = co_await ctx_.offload.run([&]() -> Result<void> {
+  auto committed = co_await ctx_.storage.write([&](Storage& s) -> Result<void> {
     auto r = writer_->commit(static_cast<int64_t>(total), digest_);
     if (!r && r.error() != Errc::already_exists) {
       writer_.reset();
-      (void)ctx_.storage.content().abort(scope, ref);  // nothing of it is kept
+      (void)s.content().abort(scope, ref);  // nothing of it is kept
       return r.error();
     }
     return {};

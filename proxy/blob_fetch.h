@@ -11,10 +11,10 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "async_storage/async_storage.h"
 #include "proxy/fetch_failure.h"
 #include "server/broadcast.h"
 #include "server/http.h"
-#include "server/offload.h"
 #include "storage/content/digest.h"
 #include "storage/metadata/content_store.h"
 #include "storage/storage.h"
@@ -52,8 +52,7 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
 
   // What a fetch needs; all must outlive it.
   struct Context {
-    Storage& storage;
-    server::Offloader& offload;
+    AsyncStorage& storage;
     std::shared_ptr<upstream::Client>
         client;  // the frame of a stopped server may outlive the cache
     UpstreamStats& stats;

@@ -38,8 +38,8 @@ std::string key_of(std::string_view ns, std::string_view item) {
 
 }  // namespace
 
-Cache::Cache(Storage& storage, server::Offloader& offload, CacheOptions options)
-    : storage_(storage), offload_(offload), options_(std::move(options)) {
+Cache::Cache(Storage& storage, AsyncStorage& async, CacheOptions options)
+    : storage_(storage), async_(async), options_(std::move(options)) {
   for (const auto& ep : options_.upstreams) {
     auto up = std::make_unique<Upstream>();
     up->endpoint = ep;
@@ -131,9 +131,8 @@ std::shared_ptr<BlobFetch> Cache::fetch(const Target& t, const Digest& digest,
       t.upstream->stats.add(UpstreamStats::Counter::coalesced);
       return it->second;
     }
-    BlobFetch::Context ctx{
-        storage_, offload_, t.upstream->client, t.upstream->stats, [this] { schedule_eviction(); },
-        nullptr};
+    BlobFetch::Context ctx{async_, t.upstream->client, t.upstream->stats,
+                           [this] { schedule_eviction(); }, nullptr};
     f = std::make_shared<BlobFetch>(std::move(ctx), t.remote, t.ns, digest);
     // The map holds the fetch while it runs; it removes itself when it ends.
     BlobFetch* raw = f.get();
@@ -363,7 +362,7 @@ Result<size_t> Cache::evict_to_budget() {
 void Cache::schedule_eviction() {
   if (options_.max_bytes == 0 || eviction_pending_.exchange(true))
     return;
-  offload_.post([this] {
+  async_.post([this] {
     eviction_pending_ = false;
     (void)evict_to_budget();
   });

@@ -18,9 +18,9 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "async_storage/async_storage.h"
 #include "proxy/blob_fetch.h"
 #include "proxy/manifest_fetch.h"
-#include "server/offload.h"
 #include "storage/storage.h"
 #include "upstream/client.h"
 
@@ -93,7 +93,9 @@ struct Target {
 
 class Cache {
  public:
-  Cache(Storage& storage, server::Offloader& offload, CacheOptions options);
+  // `storage` for the methods that block (they run off the I/O threads: used_bytes(),
+  // evict_to_budget(), figures()); `async` for what a coroutine asks of it.
+  Cache(Storage& storage, AsyncStorage& async, CacheOptions options);
   ~Cache();
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
@@ -122,7 +124,7 @@ class Cache {
 
   // The manifest to answer query `q` of target `t` with (proxy/manifest_fetch.h; defined in
   // manifest_fetch.cpp): the one held, or one fetched from the upstream and stored in t.ns.
-  // Storage work runs on the offload pool.
+  // Storing it is an AsyncStorage::write.
   boost::asio::awaitable<ManifestOutcome> manifest(const Target& t, ManifestQuery q);
 
   // The size of blob `digest` as the upstream answers HEAD (a cold blob's HEAD): unknown for 404,
@@ -137,8 +139,8 @@ class Cache {
 
   // Bytes of content recorded in cache namespaces (each digest once). Blocks (walks records).
   Result<uint64_t> used_bytes();
-  // Evicts until the cache is within its budget, then collects garbage. Blocks: run it on the
-  // offload pool. Returns the number of entries evicted. Concurrent calls run one at a time.
+  // Evicts until the cache is within its budget, then collects garbage. Blocks: run it off the
+  // I/O threads. Returns the number of entries evicted. Concurrent calls run one at a time.
   Result<size_t> evict_to_budget();
   // Runs evict_to_budget() on the offload pool when a budget is set, without waiting for it.
   void schedule_eviction();
@@ -160,7 +162,7 @@ class Cache {
   Timestamp last_pulled(std::string_view ns, const content::Digest& d, Timestamp fallback) const;
 
   Storage& storage_;
-  server::Offloader& offload_;
+  AsyncStorage& async_;
   CacheOptions options_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   Upstream* default_ = nullptr;

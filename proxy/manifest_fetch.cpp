@@ -99,8 +99,8 @@ boost::asio::awaitable<ManifestOutcome> Cache::manifest(const Target& t, Manifes
   stats.add(UpstreamStats::Counter::upstream_bytes, body->size());
   const metadata::Scope scope{t.ns, {}};
   const auto tags = tag ? std::span<const std::string>(tag, 1) : std::span<const std::string>();
-  auto stored = co_await offload_.run(
-      [&] { return oci::record_manifest(storage_, scope, digest, *body, *parsed, tags); });
+  auto stored = co_await async_.write(
+      [&](Storage& s) { return oci::record_manifest(s, scope, digest, *body, *parsed, tags); });
   if (!stored)
     co_return FetchFailure{Kind::storage, stored.error().detail, stored.error().code};
   stats.add(UpstreamStats::Counter::fills);

@@ -1,7 +1,7 @@
-// offload: runs blocking storage work on a thread pool and resumes the calling coroutine on
-// its own executor (its connection's strand). Every storage call from server/ and handlers/
-// goes through it, so fsync, rename, LevelDB writes and directory scans never block an I/O
-// thread.
+// offload: runs blocking work on a thread pool and resumes the calling coroutine on its own
+// executor (its connection's strand). Storage calls reach it through AsyncStorage
+// (async_storage/), which decides what runs here, so fsync, rename, LevelDB writes and
+// directory scans never block an I/O thread; other blocking work (bcrypt) calls it directly.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

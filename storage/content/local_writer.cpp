@@ -127,8 +127,7 @@ class LocalWriter final : public Writer {
   Result<std::unique_ptr<ReaderAt>> reader() const override {
     if (committed_)
       return fail(Errc::failed_precondition, "writer already committed");
-    auto fd = fu::open_file(core_->fs, LocalCore::ingest_file(s_.dir, kDataFile), O_RDONLY, 0,
-                            "open ingest data for reading");
+    auto fd = fu::open_file(core_->fs, data_path_, O_RDONLY, 0, "open ingest data for reading");
     if (!fd)
       return fd.error();
     return std::unique_ptr<ReaderAt>(

@@ -60,7 +60,8 @@ class CacheFetch : public ::testing::Test {
     ep.url = fake_.url();
     ep.revalidate = revalidate;
     o.upstreams.push_back(ep);
-    cache_ = std::make_unique<proxy::Cache>(*storage_, offload_, o);
+    async_ = std::make_unique<AsyncStorage>(*storage_, offload_);
+    cache_ = std::make_unique<proxy::Cache>(*storage_, *async_, o);
     target_ = *cache_->route("upstream.test/lib/app", std::nullopt, [] { return true; });
     ASSERT_EQ(target_.ns, "upstream.test/lib/app");
   }
@@ -109,6 +110,7 @@ class CacheFetch : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<Storage> storage_;
   server::Offloader offload_{2};
+  std::unique_ptr<AsyncStorage> async_;
   asio::io_context ioc_;  // the upstream client's sockets: outlives the cache
   FakeUpstream fake_;
   std::unique_ptr<proxy::Cache> cache_;
