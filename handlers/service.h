@@ -52,8 +52,9 @@ class Service {
   // The shutdown order, after the HTTP server's run() returned: stop(), then destroy the server
   // (its sessions still suspended are destroyed with its io_context, and what they hold, e.g. an
   // upload's writer, is released while the storage is open), then the Service. stop() ends the
-  // offload pool (its threads hold executors of the io_context) and closes the idle upstream
-  // connections of the cache and the notifier (their sockets belong to the io_context).
+  // offload pool (its threads and its queued tasks hold executors of the io_context: the tasks
+  // are destroyed here, the coroutines awaiting them with the io_context) and closes the idle
+  // upstream connections of the cache and the notifier (their sockets belong to the io_context).
   void stop();
   Storage& storage() noexcept { return *storage_; }
   Api& api() noexcept { return *api_; }

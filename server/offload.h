@@ -6,12 +6,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -20,20 +22,23 @@ namespace cairn::server {
 // The pool blocking work runs on. One per process, created by the server's owner.
 class Offloader {
  public:
-  explicit Offloader(size_t threads) : pool_(threads) {}
-  ~Offloader() { pool_.join(); }
+  explicit Offloader(size_t threads) : pool_(std::make_unique<boost::asio::thread_pool>(threads)) {}
+  ~Offloader() { shutdown(); }
 
   // Runs fn() on the pool; the awaiting coroutine resumes on its own executor with the result.
   // Exceptions thrown by fn propagate to the awaiting coroutine. Capture only references and
-  // trivially destructible values in fn (see the note in the body).
+  // trivially destructible values in fn (see the note in the body). After shutdown() it throws
+  // operation_aborted.
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F>> run(F fn) {
     using R = std::invoke_result_t<F>;
+    if (!pool_)
+      throw boost::system::system_error(boost::asio::error::operation_aborted);
     queued_.fetch_add(1, std::memory_order_relaxed);
     // Named, not a temporary inside co_await: GCC 12 mishandles the lifetime of non-trivial
     // temporaries in a co_await expression.
     auto task = boost::asio::co_spawn(
-        pool_.get_executor(),
+        pool_->get_executor(),
         [this, f = std::move(fn)]() mutable -> boost::asio::awaitable<R> {
           Running running(*this);
           co_return f();
@@ -42,25 +47,40 @@ class Offloader {
     co_return co_await std::move(task);
   }
 
-  // Runs fn() on the pool without waiting for it (fire and forget; fn must not throw).
+  // Runs fn() on the pool without waiting for it (fire and forget; fn must not throw). After
+  // shutdown() fn is destroyed at once without running.
   template <class F>
   void post(F fn) {
+    if (!pool_)
+      return;
     queued_.fetch_add(1, std::memory_order_relaxed);
-    boost::asio::post(pool_, [this, f = std::move(fn)]() mutable {
+    boost::asio::post(*pool_, [this, f = std::move(fn)]() mutable {
       Running running(*this);
       f();
     });
   }
 
-  void stop() { pool_.stop(); }
+  // Stops the pool: tasks running finish, queued ones never start (shutdown() destroys them).
+  void stop() {
+    if (pool_)
+      pool_->stop();
+  }
 
-  // Stops the pool and waits for its threads to end (a task running finishes first). Work
-  // posted afterwards never runs: it is destroyed with the pool. For shutdown: the pool's
-  // threads hold executors of the server's io_context, so they end before it goes, and what the
-  // server's sessions close as they are destroyed (post()) is released with the pool.
+  // Stops the pool, waits for its threads to end (a task running finishes first), then destroys
+  // the tasks that never started; idempotent. For shutdown, while the server's io_context still
+  // exists: a queued run() holds executors (and work) of that io_context and the awaiting
+  // coroutine, whose frame its destruction hands to that io_context to be destroyed there (with
+  // it, after the sessions). Destroying the queue only with the pool, after the io_context, read
+  // freed memory. What the sessions release as they are destroyed later (post()) is destroyed at
+  // once, never run.
   void shutdown() {
-    pool_.stop();
-    pool_.join();
+    if (!pool_)
+      return;
+    pool_->stop();
+    pool_->join();
+    // Moved out first: a task destroyed here may call post() or run(), which must see no pool.
+    auto dying = std::move(pool_);
+    dying.reset();
   }
 
   // Tasks submitted and not yet started (the queue's depth), and tasks running now. Lock-free
@@ -81,7 +101,7 @@ class Offloader {
 
   std::atomic<size_t> queued_{0};
   std::atomic<size_t> running_{0};
-  boost::asio::thread_pool pool_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // null after shutdown()
 };
 
 }  // namespace cairn::server
