@@ -237,6 +237,10 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (value != "strict" && value != "relaxed")
       return "--durability is strict or relaxed";
     c.durability = value;
+  } else if (key == "metadata") {
+    if (!value.starts_with("postgresql://") && !value.starts_with("postgres://"))
+      return "--metadata wants a PostgreSQL URI such as postgresql://cairn@127.0.0.1:5432/cairn";
+    c.metadata = value;
   } else if (key == "retention-dry-run") {
     if (value != "true" && value != "false")
       return "--retention-dry-run is true or false";
@@ -489,6 +493,10 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             bytes are fsynced but metadata is not (a
                             power cut may lose the last acknowledged
                             writes; a crash of cairn alone never does) [strict]
+  --metadata URI            keep the metadata in PostgreSQL (a libpq URI,
+                            postgresql://USER@HOST:PORT/DB) instead of
+                            LevelDB under the root; one cairn process per
+                            database                                   [LevelDB]
   --metrics MODE            GET /metrics (Prometheus): open (no credentials,
                             as Distribution's debug listener) | admin
                             (the administrator right) | off (no route, no

@@ -34,6 +34,7 @@ struct Config {
   // "strict": an acknowledged write is on stable storage (metadata batches fsynced); "relaxed":
   // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
   std::string durability = "strict";
+  std::string metadata;  // --metadata: a PostgreSQL URI; empty: LevelDB under the root
   // GET /metrics: "open" (no credentials), "admin" (the administrator right) or "off" (no route,
   // no per-request series).
   std::string metrics = "open";

@@ -52,6 +52,7 @@ int serve(const std::vector<std::string>& args) {
                                         ? cairn::metadata::SharingPolicy::isolated
                                         : cairn::metadata::SharingPolicy::shared;
   service_options.storage.sync_metadata = config.durability == "strict";
+  service_options.storage.metadata_uri = config.metadata;
   service_options.storage.gc.grace = config.gc_grace;
   service_options.storage.min_free_bytes = config.min_free_bytes;
   service_options.storage.retention = config.retention;  // README "Retention", "Quotas"

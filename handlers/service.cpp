@@ -20,7 +20,12 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->upload_limits_ =
       std::make_unique<UploadLimits>(s->storage_->content(), options.api.max_uploads_per_repository,
                                      options.api.max_uploads, s->storage_->clock());
-  s->async_ = std::make_unique<AsyncStorage>(*s->storage_, *s->offload_, options.async_storage);
+  AsyncStorageOptions async_options = options.async_storage;
+  // Metadata across the network (PostgreSQL): a point read is a round trip, so it never runs on
+  // an I/O thread.
+  if (!options.storage.metadata_uri.empty())
+    async_options.inline_lookups = false;
+  s->async_ = std::make_unique<AsyncStorage>(*s->storage_, *s->offload_, async_options);
   s->api_ = std::make_unique<Api>(
       Api{*s->async_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
   s->auth_ = std::move(options.auth);

@@ -1,6 +1,7 @@
 #include "storage/storage.h"
 
 #include "storage/content/file_util.h"
+#include "storage/metadata/pg_engine.h"
 
 namespace cairn {
 
@@ -26,7 +27,15 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   db_options.clock = options.clock;
   db_options.sync_writes = options.sync_metadata;
   db_options.env = options.env;
-  auto db = metadata::Database::open(root / "metadata", db_options);
+  Result<std::unique_ptr<metadata::Database>> db = fail(Errc::internal);
+  if (options.metadata_uri.empty()) {
+    db = metadata::Database::open(root / "metadata", db_options);
+  } else {
+    auto engine = metadata::PgEngine::open(options.metadata_uri);
+    if (!engine)
+      return engine.error();
+    db = metadata::Database::open(std::move(*engine), db_options);
+  }
   if (!db)
     return db.error();
   s->db_ = std::move(*db);

@@ -2,7 +2,7 @@
 //
 //   <root>/
 //   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h)
-//   ├── metadata/   the LevelDB database (metadata::Database; schema in metadata/keys.h)
+//   ├── metadata/   the LevelDB database (metadata::Database; keys.h), none with --metadata
 //   └── quarantine/ blobs fsck found corrupt, moved aside (storage/fsck/checker.h); created on
 //       └── <alg>/<hex>.<unix nanos>   first use, never read by the server: inspect, then delete
 //
@@ -39,8 +39,8 @@
 //  - GC: dead records deleted in one batch (fsynced) → files unlinked (not fsynced). A cut
 //    may bring back an unlinked file without a record, which the next collection sweeps; never
 //    a record without its file.
-// Concurrent batches share one fsync of LevelDB's log (its writer queue commits the waiting
-// batches together), as concurrent commits share the fsync of blobs/<alg>.
+// Concurrent batches share one fsync of LevelDB's log (or, in PostgreSQL, one WAL flush), as
+// concurrent commits share the fsync of blobs/<alg>.
 #pragma once
 
 #include "storage/common/clock.h"
@@ -71,6 +71,9 @@ struct StorageOptions {
   metadata::SharingPolicy sharing = metadata::SharingPolicy::shared;
   // fsync every metadata batch (DatabaseOptions::sync_writes); false is `--durability relaxed`.
   bool sync_metadata = true;
+  // Where the metadata lives: empty, LevelDB in <root>/metadata; else a PostgreSQL URI
+  // (`--metadata`, metadata/pg_engine.h), the blob tree staying under the root.
+  std::string metadata_uri;
   // The filesystem seams, for tests (fault injection, power cuts): the content store's file
   // calls (content/fs.h) and LevelDB's environment. nullptr means the real ones; when set they
   // must outlive the Storage.

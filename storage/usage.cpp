@@ -3,8 +3,6 @@
 #include "storage/metadata/keys.h"
 #include "storage/metadata/records.h"
 
-#include <leveldb/iterator.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -30,39 +28,35 @@ uint64_t hash_of(std::string_view digest) {
   return std::hash<std::string_view>{}(digest);
 }
 
-std::string_view view(const leveldb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
 // Walks the namespaces of the database in name order, calling fn(ns, iterator) for each; fn
 // may seek the iterator anywhere inside the namespace.
 Result<void> each_namespace(
     const metadata::Database& db,
-    const std::function<Result<void>(const std::string&, leveldb::Iterator&)>& fn) {
+    const std::function<Result<void>(const std::string&, metadata::Cursor&)>& fn) {
   const std::string prefix = keys::schema_prefix();
-  auto it = db.new_iterator();
-  it->Seek(prefix);
-  while (it->Valid() && view(it->key()).starts_with(prefix)) {
-    auto ns = keys::namespace_of(view(it->key()));
+  auto it = db.cursor();
+  it->seek(prefix);
+  while (it->valid() && it->key().starts_with(prefix)) {
+    auto ns = keys::namespace_of(it->key());
     if (!ns) {
-      it->Next();
+      it->next();
       continue;
     }
     const std::string name(*ns);
     if (auto r = fn(name, *it); !r)
       return r;
-    it->Seek(keys::namespace_end(name));
+    it->seek(keys::namespace_end(name));
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "usage: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "usage: " + st.error().detail);
   return {};
 }
 
 // Calls fn(key, value) for each key under `prefix`, seeking there first.
 template <class Fn>
-Result<void> each_key(leveldb::Iterator& it, const std::string& prefix, Fn&& fn) {
-  for (it.Seek(prefix); it.Valid() && view(it.key()).starts_with(prefix); it.Next()) {
-    if (auto r = fn(view(it.key()), view(it.value())); !r)
+Result<void> each_key(metadata::Cursor& it, const std::string& prefix, Fn&& fn) {
+  for (it.seek(prefix); it.valid() && it.key().starts_with(prefix); it.next()) {
+    if (auto r = fn(it.key(), it.value()); !r)
       return r;
   }
   return {};
@@ -84,7 +78,7 @@ Result<Usage> compute_usage(Storage& storage, const UsageOptions& options) {
 
   // Pass 1: every blob record, by digest hash.
   std::vector<Entry> entries;
-  auto first = each_namespace(db, [&](const std::string& ns, leveldb::Iterator& it) {
+  auto first = each_namespace(db, [&](const std::string& ns, metadata::Cursor& it) {
     const uint8_t side = is_cache(ns) ? kCache : kPushed;
     const std::string prefix = keys::blob_prefix(ns);
     return each_key(it, prefix, [&](std::string_view key, std::string_view value) -> Result<void> {
@@ -152,7 +146,7 @@ Result<Usage> compute_usage(Storage& storage, const UsageOptions& options) {
   }
 
   // Pass 2: per namespace.
-  auto second = each_namespace(db, [&](const std::string& ns, leveldb::Iterator& it) {
+  auto second = each_namespace(db, [&](const std::string& ns, metadata::Cursor& it) {
     NamespaceUsage n;
     n.name = ns;
     n.cache = is_cache(ns);

@@ -7,8 +7,6 @@
 #include "storage/metadata/records.h"
 #include "storage/metadata/rfc3339.h"
 
-#include <leveldb/iterator.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <map>
@@ -67,20 +65,20 @@ struct Need {
 Result<std::vector<std::string>> current_namespaces(const metadata::Database& db) {
   std::vector<std::string> out;
   const std::string prefix = keys::schema_prefix();
-  auto it = db.new_iterator();
-  it->Seek(prefix);
-  while (it->Valid()) {
-    std::string_view key(it->key().data(), it->key().size());
+  auto it = db.cursor();
+  it->seek(prefix);
+  while (it->valid()) {
+    std::string_view key = it->key();
     if (!key.starts_with(prefix))
       break;
     auto ns = keys::namespace_of(key);
     if (!ns)
       break;
     out.emplace_back(*ns);
-    it->Seek(keys::namespace_end(out.back()));
+    it->seek(keys::namespace_end(out.back()));
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "fsck: list namespaces: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "fsck: list namespaces: " + st.error().detail);
   return out;
 }
 
@@ -157,15 +155,15 @@ class Run {
 
   Result<void> scan_records() {
     const std::string prefix = keys::schema_prefix();
-    auto it = s_.db().new_iterator();
+    auto it = s_.db().cursor();
     std::string current;
     NsRecords recs;
     bool any = false;
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
+    for (it->seek(prefix); it->valid(); it->next()) {
+      std::string_view key = it->key();
       if (!key.starts_with(prefix))
         break;
-      std::string_view value(it->value().data(), it->value().size());
+      std::string_view value = it->value();
       auto parsed = keys::parse(key);
       if (!parsed) {
         add({FindingKind::bad_record,
@@ -188,8 +186,8 @@ class Run {
       }
       add_record(*parsed, key, value, recs);
     }
-    if (!it->status().ok())
-      return fail(Errc::io, "scan records: " + it->status().ToString());
+    if (auto st = it->status(); !st)
+      return fail(st.error().code, "scan records: " + st.error().detail);
     if (any)
       finish_namespace(current, recs);
     return {};
@@ -583,16 +581,16 @@ class Run {
     if (wanted.empty())
       return {};
     const std::string prefix = keys::schema_prefix();
-    auto it = s_.db().new_iterator();
+    auto it = s_.db().cursor();
     auto need = [&](const std::string& digest, Need n) {
       if (wanted.contains(digest))
         needs_[digest].insert(std::move(n));
     };
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
+    for (it->seek(prefix); it->valid(); it->next()) {
+      std::string_view key = it->key();
       if (!key.starts_with(prefix))
         break;
-      std::string_view value(it->value().data(), it->value().size());
+      std::string_view value = it->value();
       auto k = keys::parse(key);
       if (!k)
         continue;
@@ -625,8 +623,8 @@ class Run {
           break;
       }
     }
-    if (!it->status().ok())
-      return fail(Errc::io, "explain: " + it->status().ToString());
+    if (auto st = it->status(); !st)
+      return fail(st.error().code, "explain: " + st.error().detail);
     for (Finding& f : report_.findings) {
       if (f.kind != FindingKind::corrupt && f.kind != FindingKind::missing &&
           f.kind != FindingKind::orphan)

@@ -4,8 +4,6 @@
 #include "storage/metadata/leases.h"
 #include "storage/metadata/records.h"
 
-#include <leveldb/iterator.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -251,10 +249,10 @@ class NamespaceMarker {
 Result<void> mark_snapshot(const Database& db, Timestamp now, std::chrono::nanoseconds grace,
                            Marked& out) {
   const std::string prefix = keys::schema_prefix();
-  auto it = db.new_iterator();
+  auto it = db.cursor();
   std::optional<NamespaceMarker> current;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
+  for (it->seek(prefix); it->valid(); it->next()) {
+    std::string_view key = it->key();
     if (!key.starts_with(prefix))
       break;
     ++out.scanned_keys;
@@ -266,13 +264,12 @@ Result<void> mark_snapshot(const Database& db, Timestamp now, std::chrono::nanos
         current->finish(out);
       current.emplace(parsed->ns, now, grace);
     }
-    if (auto r = current->add(*parsed, std::string_view(it->value().data(), it->value().size()));
-        !r) {
+    if (auto r = current->add(*parsed, it->value()); !r) {
       return fail(r.error().code, "gc mark: " + r.error().detail);
     }
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "gc mark: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "gc mark: " + st.error().detail);
   if (current)
     current->finish(out);
   return {};

@@ -7,8 +7,6 @@
 #include "storage/metadata/names.h"
 #include "storage/metadata/records.h"
 
-#include <leveldb/iterator.h>
-
 #include <algorithm>
 #include <mutex>
 
@@ -371,10 +369,10 @@ Result<size_t> ContentStore::count_ingests(std::string_view ns, size_t limit) co
   }
   // Every namespace: from the first key of each, count its ingests, then seek past it.
   const std::string prefix = keys::schema_prefix();
-  auto it = db_.new_iterator();
-  it->Seek(prefix);
-  while (it->Valid() && n < limit) {
-    std::string_view key(it->key().data(), it->key().size());
+  auto it = db_.cursor();
+  it->seek(prefix);
+  while (it->valid() && n < limit) {
+    std::string_view key = it->key();
     if (!key.starts_with(prefix))
       break;
     auto one = keys::namespace_of(key);
@@ -383,10 +381,10 @@ Result<size_t> ContentStore::count_ingests(std::string_view ns, size_t limit) co
     std::string name(*one);
     if (auto r = count_in(name); !r)
       return r.error();
-    it->Seek(keys::namespace_end(name));
+    it->seek(keys::namespace_end(name));
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "count ingests: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "count ingests: " + st.error().detail);
   return std::min(n, limit);
 }
 

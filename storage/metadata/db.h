@@ -1,24 +1,26 @@
-// Database: the metadata database (containerd's metadata.DB) over one LevelDB.
+// Database: the metadata database (containerd's metadata.DB) over one ordered key/value Engine
+// (engine.h): LevelDB in the data root by default (leveldb_engine.h).
 //
-// It owns the LevelDB handle, the schema version, and the rules every writer follows:
-//  - every change, however many keys it touches, is one leveldb::WriteBatch (an Update);
+// It owns the engine, the schema version, and the rules every writer follows:
+//  - every change, however many keys it touches, is one atomic Batch of the engine (an Update);
 //  - writers hold `wlock` shared; GC takes it exclusive between mark and sweep, so no metadata
 //    changes while it decides what is garbage. Readers never take it;
 //  - a read-modify-write locks the keys it reads through striped mutexes, so writers to
 //    different keys run in parallel and share LevelDB's group commit rather than queueing on
-//    one mutex;
+//    one mutex (LevelDB's group commit);
 //  - after each committed Update, mutation callbacks run with the dirty flag: true once any
 //    change since the last GC removed a reference (a delete), as containerd's
 //    mutationCallbacks do, so a GC scheduler can decide when to collect;
 //  - while GC marks a snapshot, a change journal lists the keys each committed Update touched,
 //    so GC re-marks only those under wlock (storage/gc/collector.h);
-//  - a failed write is never followed by an acknowledged one on the same LevelDB handle: after
-//    any failed write (a client's, or a background compaction's) the database refuses writes
-//    (no_space while its filesystem is full, else unavailable) until it has reopened LevelDB,
-//    which recovers every acknowledged write from the log and starts a new one. The reopen is
-//    tried by the next write or check_writable() once there is room for it, at most once per
+//  - a failed write is never followed by an acknowledged one on the same engine handle: after
+//    any failed write (a client's, or one the engine found on its own, such as a background
+//    compaction's) the database refuses writes (no_space while its filesystem is full, else
+//    unavailable) until the engine has reopened (Engine::reopen: LevelDB recovers every
+//    acknowledged write from the log and starts a new one). The reopen is tried by the next
+//    write or check_writable() once there is room for it, at most once per
 //    DatabaseOptions::reopen_interval after a failed attempt. Readers keep using the old handle
-//    until the reopen swaps it (an open iterator keeps it alive; the reopen waits for it).
+//    until the reopen swaps it (an open cursor keeps it alive; the reopen waits for it).
 //
 // The per-namespace stores (namespaces.h, tags.h, manifests.h, leases.h, content_store.h) are
 // small classes over a Database; keys are built only by keys.h.
@@ -26,6 +28,7 @@
 
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
+#include "storage/metadata/engine.h"
 #include "storage/metadata/migrations.h"
 
 #include <atomic>
@@ -44,10 +47,7 @@
 #include <vector>
 
 namespace leveldb {
-class DB;
 class Env;
-class Iterator;
-class WriteBatch;
 }  // namespace leveldb
 
 namespace cairn::metadata {
@@ -57,23 +57,23 @@ inline constexpr int kSchemaVersion = 1;
 
 struct DatabaseOptions {
   const Clock* clock = &SystemClock::instance();
-  // fsync every batch (LevelDB WriteOptions::sync): commit() returns only once the batch is in
-  // the log on stable storage, so an acknowledged change survives a power cut. Concurrent
-  // Updates share one fsync (LevelDB's writer queue folds the batches of writers waiting behind
-  // the one syncing into its next write: group commit). Off (`--durability relaxed`), a crash
-  // of the machine (not the process) may lose the last writes; a crash of the process never
-  // does.
+  // Write every batch durably (Engine::write with sync; LevelDB fsyncs its log): commit()
+  // returns only once the batch is on stable storage, so an acknowledged change survives a power
+  // cut. Concurrent Updates share one fsync (LevelDB's writer queue folds the batches of writers
+  // waiting behind the one syncing into its next write: group commit). Off (`--durability
+  // relaxed`), a crash of the machine (not the process) may lose the last writes; a crash of the
+  // process never does.
   bool sync_writes = true;
-  // The environment LevelDB does its file operations through; nullptr means
-  // leveldb::Env::Default(). Tests pass a fault-injecting wrapper (tests/support/power_cut.h).
-  // Must outlive the Database.
+  // For open(path), which makes the LevelDB engine (LevelDbOptions): the environment LevelDB does
+  // its file operations through (nullptr: leveldb::Env::Default(); tests pass a fault-injecting
+  // wrapper, tests/support/power_cut.h; must outlive the Database), and its block cache size in
+  // bytes (0: LevelDB's default of 8 MiB).
   leveldb::Env* env = nullptr;
-  // LevelDB block cache size in bytes (0: LevelDB's default of 8 MiB).
   size_t block_cache_bytes = 0;
   // The most keys the change journal (see Database::start_journal) holds between two takes.
   size_t journal_limit = size_t{1} << 20;
-  // After a failed write: the least time between two attempts to reopen LevelDB after one that
-  // failed, and how long one attempt waits for readers (open iterators) of the old handle.
+  // After a failed write: the least time between two attempts to reopen the engine after one
+  // that failed, and how long one attempt waits for readers (open cursors) of the old handle.
   std::chrono::milliseconds reopen_interval{1000};
   std::chrono::milliseconds reopen_drain{500};
   // The version to open at and the migrations that lead there. Tests change these to exercise
@@ -86,12 +86,15 @@ class Database {
  public:
   class Update;
 
-  // Opens (creating if missing) the database in directory `path`. An empty database gets
-  // options.schema_version; an older one is migrated in order; a newer one is refused.
+  // Opens (creating if missing) the LevelDB database in directory `path`. An empty database
+  // gets options.schema_version; an older one is migrated in order; a newer one is refused.
   // Errors: failed_precondition (version newer than supported, a missing migration step, or a
-  // non-empty LevelDB without a version key), io (LevelDB could not open it, e.g. it is locked
+  // non-empty database without a version key), io (LevelDB could not open it, e.g. it is locked
   // by another process), internal (a corrupt version key, a failed migration).
   static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
+                                                DatabaseOptions options = {});
+  // The same over an engine already open (options.env and block_cache_bytes are not used).
+  static Result<std::unique_ptr<Database>> open(std::unique_ptr<Engine> engine,
                                                 DatabaseOptions options = {});
   ~Database();
   Database(const Database&) = delete;
@@ -102,8 +105,8 @@ class Database {
   const Clock& clock() const noexcept { return *clock_; }
 
   // --- reads: lock-free, consistent per call, safe from any thread ---
-  // Reads go on while writes are refused. Only while a reopen closes and opens LevelDB do they
-  // wait (briefly); if that open failed, they answer unavailable until a later one succeeds.
+  // Reads go on while writes are refused. Only while a reopen closes and opens the engine do
+  // they answer unavailable (briefly); if that open failed, until a later one succeeds.
 
   // The value under `key`, std::nullopt when absent. Errors: io, unavailable.
   Result<std::optional<std::string>> get(std::string_view key) const;
@@ -114,11 +117,11 @@ class Database {
   using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
   Result<void> scan(std::string_view prefix, std::string_view start, const ScanFn& fn) const;
 
-  // A raw iterator for callers that seek around (namespace listing, GC). The caller owns it and
-  // must destroy it before the Database. It keeps the LevelDB handle it reads alive: a reopen
-  // waits (up to reopen_drain) for it, so hold it only while iterating. While no handle is open
-  // it is an iterator whose status() is an IOError.
-  std::unique_ptr<leveldb::Iterator> new_iterator() const;
+  // A cursor for callers that seek around (namespace listing, GC), over one consistent view.
+  // The caller owns it and must destroy it before the Database. It keeps the engine handle it
+  // reads alive: a reopen waits (up to reopen_drain) for it, so hold it only while iterating.
+  // While no handle is open it is never valid() and its status() is the error.
+  std::unique_ptr<Cursor> cursor() const;
 
   // --- writes ---
 
@@ -134,7 +137,7 @@ class Database {
   // (e.g. signal a scheduler). Thread-safe.
   void on_mutation(std::function<void(bool dirty)> fn);
 
-  // Sets the function told how long each LevelDB batch write took (whether it was fsynced, and
+  // Sets the function told how long each batch write took (whether it was fsynced, and
   // whether it succeeded), for metrics: called on the writing thread after the write, with no
   // lock of the database held; it must be quick and thread-safe. Replaces any earlier one;
   // empty: none. Thread-safe.
@@ -148,7 +151,7 @@ class Database {
   bool writable() const noexcept { return !failed_.load(); }
 
   // Whether writes are accepted, found out: while they are refused, attempts the reopen (as a
-  // write would); otherwise probes LevelDB with an empty write, which fails when a background
+  // write would); otherwise probes the engine (Engine::probe), which fails when a background
   // error is pending. Blocks on the disk: call it off I/O threads. Errors: no_space (the
   // filesystem is full; the detail says so), unavailable (refused after an I/O error, or a
   // reopen is waiting for readers).
@@ -163,7 +166,7 @@ class Database {
   // Resets the dirty flag. Call with lock_exclusive() held, after a collection.
   void clear_dirty() noexcept { dirty_.store(0); }
 
-  // Deletes `keys` in one WriteBatch while the caller holds lock_exclusive() (`held` must own
+  // Deletes `keys` in one Batch while the caller holds lock_exclusive() (`held` must own
   // this database's wlock). Runs no mutation callbacks: GC's own sweep is not a client change.
   // Errors: failed_precondition (`held` is not this database's wlock), io (nothing was deleted).
   Result<void> remove_exclusive(const std::unique_lock<std::shared_mutex>& held,
@@ -186,32 +189,24 @@ class Database {
   // Stops journaling and drops what was not taken. Thread-safe.
   void stop_journal();
 
-  // The LevelDB handle, for tests and tools. Writes through it bypass every rule above; it is
-  // invalidated by a reopen (after a failed write).
-  leveldb::DB& leveldb() noexcept;
+  // The engine, for tests and tools. Writes through it bypass every rule above.
+  Engine& engine() noexcept { return *engine_; }
 
  private:
-  struct Private;
-  struct Handle;
-  Database(std::unique_ptr<Private> priv, std::shared_ptr<Handle> handle, const Clock* clock,
-           int version);
-  Result<void> write(leveldb::WriteBatch& batch, bool sync = true);
-  // The current handle (null while none is open, after a failed reopen).
-  std::shared_ptr<Handle> handle() const;
+  Database(std::unique_ptr<Engine> engine, const Clock* clock, int version);
+  Result<void> write(const Batch& batch, bool sync = true);
   // Records a failed write: writes are refused until recover() succeeds. Thread-safe, quick.
   void mark_failed(Error why) noexcept;
   // The error a refused write gets.
   Error refusal() const;
-  // Reopens LevelDB after a failure (see the header comment); returns refusal() when it did not.
+  // Reopens the engine after a failure (see the header comment); returns refusal() when it did
+  // not.
   Result<void> recover();
-  // Whether the metadata filesystem has room for a reopen (recovery writes the log out).
-  bool room_to_reopen() const;
   void notify();
-  void journal(const leveldb::WriteBatch& batch, bool dirty);
+  void journal(const Batch& batch, bool dirty);
 
   static constexpr size_t kStripes = 256;
 
-  std::unique_ptr<Private> priv_;  // LevelDB options and objects it must outlive
   const Clock* clock_;
   int version_;
   bool sync_writes_ = false;
@@ -229,21 +224,21 @@ class Database {
   std::vector<std::function<void(bool)>> callbacks_;
   std::shared_ptr<const WriteObserver> write_observer_;  // guarded by callbacks_mutex_
 
-  // The open LevelDB. Readers copy the pointer under handle_mutex_ shared; recover() swaps it
-  // under handle_mutex_ exclusive once it is the only owner.
-  mutable std::shared_mutex handle_mutex_;
-  std::shared_ptr<Handle> handle_;
   std::atomic<bool> failed_{false};
   mutable std::mutex failure_mutex_;
   Error failure_{Errc::io, {}};  // why writes are refused (guarded by failure_mutex_)
+  uint64_t failures_ = 0;        // failures marked so far (guarded by failure_mutex_)
   std::mutex recover_mutex_;     // one reopen at a time; others are refused, not queued
   std::chrono::steady_clock::time_point last_failed_open_{};  // guarded by recover_mutex_
   bool open_failed_ = false;                                  // guarded by recover_mutex_
   std::chrono::milliseconds reopen_interval_{1000};
   std::chrono::milliseconds reopen_drain_{500};
+
+  // Declared last, so destroyed first: closing it may still report a failure to mark_failed.
+  std::unique_ptr<Engine> engine_;
 };
 
-// One atomic change: reads made under stripe locks, then one WriteBatch. Not thread-safe; used
+// One atomic change: reads made under stripe locks, then one Batch. Not thread-safe; used
 // by the thread that began it. Destroying an uncommitted Update discards its changes.
 class Database::Update {
  public:
@@ -265,7 +260,7 @@ class Database::Update {
   // too (LevelDB's log is written in order); a power cut before that loses it.
   void defer_sync() noexcept { sync_ = false; }
   // Whether anything is queued.
-  bool empty() const noexcept;
+  bool empty() const noexcept { return batch_.empty(); }
 
   // Writes the batch (nothing when empty), releases the locks, then runs the mutation
   // callbacks. An Update commits at most once. Errors: io (nothing was written).
@@ -278,8 +273,7 @@ class Database::Update {
   Database* db_;
   std::shared_lock<std::shared_mutex> wlock_;
   std::vector<std::unique_lock<std::mutex>> locks_;
-  std::unique_ptr<leveldb::WriteBatch> batch_;
-  size_t ops_ = 0;
+  Batch batch_;
   bool dirty_ = false;
   bool sync_ = true;
   bool done_ = false;

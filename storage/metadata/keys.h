@@ -1,6 +1,6 @@
-// Keys: the one place that builds and parses every LevelDB key of the metadata database.
+// Keys: the one place that builds and parses every key of the metadata database (any Engine).
 //
-// LevelDB is a flat ordered map, so containerd's bolt bucket tree becomes key prefixes. The
+// An Engine is a flat ordered map, so containerd's bolt bucket tree becomes key prefixes. The
 // components of a key are joined by a 0x00 byte, which no repository name, tag, digest, ingest
 // ref or lease id can hold (each is validated before it reaches a key). Because 0x00 sorts
 // below every other byte, key order equals the lexical order of the components: "a" sorts

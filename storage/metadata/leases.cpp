@@ -6,8 +6,6 @@
 #include "storage/metadata/names.h"
 #include "storage/metadata/rfc3339.h"
 
-#include <leveldb/iterator.h>
-
 #include <cstdio>
 #include <random>
 
@@ -115,24 +113,24 @@ Result<std::vector<Lease>> LeaseStore::list(std::string_view ns) const {
     return r.error();
   const std::string prefix = keys::lease_prefix(ns);
   std::vector<Lease> out;
-  auto it = db_.new_iterator();
-  it->Seek(prefix);
-  while (it->Valid()) {
-    std::string_view key(it->key().data(), it->key().size());
+  auto it = db_.cursor();
+  it->seek(prefix);
+  while (it->valid()) {
+    std::string_view key = it->key();
     if (!key.starts_with(prefix))
       break;
     std::string id(key.substr(prefix.size()));
     if (id.find(keys::kSep) != std::string::npos) {
       return fail(Errc::internal, "lease resource without its lease");
     }
-    auto rec = decode_lease(std::string_view(it->value().data(), it->value().size()));
+    auto rec = decode_lease(it->value());
     if (!rec)
       return rec.error();
     out.push_back(to_lease(id, std::move(*rec)));
-    it->Seek(keys::lease_end(ns, id));  // skip the lease's resources
+    it->seek(keys::lease_end(ns, id));  // skip the lease's resources
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "list leases: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "list leases: " + st.error().detail);
   return out;
 }
 

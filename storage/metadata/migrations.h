@@ -2,20 +2,16 @@
 //
 // A Migration upgrades schema version `from` to `from + 1`. Database::open runs, in order, every
 // migration from the stored version up to the version it was asked for; each step's writes and
-// the new version number go into one WriteBatch, so a crash mid-way leaves the database at a
+// the new version number go into one Batch, so a crash mid-way leaves the database at a
 // whole version, and reopening resumes from there. The schema itself is drawn in keys.h.
 #pragma once
 
 #include "storage/common/result.h"
+#include "storage/metadata/engine.h"
 
 #include <functional>
 #include <string>
 #include <vector>
-
-namespace leveldb {
-class DB;
-class WriteBatch;
-}  // namespace leveldb
 
 namespace cairn::metadata {
 
@@ -24,7 +20,7 @@ struct Migration {
   std::string name;  // for errors and logs
   // Reads the database as it is and adds its changes to `batch` (not yet written). Runs alone:
   // no other thread uses the database during open.
-  std::function<Result<void>(leveldb::DB& db, leveldb::WriteBatch& batch)> run;
+  std::function<Result<void>(const Engine& db, Batch& batch)> run;
 };
 
 // The migrations cairn ships, in order. Version 1 is the first schema, so this is empty until

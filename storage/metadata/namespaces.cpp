@@ -5,17 +5,9 @@
 #include "storage/metadata/names.h"
 #include "storage/metadata/records.h"
 
-#include <leveldb/iterator.h>
-
 namespace cairn::metadata {
 
-namespace {
-
-std::string_view view(const leveldb::Slice& s) {
-  return std::string_view(s.data(), s.size());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<NamePage> NamespaceStore::list(std::string_view last, size_t n, Holding holding) const {
   if (!last.empty()) {
@@ -24,11 +16,11 @@ Result<NamePage> NamespaceStore::list(std::string_view last, size_t n, Holding h
   }
   const std::string prefix = keys::schema_prefix();
   NamePage page;
-  auto it = db_.new_iterator();
+  auto it = db_.cursor();
   // Seek past every key of `last` (and of each namespace listed) rather than visiting them.
-  it->Seek(last.empty() ? prefix : keys::namespace_end(last));
-  while (it->Valid()) {
-    std::string_view key = view(it->key());
+  it->seek(last.empty() ? prefix : keys::namespace_end(last));
+  while (it->valid()) {
+    std::string_view key = it->key();
     if (!key.starts_with(prefix))
       break;
     auto ns = keys::namespace_of(key);
@@ -40,7 +32,7 @@ Result<NamePage> NamespaceStore::list(std::string_view last, size_t n, Holding h
       if (!holds)
         return holds.error();
       if (!*holds) {
-        it->Seek(keys::namespace_end(name));
+        it->seek(keys::namespace_end(name));
         continue;
       }
     }
@@ -49,10 +41,10 @@ Result<NamePage> NamespaceStore::list(std::string_view last, size_t n, Holding h
       break;
     }
     page.names.push_back(std::move(name));
-    it->Seek(keys::namespace_end(page.names.back()));
+    it->seek(keys::namespace_end(page.names.back()));
   }
-  if (!it->status().ok())
-    return fail(Errc::io, "list namespaces: " + it->status().ToString());
+  if (auto st = it->status(); !st)
+    return fail(st.error().code, "list namespaces: " + st.error().detail);
   return page;
 }
 

@@ -24,6 +24,7 @@
 
 #include "storage/content/digest.h"
 #include "tests/support/ports.h"
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 #include <arpa/inet.h>
@@ -52,42 +53,6 @@
 extern char** environ;
 
 namespace cairn::testing {
-
-// Runs argv (PATH lookup) with stdin and stderr on /dev/null, stdout captured into `out` (when
-// given) through a file under `scratch`; returns the exit status (-1 when it did not exit
-// normally). Blocks.
-inline int run_command(
-    const std::vector<std::string>& argv, std::string* out = nullptr,
-    const std::filesystem::path& scratch = std::filesystem::temp_directory_path()) {
-  std::filesystem::path out_file = scratch / ("cmd-out-" + std::to_string(::getpid()) + "-" +
-                                              std::to_string(std::random_device{}()));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0)
-    throw std::runtime_error("cannot run " + argv[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (out) {
-    std::ifstream in(out_file, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *out = ss.str();
-  }
-  std::error_code ec;
-  std::filesystem::remove(out_file, ec);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 // "sha256:<hex>" of a string / of a file's bytes (streamed).
 inline std::string sha256_digest(std::string_view bytes) {

@@ -30,6 +30,18 @@ TEST(Config, Durability) {
   EXPECT_NE(err.find("--durability is strict or relaxed"), std::string::npos) << err;
 }
 
+TEST(Config, MetadataInPostgres) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({}, c, err)) << err;
+  EXPECT_EQ(c.metadata, "");  // LevelDB under the root
+  ASSERT_TRUE(parse_serve_args({"--metadata", "postgresql://cairn@127.0.0.1:5432/cairn"}, c, err))
+      << err;
+  EXPECT_EQ(c.metadata, "postgresql://cairn@127.0.0.1:5432/cairn");
+  EXPECT_FALSE(parse_serve_args({"--metadata=mysql://x"}, c, err));
+  EXPECT_NE(err.find("--metadata wants a PostgreSQL URI"), std::string::npos) << err;
+}
+
 TEST(Config, FlagsBothForms) {
   Config c;
   std::string err;

@@ -7,7 +7,6 @@
 #include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
-#include <leveldb/db.h>
 
 #include <sys/stat.h>
 #include <fstream>
@@ -303,11 +302,9 @@ TEST_F(CheckerTest, DanglingTagAndUnlistedManifestChildAreReported) {
                             clock_.now(),
                             clock_.now(),
                             {}};
-  ASSERT_TRUE(
-      storage_->db()
-          .leveldb()
-          .Put(leveldb::WriteOptions(), metadata::keys::tag("a", "ghost"), metadata::encode(ghost))
-          .ok());
+  metadata::Batch raw;
+  raw.put(metadata::keys::tag("a", "ghost"), metadata::encode(ghost));
+  ASSERT_TRUE(storage_->db().engine().write(raw, /*sync=*/true));
   const Digest m = push_manifest(
       "a", "{m2}", {{ChildKind::layer, absent}, {ChildKind::subject, content::digest_of("s")}});
   Report r = run();
@@ -329,7 +326,9 @@ TEST_F(CheckerTest, DanglingTagAndUnlistedManifestChildAreReported) {
 TEST_F(CheckerTest, UndecodableRecordIsABadRecord) {
   push("a", "fine");
   const std::string key = metadata::keys::blob("a", content::digest_of("x").str());
-  ASSERT_TRUE(storage_->db().leveldb().Put(leveldb::WriteOptions(), key, "not json").ok());
+  metadata::Batch raw;
+  raw.put(key, "not json");
+  ASSERT_TRUE(storage_->db().engine().write(raw, /*sync=*/true));
   Report r = run();
   auto bad = of(r, FindingKind::bad_record);
   ASSERT_EQ(bad.size(), 1u) << to_json(r).dump();

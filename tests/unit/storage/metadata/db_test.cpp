@@ -5,7 +5,6 @@
 #include "tests/unit/storage/metadata/fixture.h"
 
 #include <leveldb/db.h>
-#include <leveldb/write_batch.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,9 +17,15 @@ namespace {
 using testing::DatabaseTest;
 
 std::string get_raw(Database& db, const std::string& key) {
-  std::string v;
-  auto s = db.leveldb().Get(leveldb::ReadOptions(), key, &v);
-  return s.ok() ? v : "<missing>";
+  auto v = db.engine().get(key);
+  return v && v->has_value() ? **v : "<missing>";
+}
+
+// Writes past every rule of the Database, as a bug or a foreign tool would.
+bool put_raw(Database& db, const std::string& key, const std::string& value) {
+  Batch b;
+  b.put(key, value);
+  return db.engine().write(b, /*sync=*/true).has_value();
 }
 
 TEST(DatabaseOpenTest, FreshDatabaseGetsCurrentVersion) {
@@ -39,7 +44,7 @@ TEST(DatabaseOpenTest, NewerVersionIsRefused) {
   cairn::testing::TempDir dir;
   {
     auto db = Database::open(dir / "meta").value();
-    ASSERT_TRUE(db->leveldb().Put(leveldb::WriteOptions(), keys::version(), "7").ok());
+    ASSERT_TRUE(put_raw(*db, keys::version(), "7"));
   }
   auto db = Database::open(dir / "meta");
   ASSERT_FALSE(db);
@@ -51,7 +56,7 @@ TEST(DatabaseOpenTest, CorruptVersionAndForeignDatabase) {
   cairn::testing::TempDir dir;
   {
     auto db = Database::open(dir / "meta").value();
-    ASSERT_TRUE(db->leveldb().Put(leveldb::WriteOptions(), keys::version(), "x1").ok());
+    ASSERT_TRUE(put_raw(*db, keys::version(), "x1"));
   }
   auto db = Database::open(dir / "meta");
   ASSERT_FALSE(db);
@@ -81,26 +86,23 @@ TEST(DatabaseOpenTest, LockedByAnotherHandleIsIo) {
 // A synthetic schema history: version 1 (today's), then a test-only version 2 that renames a
 // namespace's labels key to a "labels2" key, then version 3 that needs version 2's key.
 std::vector<Migration> test_migrations(std::vector<int>* ran) {
-  Migration to3{2, "needs-v2", [ran](leveldb::DB& db, leveldb::WriteBatch& batch) -> Result<void> {
+  Migration to3{2, "needs-v2", [ran](const Engine& db, Batch& batch) -> Result<void> {
                   ran->push_back(2);
-                  std::string v;
-                  if (!db.Get(leveldb::ReadOptions(), "labels2", &v).ok()) {
+                  auto v = db.get("labels2");
+                  if (!v || !v->has_value())
                     return fail(Errc::internal, "version 2 key missing");
-                  }
-                  batch.Put("labels3", v + "+3");
-                  batch.Delete("labels2");
+                  batch.put("labels3", **v + "+3");
+                  batch.remove("labels2");
                   return {};
                 }};
-  Migration to2{1, "rename-labels",
-                [ran](leveldb::DB& db, leveldb::WriteBatch& batch) -> Result<void> {
+  Migration to2{1, "rename-labels", [ran](const Engine& db, Batch& batch) -> Result<void> {
                   ran->push_back(1);
-                  std::string v;
                   auto key = keys::namespace_labels("a");
-                  if (!db.Get(leveldb::ReadOptions(), key, &v).ok()) {
+                  auto v = db.get(key);
+                  if (!v || !v->has_value())
                     return fail(Errc::internal, "no labels");
-                  }
-                  batch.Put("labels2", v);
-                  batch.Delete(key);
+                  batch.put("labels2", **v);
+                  batch.remove(key);
                   return {};
                 }};
   return {to3, to2};  // registration order does not matter: steps run by `from`

@@ -11,8 +11,6 @@
 
 #include <gtest/gtest.h>
 
-#include <leveldb/iterator.h>
-
 #include <map>
 #include <set>
 #include <string>
@@ -108,9 +106,9 @@ TEST(DiskFullTest, IteratorsSurviveTheReopen) {
   auto db = metadata::Database::open(fs / "meta").value();
   for (int i = 0; i < 10; ++i)
     ASSERT_TRUE(put(*db, key("k" + std::to_string(i)), "v"));
-  auto it = db->new_iterator();
-  it->Seek(key("k"));
-  ASSERT_TRUE(it->Valid());
+  auto it = db->cursor();
+  it->seek(key("k"));
+  ASSERT_TRUE(it->valid());
 
   fs.fill(16 << 10);
   const std::string big(8192, 'x');
@@ -122,7 +120,7 @@ TEST(DiskFullTest, IteratorsSurviveTheReopen) {
   // The open iterator holds the old handle: the write cannot reopen now and is refused.
   EXPECT_FALSE(put(*db, key("blocked"), "v"));
   int seen = 0;
-  for (; it->Valid() && it->key().ToString().starts_with(key("k")); it->Next())
+  for (; it->valid() && it->key().starts_with(key("k")); it->next())
     ++seen;
   EXPECT_EQ(seen, 10);
   it.reset();

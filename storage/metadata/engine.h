@@ -1,0 +1,97 @@
+// Engine: the ordered key/value store under the metadata Database — the seam a metadata backend
+// plugs into.
+//
+// The Database (db.h) keeps every rule of the schema above it: one batch per Update, striped
+// key locks, the GC lock and change journal, mutation callbacks, the schema version and its
+// migrations, refusing writes after a failed one until the engine has reopened. An engine only
+// stores ordered keys: point reads, cursors over a consistent view, atomic batches. LevelDB
+// (leveldb_engine.h) is the embedded one.
+//
+// What every engine guarantees:
+//  - keys order bytewise (memcmp, shorter first on a tie), as keys.h draws them;
+//  - write() applies a batch atomically: after a crash either all of it or none of it is there,
+//    and with `sync` it returns only once the batch is on stable storage;
+//  - a cursor reads one consistent view of the keys, taken when it was made, and keeps what it
+//    reads alive for as long as it lives (a reopen waits for it);
+//  - reads and writes are thread-safe; a cursor is used by one thread.
+#pragma once
+
+#include "storage/common/result.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::metadata {
+
+// Iterates the keys of an Engine in order over the view it was made with.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  // Positions at the first key >= target ("" is the first key).
+  virtual void seek(std::string_view target) = 0;
+  // Whether it is positioned at a key (false past the last one, or after an error).
+  virtual bool valid() const = 0;
+  // Moves to the next key. Requires valid().
+  virtual void next() = 0;
+  // The key and value it is positioned at; valid until the next seek() or next(). Requires
+  // valid().
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // Whether every step so far succeeded (a read error ends the iteration: valid() turns false).
+  // Errors: io, unavailable.
+  virtual Result<void> status() const = 0;
+};
+
+// The changes of one atomic write, in order: a later change to a key overrides an earlier one.
+class Batch {
+ public:
+  struct Op {
+    std::string key;
+    std::optional<std::string> value;  // std::nullopt: remove the key
+  };
+
+  void put(std::string_view key, std::string_view value) {
+    ops_.push_back(Op{std::string(key), std::string(value)});
+  }
+  void remove(std::string_view key) { ops_.push_back(Op{std::string(key), std::nullopt}); }
+  const std::vector<Op>& ops() const noexcept { return ops_; }
+  bool empty() const noexcept { return ops_.empty(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // The value under `key`, std::nullopt when absent. Errors: io, unavailable.
+  virtual Result<std::optional<std::string>> get(std::string_view key) const = 0;
+  // A cursor over the keys as they are now. While the engine cannot read (reopening), one whose
+  // status() is the error and that is never valid().
+  virtual std::unique_ptr<Cursor> cursor() const = 0;
+  // Applies `batch` atomically; with `sync`, durably before it returns. Errors: no_space (its
+  // storage is full; the detail says so), io, unavailable. After an error the Database writes
+  // nothing more until reopen() succeeded.
+  virtual Result<void> write(const Batch& batch, bool sync) = 0;
+  // Whether a write would be accepted now, without changing anything (a pending background
+  // error answers here). Errors: as write().
+  virtual Result<void> probe() = 0;
+  // After a failed write: closes and opens the engine again so the next write starts clean, and
+  // every acknowledged write is still there. Waits up to `drain` for open cursors, as their
+  // views may pin what the reopen replaces. Errors: unavailable (cursors still open, or no room
+  // to reopen yet), no_space, io.
+  virtual Result<void> reopen(std::chrono::milliseconds drain) = 0;
+
+  // Told of a failure the engine found on its own (a background compaction's write), so the
+  // Database refuses writes at once. Set once, before use; called from any thread, quickly.
+  using FailureFn = std::function<void(Error)>;
+  virtual void on_failure(FailureFn fn) = 0;
+};
+
+}  // namespace cairn::metadata

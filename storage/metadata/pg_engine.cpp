@@ -1,0 +1,366 @@
+#include "storage/metadata/pg_engine.h"
+
+#include "storage/metadata/error_cursor.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace cairn::metadata {
+
+namespace {
+
+constexpr Oid kByteaOid = 17;  // pg_type.oid of bytea
+
+// Frees a PGresult on every path.
+struct ResultDeleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string trimmed(const char* message) {
+  std::string s = message != nullptr ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+// Whether `conn` can no longer be used (the server went away, or the protocol broke).
+bool broken(PGconn* conn) {
+  return PQstatus(conn) != CONNECTION_OK;
+}
+
+// A failed statement as an Error: no_space when the server's disk is full (SQLSTATE class 53:
+// 53100 disk_full, 53200 out of memory, ...), unavailable when the connection broke before
+// anything was sent, else io.
+Error statement_error(std::string_view context, PGconn* conn, const PGresult* res) {
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string detail = std::string(context) + ": " + trimmed(PQerrorMessage(conn));
+  if (state != nullptr && std::string_view(state) == "53100")
+    return fail(Errc::no_space, std::string(context) + ": the metadata database's disk is full");
+  return fail(Errc::io, std::move(detail));
+}
+
+bool plain_identifier(std::string_view s) {
+  if (s.empty() || s.size() > 63 || (!(s[0] >= 'a' && s[0] <= 'z') && s[0] != '_'))
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Runs `sql` with bytea parameters (binary) and asks for binary results.
+PgResult exec(PGconn* conn, const std::string& sql,
+              std::initializer_list<std::string_view> params) {
+  Oid types[3];
+  const char* values[3];
+  int lengths[3];
+  int formats[3];
+  int n = 0;
+  for (std::string_view p : params) {
+    types[n] = kByteaOid;
+    values[n] = p.data() != nullptr ? p.data() : "";  // a null pointer would mean SQL NULL
+    lengths[n] = static_cast<int>(p.size());
+    formats[n] = 1;
+    ++n;
+  }
+  return PgResult(PQexecParams(conn, sql.c_str(), n, types, values, lengths, formats, 1));
+}
+
+bool ok(const PgResult& r) {
+  const auto st = PQresultStatus(r.get());
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+class PgEngine::Lease {
+ public:
+  Lease(const PgEngine& engine, Pool& pool, PGconn* conn)
+      : engine_(&engine), pool_(&pool), conn_(conn) {}
+  Lease(Lease&& o) noexcept
+      : engine_(o.engine_), pool_(o.pool_), conn_(std::exchange(o.conn_, nullptr)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (conn_ != nullptr)
+      engine_->give_back(*pool_, conn_,
+                         broken(conn_) || PQtransactionStatus(conn_) != PQTRANS_IDLE);
+  }
+  PGconn* get() const noexcept { return conn_; }
+
+ private:
+  const PgEngine* engine_;
+  Pool* pool_;
+  PGconn* conn_;
+};
+
+// Pages through the keys over one REPEATABLE READ transaction of its own connection.
+class PgCursor final : public Cursor {
+ public:
+  PgCursor(const PgEngine& engine, PgEngine::Lease lease)
+      : engine_(engine), lease_(std::move(lease)) {
+    // The view is taken by the transaction's first statement, not by BEGIN: the SELECT takes it
+    // now, when the cursor is made, as the Engine contract asks.
+    PgResult r(PQexec(lease_.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1"));
+    if (!ok(r))
+      error_ = statement_error("begin metadata cursor", lease_.get(), r.get());
+  }
+  ~PgCursor() override {
+    if (PQtransactionStatus(lease_.get()) != PQTRANS_IDLE)
+      PgResult(PQexec(lease_.get(), "ROLLBACK"));  // read only: nothing to keep
+  }
+
+  void seek(std::string_view target) override { fetch(engine_.sql_page_first_, target); }
+  bool valid() const override { return !error_ && row_ < rows_; }
+  void next() override {
+    if (row_ + 1 < rows_ || !more_) {
+      ++row_;
+      return;
+    }
+    fetch(engine_.sql_page_next_, key());  // the page's last key: the next page starts after it
+  }
+  std::string_view key() const override { return field(0); }
+  std::string_view value() const override { return field(1); }
+  Result<void> status() const override {
+    if (error_)
+      return *error_;
+    return {};
+  }
+
+ private:
+  // Fetches the page of keys from `from` on (sql_page_first_: >=, sql_page_next_: >).
+  void fetch(const std::string& sql, std::string_view from) {
+    row_ = rows_ = 0;
+    more_ = false;
+    if (error_)
+      return;
+    // Its own copy: `from` may point into the page this replaces.
+    const std::string start(from);
+    page_ = exec(lease_.get(), sql, {start});
+    if (!ok(page_)) {
+      error_ = statement_error("read metadata", lease_.get(), page_.get());
+      page_.reset();
+      return;
+    }
+    rows_ = PQntuples(page_.get());
+    more_ = static_cast<size_t>(rows_) == engine_.options_.page_rows;
+  }
+  std::string_view field(int column) const {
+    return std::string_view(PQgetvalue(page_.get(), row_, column),
+                            static_cast<size_t>(PQgetlength(page_.get(), row_, column)));
+  }
+
+  const PgEngine& engine_;
+  PgEngine::Lease lease_;
+  PgResult page_;
+  int row_ = 0;
+  int rows_ = 0;
+  bool more_ = false;  // the page was full: there may be more after it
+  std::optional<Error> error_;
+};
+
+Result<std::unique_ptr<PgEngine>> PgEngine::open(std::string uri, PgOptions options) {
+  if (!plain_identifier(options.table)) {
+    return fail(Errc::invalid_argument,
+                "metadata table name must be a lowercase SQL identifier: " + options.table);
+  }
+  options.connections = std::max<size_t>(options.connections, 1);
+  options.cursors = std::max<size_t>(options.cursors, 1);
+  options.page_rows = std::max<size_t>(options.page_rows, 1);
+  std::unique_ptr<PgEngine> engine(new PgEngine(std::move(uri), std::move(options)));
+  auto lease = engine->lease(engine->points_, /*wait=*/true);
+  if (!lease)
+    return lease.error();
+  // Concurrent first starts of several replicas may race on the catalog: one retry settles it.
+  const std::string create = "CREATE TABLE IF NOT EXISTS " + engine->options_.table +
+                             " (k bytea PRIMARY KEY, v bytea NOT NULL)";
+  for (int attempt = 0;; ++attempt) {
+    PgResult r(PQexec(lease->get(), create.c_str()));
+    if (ok(r))
+      break;
+    if (attempt == 1 || broken(lease->get()))
+      return statement_error("create metadata table", lease->get(), r.get());
+  }
+  if (engine->options_.exclusive) {
+    auto holder = engine->connect();
+    if (!holder)
+      return holder.error();
+    engine->lock_holder_ = *holder;
+    const std::string name = engine->options_.table;
+    PgResult r =
+        exec(*holder, "SELECT pg_try_advisory_lock(hashtextextended(convert_from($1, 'UTF8'), 0))",
+             {name});
+    if (!ok(r))
+      return statement_error("lock metadata table", *holder, r.get());
+    const bool locked = PQntuples(r.get()) == 1 && PQgetlength(r.get(), 0, 0) == 1 &&
+                        PQgetvalue(r.get(), 0, 0)[0] == 1;  // a binary bool
+    if (!locked) {
+      return fail(Errc::failed_precondition,
+                  "the metadata table " + name +
+                      " is in use by another cairn process (it holds the table's lock)");
+    }
+  }
+  return engine;
+}
+
+PgEngine::PgEngine(std::string uri, PgOptions options)
+    : uri_(std::move(uri)), options_(std::move(options)) {
+  const std::string& t = options_.table;
+  sql_get_ = "SELECT v FROM " + t + " WHERE k = $1";
+  sql_put_ =
+      "INSERT INTO " + t + " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v";
+  sql_remove_ = "DELETE FROM " + t + " WHERE k = $1";
+  const std::string limit = " ORDER BY k LIMIT " + std::to_string(options_.page_rows);
+  sql_page_first_ = "SELECT k, v FROM " + t + " WHERE k >= $1" + limit;
+  sql_page_next_ = "SELECT k, v FROM " + t + " WHERE k > $1" + limit;
+  points_.limit = options_.connections;
+  cursors_.limit = options_.cursors;
+}
+
+PgEngine::~PgEngine() {
+  // Every Lease and cursor is gone by now (the Database and its users went first).
+  for (Pool* p : {&points_, &cursors_}) {
+    for (PGconn* c : p->idle)
+      PQfinish(c);
+    p->idle.clear();
+  }
+  if (lock_holder_ != nullptr)
+    PQfinish(lock_holder_);  // releases the advisory lock
+}
+
+Result<PGconn*> PgEngine::connect() const {
+  const std::string timeout = std::to_string(options_.connect_timeout_seconds);
+  // connect_timeout first: a value the URI carries overrides it.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), uri_.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (conn == nullptr)
+    return fail(Errc::unavailable, "connect to the metadata database: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    Error e = fail(Errc::unavailable,
+                   "connect to the metadata database: " + trimmed(PQerrorMessage(conn)));
+    PQfinish(conn);
+    return e;
+  }
+  return conn;
+}
+
+Result<PgEngine::Lease> PgEngine::lease(Pool& pool, bool wait) const {
+  std::unique_lock lock(mutex_);
+  while (pool.idle.empty() && pool.open >= pool.limit) {
+    if (!wait) {
+      return fail(Errc::unavailable,
+                  "every metadata database connection for cursors is in use; retry later");
+    }
+    freed_.wait(lock);
+  }
+  if (!pool.idle.empty()) {
+    PGconn* c = pool.idle.back();
+    pool.idle.pop_back();
+    return Lease(*this, pool, c);
+  }
+  ++pool.open;  // this slot is ours while we connect, without the lock
+  lock.unlock();
+  auto c = connect();
+  if (!c) {
+    lock.lock();
+    --pool.open;
+    freed_.notify_all();
+    return c.error();
+  }
+  return Lease(*this, pool, *c);
+}
+
+void PgEngine::give_back(Pool& pool, PGconn* conn, bool is_broken) const {
+  {
+    std::lock_guard lock(mutex_);
+    if (is_broken) {
+      --pool.open;
+    } else {
+      pool.idle.push_back(conn);
+      conn = nullptr;
+    }
+  }
+  freed_.notify_all();
+  if (conn != nullptr)
+    PQfinish(conn);
+}
+
+Result<std::optional<std::string>> PgEngine::get(std::string_view key) const {
+  auto lease = this->lease(points_, /*wait=*/true);
+  if (!lease)
+    return lease.error();
+  PgResult r = exec(lease->get(), sql_get_, {key});
+  if (!ok(r))
+    return statement_error("read metadata", lease->get(), r.get());
+  if (PQntuples(r.get()) == 0)
+    return std::optional<std::string>();
+  return std::optional<std::string>(
+      std::string(PQgetvalue(r.get(), 0, 0), static_cast<size_t>(PQgetlength(r.get(), 0, 0))));
+}
+
+std::unique_ptr<Cursor> PgEngine::cursor() const {
+  auto lease = this->lease(cursors_, /*wait=*/false);
+  if (!lease)
+    return std::make_unique<ErrorCursor>(lease.error());
+  return std::make_unique<PgCursor>(*this, std::move(*lease));
+}
+
+Result<void> PgEngine::write(const Batch& batch, bool sync) {
+  if (batch.empty())
+    return {};
+  auto lease = this->lease(points_, /*wait=*/true);
+  if (!lease)
+    return lease.error();
+  PGconn* c = lease->get();
+  // A failure before COMMIT was sent changes nothing (the transaction is rolled back when the
+  // lease closes the connection); only a failed COMMIT leaves the outcome unknown, which the
+  // Database treats as failed either way.
+  PgResult begin(PQexec(c, sync ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO OFF"));
+  if (!ok(begin))
+    return statement_error("write metadata", c, begin.get());
+  for (const auto& op : batch.ops()) {
+    PgResult r = op.value ? exec(c, sql_put_, {op.key, *op.value}) : exec(c, sql_remove_, {op.key});
+    if (!ok(r))
+      return statement_error("write metadata", c, r.get());
+  }
+  // With synchronous_commit on, COMMIT answers once the WAL holding the transaction is flushed
+  // to stable storage on the server: the fsync that makes the batch durable.
+  PgResult commit(PQexec(c, "COMMIT"));
+  if (!ok(commit))
+    return statement_error("commit metadata", c, commit.get());
+  return {};
+}
+
+Result<void> PgEngine::probe() {
+  auto lease = this->lease(points_, /*wait=*/true);
+  if (!lease)
+    return lease.error();
+  PgResult r(PQexec(lease->get(), "SELECT 1"));
+  if (!ok(r)) {
+    return fail(Errc::unavailable,
+                "probe metadata database: " + trimmed(PQerrorMessage(lease->get())));
+  }
+  return {};
+}
+
+Result<void> PgEngine::reopen(std::chrono::milliseconds) {
+  std::vector<PGconn*> closing;
+  {
+    std::lock_guard lock(mutex_);
+    for (Pool* p : {&points_, &cursors_}) {
+      p->open -= p->idle.size();
+      closing.insert(closing.end(), p->idle.begin(), p->idle.end());
+      p->idle.clear();
+    }
+  }
+  freed_.notify_all();
+  for (PGconn* c : closing)
+    PQfinish(c);
+  return probe();
+}
+
+}  // namespace cairn::metadata
