@@ -18,8 +18,15 @@ namespace cairn::app {
 bool flag_value(const std::vector<std::string>& args, size_t& i, std::string_view name,
                 std::string& value);
 
-// Opens the data root `root` for `command` ("cairn gc"). Unless `create`, a directory without
-// metadata/ and content/ is refused and never created. When a running server holds the root's
+// Takes `--metadata URI` at args[i] (what it means to `cairn serve`) into `uri`: no when args[i]
+// is another word, bad after saying why to `err` (the command then exits 2).
+enum class Taken { no, yes, bad };
+Taken metadata_flag(const std::vector<std::string>& args, size_t& i, std::string_view command,
+                    std::string& uri, std::ostream& err);
+
+// Opens the data root `root` for `command` ("cairn gc"), its metadata in PostgreSQL when
+// options.metadata_uri names it. Unless `create`, a directory without content/ (and metadata/,
+// for LevelDB) is refused and never created. When a running server holds the root's
 // database lock, says so and names `online` (what does the job on a live server). Messages go
 // to `err`; returns null after printing one (the command then exits 2).
 std::unique_ptr<Storage> open_offline_root(const std::filesystem::path& root,

@@ -13,6 +13,12 @@
 
 namespace cairn::app {
 
+std::string metadata_uri_error(std::string_view uri) {
+  if (uri.starts_with("postgresql://") || uri.starts_with("postgres://"))
+    return {};
+  return "--metadata wants a PostgreSQL URI such as postgresql://cairn@127.0.0.1:5432/cairn";
+}
+
 bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -238,8 +244,8 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
       return "--durability is strict or relaxed";
     c.durability = value;
   } else if (key == "metadata") {
-    if (!value.starts_with("postgresql://") && !value.starts_with("postgres://"))
-      return "--metadata wants a PostgreSQL URI such as postgresql://cairn@127.0.0.1:5432/cairn";
+    if (auto why = metadata_uri_error(value); !why.empty())
+      return why;
     c.metadata = value;
   } else if (key == "retention-dry-run") {
     if (value != "true" && value != "false")
@@ -456,13 +462,13 @@ std::string usage_text() {
 
 Usage:
   cairn serve [options]     run the server
-  cairn fsck --root DIR [--repair] [--json]
+  cairn fsck --root DIR [--metadata URI] [--repair] [--json]
                             check (and repair) a stopped server's data root;
                             `cairn fsck --help` says more
-  cairn gc --root DIR [--dry-run] [--json]
+  cairn gc --root DIR [--metadata URI] [--dry-run] [--json]
                             collect a stopped server's garbage (or say what
                             would go)
-  cairn du --root DIR [--json]
+  cairn du --root DIR [--metadata URI] [--json]
                             bytes per repository, unique and shared, pushed
                             and cached, uploads
   cairn export --root DIR NAME[:TAG|@DIGEST] OCI_LAYOUT_DIR

@@ -19,6 +19,9 @@
 
 namespace cairn::app {
 
+// Why `uri` cannot be a --metadata value, empty when it can (a PostgreSQL URI).
+std::string metadata_uri_error(std::string_view uri);
+
 struct Config {
   std::string root = "./var";
   std::string host = "127.0.0.1";

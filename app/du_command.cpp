@@ -44,7 +44,8 @@ std::string count_text(const UsageCount& c) {
 }  // namespace
 
 std::string du_usage() {
-  return R"(Usage: cairn du --root DIR [--json] [--config FILE] [--upstream HOST=URL]...
+  return R"(Usage: cairn du --root DIR [--metadata URI] [--json] [--config FILE]
+                [--upstream HOST=URL]...
 
 Shows what a stopped server's data root holds: per repository the blobs it references and
 their bytes, the part no other repository records (unique) and the part shared with others
@@ -53,6 +54,7 @@ once, for pushed repositories and for the pull-through cache's. For a running se
 GET /_admin/du.
 
   --root DIR            the data root                                   [./var]
+  --metadata URI        its metadata in PostgreSQL (the server's --metadata)
   --json                print the figures as one JSON object on stdout (as GET /_admin/du)
   --config FILE         the server's config file: its root and upstreams
   --upstream HOST=URL   an upstream of the cache (repeatable): its repositories are cache
@@ -63,7 +65,7 @@ Exit status: 0 done, 1 the walk failed, 2 usage or open error.
 
 int du_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   bool json = false;
-  // --root, --config and --upstream mean what they mean to `cairn serve`.
+  // --root, --metadata, --config and --upstream mean what they mean to `cairn serve`.
   std::vector<std::string> serve_args;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -73,8 +75,8 @@ int du_command(const std::vector<std::string>& args, std::ostream& out, std::ost
       return 0;
     } else if (a == "--json") {
       json = true;
-    } else if (flag_value(args, i, "--root", v) || flag_value(args, i, "--config", v) ||
-               flag_value(args, i, "--upstream", v)) {
+    } else if (flag_value(args, i, "--root", v) || flag_value(args, i, "--metadata", v) ||
+               flag_value(args, i, "--config", v) || flag_value(args, i, "--upstream", v)) {
       serve_args.push_back(a.substr(0, a.find('=')));  // `a` is still the flag's word
       serve_args.push_back(v);
     } else {
@@ -88,7 +90,10 @@ int du_command(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "cairn du: " << error << "\n";
     return 2;
   }
-  auto storage = open_offline_root(config.root, {}, "cairn du", "use GET /_admin/du", err);
+  StorageOptions storage_options;
+  storage_options.metadata_uri = config.metadata;
+  auto storage =
+      open_offline_root(config.root, storage_options, "cairn du", "use GET /_admin/du", err);
   if (!storage)
     return 2;
 

@@ -56,7 +56,8 @@ std::string describe(const fsck::Finding& f) {
 }  // namespace
 
 std::string fsck_usage() {
-  return R"(Usage: cairn fsck --root DIR [--repair] [--json] [--gc-grace DURATION]
+  return R"(Usage: cairn fsck --root DIR [--metadata URI] [--repair] [--json]
+                  [--gc-grace DURATION]
 
 Checks a stopped server's data root: re-hashes every blob, and reports blobs whose bytes do not
 match their digest (corrupt), records without files (missing), files without records (orphan),
@@ -64,6 +65,7 @@ manifests whose blobs are not recorded, tags without their manifest, and stale u
 running server use POST /_admin/fsck.
 
   --root DIR            the data root                                   [./var]
+  --metadata URI        its metadata in PostgreSQL (the server's --metadata)
   --repair              quarantine corrupt blobs (to DIR/quarantine/) and drop their records,
                         drop records of missing files, remove orphans and stale uploads;
                         never deletes what a manifest, tag, lease or gc.root still needs
@@ -81,6 +83,7 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
   bool repair = false;
   bool json = false;
   std::chrono::nanoseconds grace = std::chrono::hours(1);
+  StorageOptions storage_options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto flag = [&](std::string_view name, std::string& v) { return flag_value(args, i, name, v); };
@@ -88,6 +91,10 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
     if (a == "--help" || a == "-h") {
       out << fsck_usage();
       return 0;
+    } else if (auto m = metadata_flag(args, i, "cairn fsck", storage_options.metadata_uri, err);
+               m != Taken::no) {
+      if (m == Taken::bad)
+        return 2;
     } else if (a == "--repair") {
       repair = true;
     } else if (a == "--json") {
@@ -111,7 +118,6 @@ int fsck_command(const std::vector<std::string>& args, std::ostream& out, std::o
     }
   }
 
-  StorageOptions storage_options;
   storage_options.gc.grace = grace;
   auto storage = open_offline_root(root, storage_options, "cairn fsck",
                                    "check it online with POST /_admin/fsck (GET /_admin/fsck "

@@ -10,13 +10,15 @@
 namespace cairn::app {
 
 std::string gc_usage() {
-  return R"(Usage: cairn gc --root DIR [--dry-run] [--json] [--gc-grace DURATION]
+  return R"(Usage: cairn gc --root DIR [--metadata URI] [--dry-run] [--json]
+                [--gc-grace DURATION]
 
 Collects the garbage of a stopped server's data root: blob records nothing refers to (no tag,
 manifest, lease or gc.root label), their files once no repository records them, expired uploads
 and leases. For a running server use POST /_admin/gc (?dry_run=1 to preview).
 
   --root DIR            the data root                                   [./var]
+  --metadata URI        its metadata in PostgreSQL (the server's --metadata)
   --dry-run             remove nothing; report what a collection would remove
   --json                print the figures as one JSON object on stdout (as GET /_admin/gc)
   --gc-grace DURATION   blobs younger than this are kept (the server's --gc-grace)  [1h]
@@ -30,12 +32,17 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
   bool dry_run = false;
   bool json = false;
   std::chrono::nanoseconds grace = std::chrono::hours(1);
+  StorageOptions storage_options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string v;
     if (a == "--help" || a == "-h") {
       out << gc_usage();
       return 0;
+    } else if (auto m = metadata_flag(args, i, "cairn gc", storage_options.metadata_uri, err);
+               m != Taken::no) {
+      if (m == Taken::bad)
+        return 2;
     } else if (a == "--dry-run") {
       dry_run = true;
     } else if (a == "--json") {
@@ -58,7 +65,6 @@ int gc_command(const std::vector<std::string>& args, std::ostream& out, std::ost
       return 2;
     }
   }
-  StorageOptions storage_options;
   storage_options.gc.grace = grace;
   // Progress on stderr: a bar on a terminal, a line per phase otherwise.
   PhasedProgress progress(err, stderr_is_tty(), "gc");

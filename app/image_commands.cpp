@@ -13,6 +13,7 @@ namespace {
 // The flags and the two positional words of either command.
 struct Words {
   std::filesystem::path root = "./var";
+  StorageOptions storage;  // --metadata
   std::vector<std::string> positional;
 };
 
@@ -25,6 +26,10 @@ std::optional<int> parse(const std::vector<std::string>& args, std::string_view 
     if (a == "--help" || a == "-h") {
       out << usage;
       return 0;
+    } else if (auto m = metadata_flag(args, i, command, w.storage.metadata_uri, err);
+               m != Taken::no) {
+      if (m == Taken::bad)
+        return 2;
     } else if (flag_value(args, i, "--root", v)) {
       if (v.empty()) {
         err << command << ": --root needs a directory\n";
@@ -56,20 +61,23 @@ void summary(std::ostream& out, std::string_view command, const CopyResult& r,
 }  // namespace
 
 std::string export_usage() {
-  return R"(Usage: cairn export --root DIR NAME[:TAG|@DIGEST] OCI_LAYOUT_DIR
+  return R"(Usage: cairn export --root DIR [--metadata URI]
+                    NAME[:TAG|@DIGEST] OCI_LAYOUT_DIR
 
 Writes an image of a stopped server's data root (an index with all its manifests) into an OCI
 image layout directory (created when missing; other images already in it stay), as skopeo's
 oci:OCI_LAYOUT_DIR:TAG reads it. TAG defaults to latest.
 
   --root DIR   the data root                                            [./var]
+  --metadata URI  its metadata in PostgreSQL (the server's --metadata)
 
 Exit status: 0 exported, 1 the export failed, 2 usage or open error.
 )";
 }
 
 std::string import_usage() {
-  return R"(Usage: cairn import --root DIR OCI_LAYOUT_DIR NAME[:TAG|@DIGEST]
+  return R"(Usage: cairn import --root DIR [--metadata URI]
+                    OCI_LAYOUT_DIR NAME[:TAG|@DIGEST]
 
 Stores an image of an OCI image layout directory (as skopeo copy ... oci:OCI_LAYOUT_DIR:TAG
 writes it) into repository NAME of a stopped server's data root (created when missing), as a
@@ -77,6 +85,7 @@ push would: every blob is verified against its digest before it is stored. The l
 is the one whose ref name is TAG, else the only one; TAG defaults to that ref name.
 
   --root DIR   the data root                                            [./var]
+  --metadata URI  its metadata in PostgreSQL (the server's --metadata)
 
 Exit status: 0 imported, 1 the import failed, 2 usage or open error.
 )";
@@ -92,7 +101,7 @@ int export_command(const std::vector<std::string>& args, std::ostream& out, std:
     return 2;
   }
   auto storage =
-      open_offline_root(w.root, {}, "cairn export",
+      open_offline_root(w.root, w.storage, "cairn export",
                         "pull it from the server (skopeo copy docker://... oci:...)", err);
   if (!storage)
     return 2;
@@ -121,7 +130,7 @@ int import_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "cairn import: " << w.positional[1] << ": " << ref.error().detail << "\n";
     return 2;
   }
-  auto storage = open_offline_root(w.root, {}, "cairn import",
+  auto storage = open_offline_root(w.root, w.storage, "cairn import",
                                    "push it to the server (skopeo copy oci:... docker://...)", err,
                                    /*create=*/true);
   if (!storage)

@@ -3,6 +3,9 @@
 // (tests/support/postgres.h; ctest runs the binary whole).
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+#include "app/du_command.h"
+#include "app/fsck_command.h"
+#include "app/gc_command.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/postgres.h"
@@ -11,14 +14,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <sstream>
 #include <thread>
 
 namespace cairn::testing {
 namespace {
 
-handlers::ServiceOptions over_postgres() {
+// Each test in a database of its own: records of another test's root would be missing files here.
+handlers::ServiceOptions over_postgres(const std::string& uri) {
   handlers::ServiceOptions s;
-  s.storage.metadata_uri = PostgresServer::shared().uri();
+  s.storage.metadata_uri = uri;
   s.start_gc_scheduler = false;
   s.storage.gc.grace = std::chrono::nanoseconds(0);  // only references keep a blob
   return s;
@@ -26,9 +31,10 @@ handlers::ServiceOptions over_postgres() {
 
 TEST(PgMetadata, PushPullRestartDeleteAndCollect) {
   TempDir root;
+  const std::string db = PostgresServer::shared().fresh_database();
   std::string manifest_digest, layer_digest, config_digest;
   {
-    TestServer server(root.path(), {}, over_postgres());
+    TestServer server(root.path(), {}, over_postgres(db));
     HttpClient c(server.port());
     Image img = push_image_blobs(c, "team/app", 7);
     auto put = put_manifest(c, "team/app", "v1", img.manifest, kOciManifestType);
@@ -47,7 +53,7 @@ TEST(PgMetadata, PushPullRestartDeleteAndCollect) {
     EXPECT_FALSE(std::filesystem::exists(root.path() / "metadata"));
   }
   // A new process over the same root and database serves all of it.
-  TestServer server(root.path(), {}, over_postgres());
+  TestServer server(root.path(), {}, over_postgres(db));
   HttpClient c(server.port());
   auto layer = c.request("GET", "/v2/team/app/blobs/" + layer_digest);
   ASSERT_EQ(layer.status, 200u);
@@ -65,7 +71,8 @@ TEST(PgMetadata, PushPullRestartDeleteAndCollect) {
 
 TEST(PgMetadata, ConcurrentPushesAllLand) {
   TempDir root;
-  TestServer server(root.path(), {}, over_postgres());
+  const std::string db = PostgresServer::shared().fresh_database();
+  TestServer server(root.path(), {}, over_postgres(db));
   std::atomic<int> failures{0};
   std::vector<std::thread> pushers;
   std::vector<std::string> digests(32);
@@ -93,6 +100,53 @@ TEST(PgMetadata, ConcurrentPushesAllLand) {
     EXPECT_EQ(r.status, 200u) << i;
     EXPECT_EQ(r.header("docker-content-digest"), digests[i]) << i;
   }
+}
+
+TEST(PgMetadata, OfflineCommandsUseTheSameDatabase) {
+  TempDir root;
+  const std::string db = PostgresServer::shared().fresh_database();
+  const std::vector<std::string> where = {"--root", root.path().string(), "--metadata", db};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), where.begin(), where.end());
+    return more;
+  };
+  std::string layer, garbage;
+  {
+    TestServer server(root.path(), {}, over_postgres(db));
+    HttpClient c(server.port());
+    Image img = push_image_blobs(c, "team/app", 11);
+    ASSERT_EQ(put_manifest(c, "team/app", "v1", img.manifest, kOciManifestType).status, 201u);
+    layer = img.layer.digest;
+    garbage = push_blob(c, "team/app", "referenced by nothing");
+    // While a server holds the database, the offline commands are refused.
+    std::ostringstream out, err;
+    EXPECT_EQ(app::fsck_command(with({}), out, err), 2);
+    EXPECT_NE(err.str().find("in use"), std::string::npos) << err.str();
+  }
+  {
+    std::ostringstream out, err;
+    EXPECT_EQ(app::fsck_command(with({"--json"}), out, err), 0) << err.str() << out.str();
+  }
+  {
+    std::ostringstream out, err;
+    EXPECT_EQ(app::gc_command(with({"--gc-grace", "0s", "--json"}), out, err), 0) << err.str();
+  }
+  {
+    std::ostringstream out, err;
+    EXPECT_EQ(app::du_command(with({"--json"}), out, err), 0) << err.str();
+    EXPECT_NE(out.str().find("team/app"), std::string::npos) << out.str();
+  }
+  {
+    std::ostringstream out, err;
+    EXPECT_EQ(
+        app::gc_command({"--root", root.path().string(), "--metadata", "mysql://x"}, out, err), 2);
+    EXPECT_NE(err.str().find("--metadata wants a PostgreSQL URI"), std::string::npos) << err.str();
+  }
+  // The collection removed the garbage and kept the image, as the server sees it.
+  TestServer server(root.path(), {}, over_postgres(db));
+  HttpClient c(server.port());
+  EXPECT_EQ(c.request("HEAD", "/v2/team/app/blobs/" + layer).status, 200u);
+  EXPECT_EQ(c.request("HEAD", "/v2/team/app/blobs/" + garbage).status, 404u);
 }
 
 }  // namespace

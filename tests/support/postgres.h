@@ -70,6 +70,17 @@ class PostgresServer {
     return "postgresql://cairn@127.0.0.1:" + std::to_string(port_) + "/" + db;
   }
 
+  // A new empty database on this server (psql: CREATE DATABASE); returns its URI.
+  std::string fresh_database() {
+    const std::string name = "db" + std::to_string(++databases_);
+    std::string out;
+    if (run_command({"psql", uri(), "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE " + name}, &out,
+                    dir_.path()) != 0) {
+      throw std::runtime_error("cannot create database " + name + ": " + out);
+    }
+    return uri(name);
+  }
+
   // One server for the whole test binary, started on first use, stopped at exit.
   static PostgresServer& shared() {
     static PostgresServer server;
@@ -103,6 +114,7 @@ class PostgresServer {
   std::filesystem::path bin_;
   uint16_t port_ = 0;
   bool started_ = false;
+  int databases_ = 0;
 };
 
 }  // namespace cairn::testing
