@@ -12,7 +12,7 @@
 //  - write() applies a batch atomically: after a crash either all of it or none of it is there,
 //    and with `sync` it returns only once the batch is on stable storage;
 //  - a cursor reads one consistent view of the keys, taken when it was made, and keeps what it
-//    reads alive for as long as it lives (a reopen waits for it);
+//    reads alive for as long as it lives (a reopen never pulls its view away);
 //  - reads and writes are thread-safe; a cursor is used by one thread.
 #pragma once
 
@@ -83,9 +83,10 @@ class Engine {
   // error answers here). Errors: as write().
   virtual Result<void> probe() = 0;
   // After a failed write: closes and opens the engine again so the next write starts clean, and
-  // every acknowledged write is still there. Waits up to `drain` for open cursors, as their
-  // views may pin what the reopen replaces. Errors: unavailable (cursors still open, or no room
-  // to reopen yet), no_space, io.
+  // every acknowledged write is still there. An engine whose cursors pin what the reopen
+  // replaces (LevelDB's handle) waits up to `drain` for them; one whose cursors hold their own
+  // connections (PostgreSQL) need not. Errors: unavailable (cursors still open after `drain`),
+  // no_space (no room to reopen yet), io.
   virtual Result<void> reopen(std::chrono::milliseconds drain) = 0;
 
   // Told of a failure the engine found on its own (a background compaction's write), so the

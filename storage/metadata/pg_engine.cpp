@@ -33,9 +33,9 @@ bool broken(PGconn* conn) {
   return PQstatus(conn) != CONNECTION_OK;
 }
 
-// A failed statement as an Error: no_space when the server's disk is full (SQLSTATE class 53:
-// 53100 disk_full, 53200 out of memory, ...), unavailable when the connection broke before
-// anything was sent, else io.
+// A failed statement as an Error: no_space when the server's disk is full (SQLSTATE 53100
+// disk_full), else io (a broken connection included: the Database then refuses writes until
+// reopen() found a working one).
 Error statement_error(std::string_view context, PGconn* conn, const PGresult* res) {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string detail = std::string(context) + ": " + trimmed(PQerrorMessage(conn));
@@ -53,19 +53,19 @@ bool plain_identifier(std::string_view s) {
 }
 
 // Runs `sql` with bytea parameters (binary) and asks for binary results.
-PgResult exec(PGconn* conn, const std::string& sql,
-              std::initializer_list<std::string_view> params) {
-  Oid types[3];
-  const char* values[3];
-  int lengths[3];
-  int formats[3];
-  int n = 0;
-  for (std::string_view p : params) {
-    types[n] = kByteaOid;
-    values[n] = p.data() != nullptr ? p.data() : "";  // a null pointer would mean SQL NULL
-    lengths[n] = static_cast<int>(p.size());
-    formats[n] = 1;
-    ++n;
+template <class... Params>
+PgResult exec(PGconn* conn, const std::string& sql, const Params&... params) {
+  constexpr int n = sizeof...(Params);
+  const std::string_view views[n] = {std::string_view(params)...};
+  Oid types[n];
+  const char* values[n];
+  int lengths[n];
+  int formats[n];
+  for (int i = 0; i < n; ++i) {
+    types[i] = kByteaOid;
+    values[i] = views[i].data() != nullptr ? views[i].data() : "";  // null would mean SQL NULL
+    lengths[i] = static_cast<int>(views[i].size());
+    formats[i] = 1;
   }
   return PgResult(PQexecParams(conn, sql.c_str(), n, types, values, lengths, formats, 1));
 }
@@ -139,7 +139,7 @@ class PgCursor final : public Cursor {
       return;
     // Its own copy: `from` may point into the page this replaces.
     const std::string start(from);
-    page_ = exec(lease_.get(), sql, {start});
+    page_ = exec(lease_.get(), sql, start);
     if (!ok(page_)) {
       error_ = statement_error("read metadata", lease_.get(), page_.get());
       page_.reset();
@@ -192,7 +192,7 @@ Result<std::unique_ptr<PgEngine>> PgEngine::open(std::string uri, PgOptions opti
     const std::string name = engine->options_.table;
     PgResult r =
         exec(*holder, "SELECT pg_try_advisory_lock(hashtextextended(convert_from($1, 'UTF8'), 0))",
-             {name});
+             name);
     if (!ok(r))
       return statement_error("lock metadata table", *holder, r.get());
     const bool locked = PQntuples(r.get()) == 1 && PQgetlength(r.get(), 0, 0) == 1 &&
@@ -293,7 +293,7 @@ Result<std::optional<std::string>> PgEngine::get(std::string_view key) const {
   auto lease = this->lease(points_, /*wait=*/true);
   if (!lease)
     return lease.error();
-  PgResult r = exec(lease->get(), sql_get_, {key});
+  PgResult r = exec(lease->get(), sql_get_, key);
   if (!ok(r))
     return statement_error("read metadata", lease->get(), r.get());
   if (PQntuples(r.get()) == 0)
@@ -323,7 +323,7 @@ Result<void> PgEngine::write(const Batch& batch, bool sync) {
   if (!ok(begin))
     return statement_error("write metadata", c, begin.get());
   for (const auto& op : batch.ops()) {
-    PgResult r = op.value ? exec(c, sql_put_, {op.key, *op.value}) : exec(c, sql_remove_, {op.key});
+    PgResult r = op.value ? exec(c, sql_put_, op.key, *op.value) : exec(c, sql_remove_, op.key);
     if (!ok(r))
       return statement_error("write metadata", c, r.get());
   }
