@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include "app/policy_config.h"
+#include "grpc_api/server.h"
 #include "upstream/url.h"
 
 #include <nlohmann/json.hpp>
@@ -247,6 +248,14 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (auto why = metadata_uri_error(value); !why.empty())
       return why;
     c.metadata = value;
+  } else if (key == "grpc-listen") {
+    if (auto why = grpc_api::listen_address_error(value))
+      return "--grpc-listen " + value + ": " + *why;
+    c.grpc_listen = value;
+  } else if (key == "grpc-namespace") {
+    if (value.empty())
+      return "--grpc-namespace wants a namespace name such as default or k8s.io";
+    c.grpc_namespace = value;
   } else if (key == "retention-dry-run") {
     if (value != "true" && value != "false")
       return "--retention-dry-run is true or false";
@@ -503,6 +512,13 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             postgresql://USER@HOST:PORT/DB) instead of
                             LevelDB under the root; one cairn process per
                             database                                   [LevelDB]
+  --grpc-listen ADDR        also serve containerd's content and leases API
+                            over gRPC: unix:///PATH (socket 0660) or
+                            tcp://HOST:PORT (loopback only: no
+                            authentication); for containerd's
+                            proxy_plugins and ctr --address                [off]
+  --grpc-namespace NAME     the namespace of gRPC calls that name none
+                            (containerd's GC deletes content so)       [default]
   --metrics MODE            GET /metrics (Prometheus): open (no credentials,
                             as Distribution's debug listener) | admin
                             (the administrator right) | off (no route, no

@@ -38,6 +38,11 @@ struct Config {
   // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
   std::string durability = "strict";
   std::string metadata;  // --metadata: a PostgreSQL URI; empty: LevelDB under the root
+  // containerd's content and leases API over gRPC (grpc_api/server.h): --grpc-listen
+  // unix:///PATH or tcp://HOST:PORT (loopback), empty: off; the namespace of calls without
+  // containerd-namespace metadata.
+  std::string grpc_listen;
+  std::string grpc_namespace = "default";
   // GET /metrics: "open" (no credentials), "admin" (the administrator right) or "off" (no route,
   // no per-request series).
   std::string metrics = "open";

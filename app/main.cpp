@@ -5,6 +5,7 @@
 #include "app/fsck_command.h"
 #include "app/gc_command.h"
 #include "app/image_commands.h"
+#include "grpc_api/server.h"
 #include "handlers/errors.h"
 #include "handlers/service.h"
 #include "server/http_server.h"
@@ -118,10 +119,27 @@ int serve(const std::vector<std::string>& args) {
     return 2;
   }
   auto& server = *server_ptr;
+  // containerd's content and leases API (grpc_api/server.h), over the same storage and pool.
+  std::unique_ptr<cairn::grpc_api::GrpcServer> grpc;
+  if (!config.grpc_listen.empty()) {
+    cairn::grpc_api::GrpcOptions grpc_options;
+    grpc_options.listen = config.grpc_listen;
+    grpc_options.default_namespace = config.grpc_namespace;
+    auto started = cairn::grpc_api::GrpcServer::start(grpc_options, (*service)->storage(),
+                                                      (*service)->offload());
+    if (!started) {
+      std::cerr << "cairn: " << started.error().detail << "\n";
+      return started.error() == cairn::Errc::invalid_argument ? 2 : 1;
+    }
+    grpc = std::move(*started);
+    std::cerr << "cairn: serving containerd's content API on " << grpc->address() << "\n";
+  }
   std::cerr << "cairn: serving " << config.root << " on "
             << (config.tls_cert.empty() ? "http://" : "https://") << config.host << ":"
             << server.port() << "\n";
   server.run();
+  // The gRPC calls end first: their last steps run on the offload pool.
+  grpc.reset();
   // The offload pool's threads hold executors of the server's io_context: they end first. Then
   // the server, whose suspended sessions release what they hold into the still open storage,
   // then the service (handlers/service.h, Service::stop).

@@ -58,6 +58,8 @@ class Service {
   void stop();
   Storage& storage() noexcept { return *storage_; }
   Api& api() noexcept { return *api_; }
+  // The pool storage calls run on, for the other front ends over this storage (grpc_api/).
+  server::Offloader& offload() noexcept { return *offload_; }
   proxy::Cache* cache() noexcept { return cache_.get(); }
   fsck::Runner& fsck() noexcept { return *fsck_; }
   notify::Notifier* notifier() noexcept { return notifier_.get(); }

@@ -42,6 +42,23 @@ TEST(Config, MetadataInPostgres) {
   EXPECT_NE(err.find("--metadata wants a PostgreSQL URI"), std::string::npos) << err;
 }
 
+TEST(Config, GrpcListener) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({}, c, err)) << err;
+  EXPECT_EQ(c.grpc_listen, "");  // off
+  EXPECT_EQ(c.grpc_namespace, "default");
+  ASSERT_TRUE(parse_serve_args(
+      {"--grpc-listen", "unix:///run/cairn/grpc.sock", "--grpc-namespace", "k8s.io"}, c, err))
+      << err;
+  EXPECT_EQ(c.grpc_listen, "unix:///run/cairn/grpc.sock");
+  EXPECT_EQ(c.grpc_namespace, "k8s.io");
+  EXPECT_FALSE(parse_serve_args({"--grpc-listen=tcp://0.0.0.0:7000"}, c, err));
+  EXPECT_NE(err.find("loopback"), std::string::npos) << err;
+  EXPECT_FALSE(parse_serve_args({"--grpc-listen=grpc.sock"}, c, err));
+  EXPECT_NE(err.find("--grpc-listen"), std::string::npos) << err;
+}
+
 TEST(Config, FlagsBothForms) {
   Config c;
   std::string err;
