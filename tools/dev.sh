@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libleveldb-dev libre2-dev libssl-dev
           nlohmann-json3-dev libgtest-dev libbenchmark-dev curl skopeo buildah podman
           containerd docker-registry apache2-utils openssl libcrypt-dev
-          prometheus-cpp-dev prometheus libpq-dev postgresql-15)
+          prometheus-cpp-dev prometheus libpq-dev postgresql-15
+          ceph-mon ceph-osd radosgw ceph-common libexpat1-dev)
 # Only `fuzz` needs these: the test build never uses clang.
 FUZZ_PACKAGES=(clang-14 libfuzzer-14-dev)
 
