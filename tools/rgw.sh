@@ -10,7 +10,7 @@
 #   start DIR  creates DIR (which must be missing, empty, or a directory this script made before:
 #              it refuses to wipe anything else), starts the three daemons, creates the S3 user
 #              `cairn` with the fixed keys below, and writes DIR/endpoint (http://127.0.0.1:PORT),
-#              DIR/s3.env (RGW_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for `source`) and
+#              DIR/s3.env (exports RGW_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and
 #              prints the endpoint on stdout. On failure it stops what it started, shows the
 #              tail of the daemons' logs on stderr and exits 1.
 #   stop DIR   stops radosgw, then the OSD, then the monitor, each by the PID its pid file in DIR
@@ -213,9 +213,9 @@ EOF
 
   echo "http://127.0.0.1:$RGW_PORT" >"$dir/endpoint"
   cat >"$dir/s3.env" <<EOF
-RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
-AWS_ACCESS_KEY_ID=$ACCESS_KEY
-AWS_SECRET_ACCESS_KEY=$SECRET_KEY
+export RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
+export AWS_ACCESS_KEY_ID=$ACCESS_KEY
+export AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 EOF
   cat "$dir/endpoint"
 }
