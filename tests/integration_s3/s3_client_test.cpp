@@ -17,6 +17,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace cairn::testing {
 namespace {
@@ -356,6 +357,44 @@ TEST_F(S3Client, AnUnknownUploadIdIsNotFound) {
   ASSERT_FALSE(complete);
   EXPECT_EQ(complete.error().code, Errc::unavailable) << complete.error().detail;
   EXPECT_FALSE(run(client_->head_object(bucket_, "k")));
+}
+
+// Puts `body` as `key`, reads it back whole; the body read, or the error's detail.
+asio::awaitable<std::string> put_then_get(Client& c, std::string bucket, std::string key,
+                                          std::string body) {
+  auto put = co_await c.put_object(bucket, key, body);
+  if (!put)
+    co_return "put: " + put.error().detail;
+  auto reader = co_await c.get_object(bucket, key);
+  if (!reader)
+    co_return "get: " + reader.error().detail;
+  auto d = co_await drain(**reader, 32 * 1024);
+  if (!d)
+    co_return "read: " + d.error().detail;
+  co_return d->body;
+}
+
+TEST_F(S3Client, TwelveConcurrentCallsOnTwoThreadsThroughThreeConnections) {
+  s3::Config c = config_for(rgw_);
+  c.max_connections = 3;
+  Client pooled(c);
+  constexpr int kCalls = 12;
+  std::vector<std::string> bodies, got(kCalls);
+  for (int i = 0; i < kCalls; ++i)
+    bodies.push_back(random_bytes(200'000 + static_cast<size_t>(i), 100 + i));
+  io_.restart();
+  for (int i = 0; i < kCalls; ++i) {
+    asio::co_spawn(io_, put_then_get(pooled, bucket_, "c/" + std::to_string(i), bodies[i]),
+                   [&got, i](std::exception_ptr e, std::string r) {
+                     got[i] = e ? "exception" : std::move(r);
+                   });
+  }
+  std::thread other([&] { io_.run(); });
+  io_.run();
+  other.join();
+  for (int i = 0; i < kCalls; ++i)
+    EXPECT_TRUE(got[i] == bodies[i]) << i << ": " << got[i].substr(0, 200);
+  pooled.close_idle();
 }
 
 // Fetches `url` with curl; returns the status and puts the body in `body`.
