@@ -204,7 +204,8 @@ void Client::close_idle() {
 }
 
 asio::awaitable<Result<std::unique_ptr<upstream::Reply>>> Client::send(const Call& call,
-                                                                       std::string body) {
+                                                                       std::string body,
+                                                                       std::string body_sha256) {
   // An empty key would turn an object request into one on the bucket (PUT: CreateBucket), a
   // '/' in a bucket name into one on another bucket.
   if (call.bucket.empty() || call.bucket.find('/') != std::string::npos)
@@ -216,7 +217,18 @@ asio::awaitable<Result<std::unique_ptr<upstream::Reply>>> Client::send(const Cal
   r.method = call.method;
   r.path = object_path(call.bucket, call.key);
   r.query = call.query;
-  r.payload_hash = body.empty() ? std::string(kEmptyPayloadSha256) : sha256_hex(body);
+  if (!body_sha256.empty()) {
+    const bool hex64 =
+        body_sha256.size() == 64 && std::all_of(body_sha256.begin(), body_sha256.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        });
+    if (!hex64)
+      co_return fail(Errc::invalid_argument,
+                     "S3 " + call.what() + ": the body's SHA-256 is not 64 lowercase hex digits");
+    r.payload_hash = std::move(body_sha256);
+  } else {
+    r.payload_hash = body.empty() ? std::string(kEmptyPayloadSha256) : sha256_hex(body);
+  }
   r.headers = {{"host", http_->host_header()},
                {"x-amz-date", stamp},
                {"x-amz-content-sha256", r.payload_hash}};
@@ -292,14 +304,14 @@ asio::awaitable<Result<void>> Client::create_bucket(std::string bucket) {
 }
 
 asio::awaitable<Result<std::string>> Client::put_object(std::string bucket, std::string key,
-                                                        std::string body) {
+                                                        std::string body, std::string body_sha256) {
   Call call{"PUT", std::move(bucket), std::move(key), {}, {}};
   if (body.size() > config_.max_body_bytes)
     co_return fail(Errc::invalid_argument, "S3 " + call.what() + ": body of " +
                                                std::to_string(body.size()) +
                                                " bytes is over the client's bound of " +
                                                std::to_string(config_.max_body_bytes));
-  auto got = co_await send(call, std::move(body));
+  auto got = co_await send(call, std::move(body), std::move(body_sha256));
   if (!got)
     co_return got.error();
   std::string etag = quoted((*got)->header("etag"));
@@ -434,7 +446,8 @@ asio::awaitable<Result<std::string>> Client::create_multipart_upload(std::string
 
 asio::awaitable<Result<std::string>> Client::upload_part(std::string bucket, std::string key,
                                                          std::string upload_id, int number,
-                                                         std::string body) {
+                                                         std::string body,
+                                                         std::string body_sha256) {
   Call call{"PUT",
             std::move(bucket),
             std::move(key),
@@ -448,7 +461,7 @@ asio::awaitable<Result<std::string>> Client::upload_part(std::string bucket, std
                                                std::to_string(body.size()) +
                                                " bytes is over the client's bound of " +
                                                std::to_string(config_.max_body_bytes));
-  auto got = co_await send(call, std::move(body));
+  auto got = co_await send(call, std::move(body), std::move(body_sha256));
   if (!got)
     co_return got.error();
   std::string etag = quoted((*got)->header("etag"));

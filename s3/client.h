@@ -147,10 +147,14 @@ class Client {
   // CreateBucket (for tests and setup). An existing bucket of ours is success on RGW.
   boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
 
-  // PutObject: stores `body` as `key`, returns its ETag. Errors: invalid_argument when the body
-  // is over max_body_bytes; the table above.
+  // PutObject: stores `body` as `key`, returns its ETag. `body_sha256`, when given, is the
+  // body's SHA-256 in lowercase hex, signed as its payload hash (a caller that hashed the body
+  // on another thread spares the I/O thread the work); else it is computed here. S3 checks it.
+  // Errors: invalid_argument (the body is over max_body_bytes, body_sha256 is not 64 hex
+  // digits), digest_mismatch (body_sha256 is not the body's), the table above.
   boost::asio::awaitable<Result<std::string>> put_object(std::string bucket, std::string key,
-                                                         std::string body);
+                                                         std::string body,
+                                                         std::string body_sha256 = {});
 
   // GetObject of `range` (the whole object when absent): the body streams from the answer.
   // Errors: not_found, range_invalid (the range starts past the end), the table above.
@@ -181,11 +185,13 @@ class Client {
   boost::asio::awaitable<Result<std::string>> create_multipart_upload(std::string bucket,
                                                                       std::string key);
   // UploadPart `number` (1..10000) of upload `upload_id`: returns the part's ETag. Parts but
-  // the last must be 5 MiB or more (checked at completion). Errors: not_found (no such upload),
-  // invalid_argument (body over max_body_bytes), the table above.
+  // the last must be 5 MiB or more (checked at completion). `body_sha256` as for put_object.
+  // Errors: not_found (no such upload), invalid_argument (body over max_body_bytes, a malformed
+  // body_sha256), digest_mismatch, the table above.
   boost::asio::awaitable<Result<std::string>> upload_part(std::string bucket, std::string key,
                                                           std::string upload_id, int number,
-                                                          std::string body);
+                                                          std::string body,
+                                                          std::string body_sha256 = {});
   // CompleteMultipartUpload with `parts` in ascending number. The object's ETag comes from
   // head_object: RGW 16.2 answers an empty one here. Errors: not_found (no such upload),
   // invalid_argument (EntityTooSmall, InvalidPart, InvalidPartOrder), the table above; S3 may
@@ -206,8 +212,10 @@ class Client {
 
  private:
   struct Call;
-  boost::asio::awaitable<Result<std::unique_ptr<upstream::Reply>>> send(const Call& call,
-                                                                        std::string body);
+  // Signs and sends `call` with `body` (its SHA-256 computed when `body_sha256` is empty);
+  // a non-2xx answer is its error.
+  boost::asio::awaitable<Result<std::unique_ptr<upstream::Reply>>> send(
+      const Call& call, std::string body, std::string body_sha256 = {});
   boost::asio::awaitable<Result<std::string>> read_xml_body(upstream::Reply& reply,
                                                             const Call& call);
 

@@ -143,6 +143,29 @@ TEST_F(S3Client, PutGetHeadDelete) {
   EXPECT_TRUE(run(client_->delete_object(bucket_, "blob")));
 }
 
+TEST_F(S3Client, ThePayloadHashIsSignedAndCheckedByTheServer) {
+  const std::string body = random_bytes(70'000, 20);
+  // The caller's hash, when right, is the one signed.
+  auto put = run(client_->put_object(bucket_, "hashed", body, s3::sha256_hex(body)));
+  ASSERT_TRUE(put) << put.error().detail;
+  EXPECT_EQ(get_all(bucket_, "hashed"), body);
+  // A hash of other bytes: RGW refuses the body (XAmzContentSHA256Mismatch).
+  auto wrong = run(client_->put_object(bucket_, "mismatch", body, s3::sha256_hex("other")));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, Errc::digest_mismatch) << wrong.error().detail;
+  EXPECT_FALSE(run(client_->head_object(bucket_, "mismatch")));
+  auto id = run(client_->create_multipart_upload(bucket_, "mp"));
+  ASSERT_TRUE(id);
+  auto part = run(client_->upload_part(bucket_, "mp", *id, 1, body, s3::sha256_hex("other")));
+  ASSERT_FALSE(part);
+  EXPECT_EQ(part.error().code, Errc::digest_mismatch) << part.error().detail;
+  EXPECT_TRUE(run(client_->abort_multipart_upload(bucket_, "mp", *id)));
+  // Not a hash at all: refused before sending.
+  auto malformed = run(client_->put_object(bucket_, "bad", body, "XYZ"));
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().code, Errc::invalid_argument) << malformed.error().detail;
+}
+
 TEST_F(S3Client, KeysWithReservedCharactersAreSignedAndStoredAsGiven) {
   // Spaces, +, =, &, %, *, ~, parentheses and UTF-8: the canonical URI must encode each the way
   // RGW decodes it, or the signature fails.
