@@ -518,5 +518,20 @@ TEST_F(S3Client, BodiesOverTheBoundAreRefusedBeforeSending) {
   EXPECT_FALSE(run(client_->head_object(bucket_, "big")));
 }
 
+// The harness itself: tools/rgw.sh never wipes or stops in a directory it did not make.
+TEST(RgwScript, RefusesADirectoryItDidNotMake) {
+  TempDir dir;
+  const std::string script = std::string(CAIRN_SOURCE_DIR) + "/tools/rgw.sh";
+  std::ofstream(dir.path() / "precious") << "keep me";
+  EXPECT_EQ(run_command({"bash", script, "start", dir.path().string()}), 1);
+  EXPECT_EQ(run_command({"bash", script, "stop", dir.path().string()}), 1);
+  std::ifstream in(dir.path() / "precious");
+  std::string kept;
+  std::getline(in, kept);
+  EXPECT_EQ(kept, "keep me");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "ceph.conf"));
+  EXPECT_EQ(run_command({"bash", script, "start"}), 2);  // usage
+}
+
 }  // namespace
 }  // namespace cairn::testing
