@@ -51,8 +51,8 @@ port_free() {
 # messengers within B+2..B+9. Below Linux's ephemeral range (32768-60999), so no outgoing
 # connection holds one.
 pick_ports() {
-  local attempt base p ok
-  for attempt in $(seq 1 50); do
+  local base p ok
+  for _ in $(seq 1 50); do
     base=$((20000 + RANDOM % 12000))
     ok=1
     for p in $(seq "$base" $((base + 9))); do
@@ -69,17 +69,23 @@ pick_ports() {
   die "no free range of 10 ports found"
 }
 
-# Sends SIGTERM to the daemon whose pid file is $1, waits for it to exit (SIGKILL after 20 s).
+# Sends SIGTERM to the daemon whose pid file is $2 (under DIR $1), waits for it to exit (SIGKILL
+# after 20 s). Only a process started with DIR's ceph.conf: a pid file left by a daemon that
+# crashed may name a process that reused its PID.
 stop_pidfile() {
-  local file=$1 pid i
+  local dir=$1 file=$2 pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file" 2>/dev/null || true)
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/ceph.conf" || {
+    rm -f "$file"
+    return 0
+  }
   kill -TERM "$pid" 2>/dev/null || {
     rm -f "$file"
     return 0
   }
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     kill -0 "$pid" 2>/dev/null || {
       rm -f "$file"
       return 0
@@ -92,17 +98,18 @@ stop_pidfile() {
 }
 
 stop_all() {
-  local dir=$1
-  stop_pidfile "$dir/run/client.rgw.pid"
-  stop_pidfile "$dir/run/osd.0.pid"
-  stop_pidfile "$dir/run/mon.a.pid"
+  local dir
+  dir=$(cd "$1" && pwd -P)
+  stop_pidfile "$dir" "$dir/run/client.rgw.pid"
+  stop_pidfile "$dir" "$dir/run/osd.0.pid"
+  stop_pidfile "$dir" "$dir/run/mon.a.pid"
 }
 
 # Waits until $2 succeeds (evaluated), at most $1 tenths of a second.
 wait_for() {
-  local tenths=$1 i
+  local tenths=$1
   shift
-  for i in $(seq 1 "$tenths"); do
+  for _ in $(seq 1 "$tenths"); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
@@ -129,7 +136,7 @@ start() {
     fi
   fi
   mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
+  dir=$(cd "$dir" && pwd -P)
   touch "$dir/$MARKER"
   mkdir -p "$dir/run" "$dir/log" "$dir/mon.a" "$dir/osd.0"
 
