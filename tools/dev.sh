@@ -20,7 +20,8 @@ PACKAGES=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libleveldb-de
           nlohmann-json3-dev libgtest-dev libbenchmark-dev curl skopeo buildah podman
           containerd docker-registry apache2-utils openssl libcrypt-dev
           prometheus-cpp-dev prometheus libpq-dev postgresql-15
-          libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc)
+          libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+          ceph-mon ceph-osd radosgw ceph-common libexpat1-dev)
 # Only `fuzz` needs these: the test build never uses clang.
 FUZZ_PACKAGES=(clang-14 libfuzzer-14-dev)
 

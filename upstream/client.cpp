@@ -617,6 +617,22 @@ void Client::close_idle() {
   impl_->freed.notify();
 }
 
+std::string Client::host_header() const {
+  return impl_->base.host_header();
+}
+
+asio::awaitable<Result<std::unique_ptr<Reply>>> Client::send_direct(std::string method,
+                                                                    std::string target,
+                                                                    Headers headers,
+                                                                    std::string body) {
+  Url url = impl_->base;
+  url.target = target.empty() ? "/" : std::move(target);
+  auto got = co_await impl_->exchange(method, url, headers, std::nullopt, body);
+  if (!got)
+    co_return got.error();
+  co_return std::unique_ptr<Reply>(std::move(*got));
+}
+
 asio::awaitable<Result<std::unique_ptr<Reply>>> Client::send(std::string method, std::string target,
                                                              Headers headers,
                                                              std::string repository,

@@ -111,6 +111,21 @@ class Client {
                                                               std::string repository,
                                                               std::string body = {});
 
+  // Sends one request to the endpoint's origin exactly as given, for callers that authenticate
+  // requests themselves (s3::Client signs each with SigV4): `target` is the path and query as
+  // sent, `headers` are added as they are (the Host header is host_header(), and `body`, when
+  // not empty or for PUT and POST, goes with its Content-Length). No Authorization of the
+  // client's own, no bearer-token flow, no redirect followed: whatever the origin answers is the
+  // Reply. Shares the pool, deadlines and the one resend over a kept-alive connection found
+  // closed with send(). Errors: unavailable (cannot connect, TLS failed, timed out).
+  boost::asio::awaitable<Result<std::unique_ptr<Reply>>> send_direct(std::string method,
+                                                                     std::string target,
+                                                                     Headers headers,
+                                                                     std::string body = {});
+  // The Host header requests to the endpoint carry: "host" or "host:port" (a port other than
+  // the scheme's default).
+  std::string host_header() const;
+
   struct Impl;
 
  private:

@@ -479,6 +479,72 @@ TEST(UpstreamFakeClient, TimeoutIsAnError) {
   EXPECT_EQ(got.error, "timed out reading from 127.0.0.1:" + std::to_string(fake.port()));
 }
 
+// Sends one request with send_direct and an Authorization of the caller's own; returns its
+// status and Location header.
+asio::awaitable<Result<std::pair<unsigned, std::string>>> send_direct_signed(Client& c,
+                                                                             std::string method,
+                                                                             std::string target,
+                                                                             std::string body) {
+  upstream::Headers headers;
+  headers.emplace_back("authorization", "AWS4-HMAC-SHA256 x");
+  auto got = co_await c.send_direct(std::move(method), std::move(target), std::move(headers),
+                                    std::move(body));
+  if (!got)
+    co_return got.error();
+  co_await (*got)->read_all(1 << 20);
+  co_return std::pair{(*got)->status, std::string((*got)->header("location"))};
+}
+
+// send_direct (what s3::Client uses): the caller's headers as given, no token flow, no redirect
+// followed, whatever the origin answers is the reply.
+TEST(UpstreamFakeClient, SendDirectSendsAsGivenAndFollowsNothing) {
+  FakeUpstream home;
+  FakeUpstream elsewhere;
+  FakeUpstream locked(FakeUpstreamOptions{.require_token = true});
+  std::string blob = elsewhere.add_blob("lib/d", "elsewhere");
+  const std::string path = "/v2/lib/d/blobs/" + blob;
+  home.set_behaviour(path, Behaviour{.redirect = elsewhere.url() + path});
+  asio::io_context ioc;
+  Client client(endpoint(home.url()));
+  Client to_locked(endpoint(locked.url()));
+  EXPECT_EQ(client.host_header(), home.url().substr(std::string("http://").size()));
+
+  // Sends one request; returns its status and Location.
+  auto send = [&](Client& c, std::string method, std::string target, std::string body) {
+    using Out = Result<std::pair<unsigned, std::string>>;
+    std::optional<Out> out;
+    asio::co_spawn(ioc,
+                   send_direct_signed(c, std::move(method), std::move(target), std::move(body)),
+                   [&](std::exception_ptr e, Out r) {
+                     if (e)
+                       std::rethrow_exception(e);
+                     out = std::move(r);
+                   });
+    ioc.restart();
+    ioc.run();
+    return std::move(*out);
+  };
+
+  // The redirect is the answer.
+  auto got = send(client, "GET", path, "");
+  ASSERT_TRUE(got) << got.error().detail;
+  EXPECT_EQ(got->first, 307u);
+  EXPECT_EQ(got->second, elsewhere.url() + path);
+  EXPECT_TRUE(elsewhere.seen().empty());
+  ASSERT_EQ(home.seen().size(), 1u);
+  EXPECT_EQ(home.seen()[0].authorization, "AWS4-HMAC-SHA256 x");  // the caller's, untouched
+
+  // A 401 with a bearer challenge is the answer too: no token fetched.
+  got = send(to_locked, "PUT", "/v2/lib/d/blobs/uploads/x?a=1", "body bytes");
+  ASSERT_TRUE(got) << got.error().detail;
+  EXPECT_EQ(got->first, 401u);
+  EXPECT_EQ(locked.token_requests(), 0u);
+  auto seen = locked.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].authorization, "AWS4-HMAC-SHA256 x");
+}
+
 TEST(UpstreamFakeClient, ServerErrorIsAReply) {
   FakeUpstream fake;
   fake.set_behaviour("/v2/lib/e/manifests/x", Behaviour{.status = 500, .body = "boom"});
