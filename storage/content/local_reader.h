@@ -1,6 +1,6 @@
 // The local store's ReaderAt: pread(2) on a descriptor of its own, over a committed blob or an
 // ingest's data file (a writer's reader follows the file when a commit renames it into the blob
-// tree). Private to the local store.
+// tree). Private to the content stores (BucketStore's spool files are read through it too).
 #pragma once
 
 #include "storage/content/file_util.h"

@@ -4,8 +4,9 @@
 // name of an in-progress upload); a Writer hashes as it appends and commits the bytes under
 // their digest once size and digest are verified. Committed content is read through a ReaderAt.
 //
-// Two implementations share this interface and one typed test suite:
+// Three implementations share this interface and one typed test suite:
 //  - content::LocalStore (local_store.h): the blob tree and ingest directories on disk;
+//  - content::BucketStore (bucket_store.h): the same in an object store (S3, `--blobs`);
 //  - metadata::ContentStore viewed through one namespace (metadata/content_store.h): the same
 //    bytes, visible per repository, with labels and leases recorded in LevelDB.
 //
@@ -88,7 +89,9 @@ class Writer {
   // writer (the pull-through cache streams a blob to its clients as it arrives). It stays valid
   // after the writer commits (it then reads the committed blob) or closes. Its size() is the
   // offset when it was opened; its native_handle() reads whatever has been written since, for
-  // callers told how far the writer got. Errors: failed_precondition (committed), io.
+  // callers told how far the writer got. A store may serve this only to writers opened with
+  // keep_pages (BucketStore: its bytes are otherwise in unreadable multipart parts).
+  // Errors: failed_precondition (committed, or no keep_pages where the store needs it), io.
   virtual Result<std::unique_ptr<ReaderAt>> reader() const = 0;
   // The ingest's status.
   virtual Result<Status> status() const = 0;

@@ -575,7 +575,10 @@ TYPED_TEST_P(StoreSuite, ReaderEdges) {
 
 TYPED_TEST_P(StoreSuite, AWritersReaderFollowsItIntoTheBlob) {
   Store& s = this->store();
-  auto w = s.writer(WriterOptions{"follow", 0, std::nullopt});
+  // keep_pages: readers follow this writer (an object store spools only for those).
+  WriterOptions opts{"follow", 0, std::nullopt};
+  opts.keep_pages = true;
+  auto w = s.writer(opts);
   CAIRN_ASSERT_OK(w);
   CAIRN_ASSERT_OK((*w)->write("abc"));
   auto r = (*w)->reader();
