@@ -2,6 +2,7 @@
 
 #include "app/policy_config.h"
 #include "grpc_api/server.h"
+#include "s3/bucket.h"
 #include "upstream/url.h"
 
 #include <nlohmann/json.hpp>
@@ -248,6 +249,15 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (auto why = metadata_uri_error(value); !why.empty())
       return why;
     c.metadata = value;
+  } else if (key == "blobs") {
+    // The syntax now; the credentials when the server opens the bucket.
+    if (auto l = s3::parse_location(value, "-", "-"); !l)
+      return l.error().detail;
+    c.blobs = value;
+  } else if (key == "s3-access-key" || key == "s3-secret-key") {
+    if (value.empty())
+      return "--" + key + " wants a value";
+    (key == "s3-access-key" ? c.s3_access_key : c.s3_secret_key) = value;
   } else if (key == "grpc-listen") {
     if (auto why = grpc_api::listen_address_error(value))
       return "--grpc-listen " + value + ": " + *why;
@@ -512,6 +522,12 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             postgresql://USER@HOST:PORT/DB) instead of
                             LevelDB under the root; one cairn process per
                             database                                   [LevelDB]
+  --blobs URI               keep the blobs in an S3 bucket instead of the
+                            tree under the root:
+                            s3://BUCKET[/PREFIX]?endpoint=URL&region=R
+                            (credentials: AWS_ACCESS_KEY_ID and
+                            AWS_SECRET_ACCESS_KEY, or the config keys
+                            s3-access-key and s3-secret-key)             [tree]
   --grpc-listen ADDR        also serve containerd's content and leases API
                             over gRPC: unix:///PATH (socket 0660) or
                             tcp://HOST:PORT (loopback only: no

@@ -38,6 +38,12 @@ struct Config {
   // metadata batches are not fsynced (a power cut may lose the last acknowledged writes).
   std::string durability = "strict";
   std::string metadata;  // --metadata: a PostgreSQL URI; empty: LevelDB under the root
+  // --blobs: s3://BUCKET[/PREFIX]?endpoint=…&region=… (app/blob_backend.h); empty: the blob
+  // tree under the root. Its credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the
+  // environment, else these (config file keys s3-access-key, s3-secret-key).
+  std::string blobs;
+  std::string s3_access_key;
+  std::string s3_secret_key;
   // containerd's content and leases API over gRPC (grpc_api/server.h): --grpc-listen
   // unix:///PATH or tcp://HOST:PORT (loopback), empty: off; the namespace of calls without
   // containerd-namespace metadata.

@@ -1,5 +1,6 @@
 // cairn's entry point: `cairn serve [options]`, the offline commands (`cairn fsck`, `gc`, `du`,
 // `export`, `import`) and `cairn --help`.
+#include "app/blob_backend.h"
 #include "app/config.h"
 #include "app/du_command.h"
 #include "app/fsck_command.h"
@@ -54,6 +55,13 @@ int serve(const std::vector<std::string>& args) {
                                         : cairn::metadata::SharingPolicy::shared;
   service_options.storage.sync_metadata = config.durability == "strict";
   service_options.storage.metadata_uri = config.metadata;
+  auto bucket = cairn::app::open_blob_bucket(config);
+  if (!bucket) {
+    std::cerr << "cairn: " << bucket.error().detail << "\n";
+    return 2;
+  }
+  service_options.storage.blob_bucket = std::move(*bucket);
+  service_options.storage.blob_location = config.blobs;
   service_options.storage.gc.grace = config.gc_grace;
   service_options.storage.min_free_bytes = config.min_free_bytes;
   service_options.storage.retention = config.retention;  // README "Retention", "Quotas"

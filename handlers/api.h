@@ -69,6 +69,10 @@ struct Api {
   notify::Notifier* notifier = nullptr;  // notification endpoints; null when none is configured
   metrics::Metrics* metrics = nullptr;   // GET /metrics (handlers/metrics.h); null: metrics off
   bool metrics_admin_only = false;       // GET /metrics needs Access::admin
+  // Keep an upload's writer open between its requests (UploadSessions). Off when the blobs are
+  // in an object store other replicas share: a writer parked here would not see the bytes
+  // another replica added to its ingest, so each request reopens the ingest from the store.
+  bool park_writers = true;
 };
 
 }  // namespace cairn::handlers

@@ -45,11 +45,39 @@ Answer serve_file(const Request& req, server::FileRange whole, const content::Di
   return res;
 }
 
-Answer serve_content(const Request& req, std::shared_ptr<content::ReaderAt> reader,
-                     const content::Digest& digest, std::string_view content_type) {
+namespace {
+
+// Content without a descriptor, read on the offload pool one piece at a time.
+class PooledReader final : public server::RangeSource {
+ public:
+  PooledReader(server::Offloader& pool, std::shared_ptr<content::ReaderAt> reader)
+      : pool_(pool), reader_(std::move(reader)) {}
+
+  boost::asio::awaitable<std::pair<boost::system::error_code, size_t>> read_at(
+      std::span<std::byte> buf, uint64_t offset) override {
+    // Named, not a temporary inside co_await (see Offloader::run on GCC 12).
+    auto task = pool_.run([&] { return reader_->read_at(buf, static_cast<int64_t>(offset)); });
+    auto n = co_await std::move(task);
+    if (!n)
+      co_return std::pair{make_error_code(boost::system::errc::io_error), size_t{0}};
+    co_return std::pair{boost::system::error_code{}, *n};
+  }
+
+ private:
+  server::Offloader& pool_;
+  std::shared_ptr<content::ReaderAt> reader_;
+};
+
+}  // namespace
+
+Answer serve_content(server::Offloader& pool, const Request& req,
+                     std::shared_ptr<content::ReaderAt> reader, const content::Digest& digest,
+                     std::string_view content_type) {
   server::FileRange file;
   file.fd = reader->native_handle();
   file.length = static_cast<uint64_t>(reader->size());
+  if (file.fd < 0)
+    file.source = std::make_shared<PooledReader>(pool, reader);
   file.owner = std::move(reader);
   return serve_file(req, std::move(file), digest, content_type);
 }
@@ -60,8 +88,8 @@ Response blob_head(const content::Digest& digest, uint64_t size) {
   return res;
 }
 
-Answer stored_blob(Storage& storage, const Request& req, const metadata::Scope& scope,
-                   const content::Digest& digest) {
+Answer stored_blob(Storage& storage, server::Offloader& pool, const Request& req,
+                   const metadata::Scope& scope, const content::Digest& digest) {
   if (req.method == "HEAD") {
     auto info = storage.content().info(scope, digest);
     if (!info)
@@ -71,9 +99,7 @@ Answer stored_blob(Storage& storage, const Request& req, const metadata::Scope& 
   auto reader = storage.content().reader(scope, digest);
   if (!reader)
     return from_error(reader.error(), Resource::blob);
-  if ((*reader)->native_handle() < 0)
-    return OciError(ErrorCode::unknown, "blob has no file");
-  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
+  return serve_content(pool, req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
                        kOctetStream);
 }
 
@@ -84,7 +110,7 @@ boost::asio::awaitable<Answer> get_blob(Api& api, Request& req) {
   if (auto target = co_await proxy_target(api, req, blob->name))
     co_return co_await proxied_blob(api, req, *target, blob->digest);
   co_return co_await api.storage.lookup(
-      [&](Storage& s) { return stored_blob(s, req, blob->scope(), blob->digest); });
+      [&](Storage& s) { return stored_blob(s, api.offload, req, blob->scope(), blob->digest); });
 }
 
 boost::asio::awaitable<Answer> delete_blob(Api& api, Request& req) {

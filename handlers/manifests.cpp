@@ -198,8 +198,9 @@ Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Stor
   return std::pair{std::move(*digest), std::move(*record)};
 }
 
-Answer manifest_answer(Storage& storage, const Request& req, const std::string& ns,
-                       const content::Digest& digest, const metadata::ManifestRecord& record) {
+Answer manifest_answer(Storage& storage, server::Offloader& pool, const Request& req,
+                       const std::string& ns, const content::Digest& digest,
+                       const metadata::ManifestRecord& record) {
   if (req.method == "HEAD") {
     Response res;
     res.set("docker-content-digest", digest.str());
@@ -210,16 +211,16 @@ Answer manifest_answer(Storage& storage, const Request& req, const std::string& 
   auto reader = storage.content().reader({ns, {}}, digest);
   if (!reader)
     return from_error(reader.error(), Resource::manifest);
-  return serve_content(req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
+  return serve_content(pool, req, std::shared_ptr<content::ReaderAt>(std::move(*reader)), digest,
                        record.media_type);
 }
 
-Answer cached_manifest(Storage& storage, const Request& req, const std::string& ns,
-                       const Reference& ref) {
+Answer cached_manifest(Storage& storage, server::Offloader& pool, const Request& req,
+                       const std::string& ns, const Reference& ref) {
   auto found = find_manifest(storage, ns, ref);
   if (!found)
     return found.error();
-  return manifest_answer(storage, req, ns, found->first, found->second);
+  return manifest_answer(storage, pool, req, ns, found->first, found->second);
 }
 
 // GET and HEAD: the same lookup; HEAD answers without the bytes.
@@ -231,8 +232,8 @@ boost::asio::awaitable<Answer> get_manifest(Api& api, Request& req) {
   const Reference& ref = m->ref;
   if (auto target = co_await proxy_target(api, req, name))
     co_return co_await proxied_manifest(api, req, *target, ref);
-  Answer res =
-      co_await api.storage.lookup([&](Storage& s) { return cached_manifest(s, req, name, ref); });
+  Answer res = co_await api.storage.lookup(
+      [&](Storage& s) { return cached_manifest(s, api.offload, req, name, ref); });
   // Retention's "pulled within" (storage/gc/retention.h): a pull by tag in a repository a rule
   // governs notes the time, at most once an hour per tag, on the pool without waiting for it.
   const auto* tag = std::get_if<std::string>(&ref);

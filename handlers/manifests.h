@@ -38,12 +38,13 @@ Checked<std::pair<content::Digest, metadata::ManifestRecord>> find_manifest(Stor
 
 // The answer to GET or HEAD (req.method) for manifest `digest` of namespace `ns` with its record
 // `record`: 200 with the manifest, or an error reading its bytes.
-Answer manifest_answer(Storage& storage, const server::Request& req, const std::string& ns,
-                       const content::Digest& digest, const metadata::ManifestRecord& record);
+Answer manifest_answer(Storage& storage, server::Offloader& pool, const server::Request& req,
+                       const std::string& ns, const content::Digest& digest,
+                       const metadata::ManifestRecord& record);
 
 // The answer to GET or HEAD (req.method) for manifest `ref` of namespace `ns`, from the store:
 // 200 with the manifest, or an error (MANIFEST_UNKNOWN when it is not there).
-Answer cached_manifest(Storage& storage, const server::Request& req, const std::string& ns,
-                       const Reference& ref);
+Answer cached_manifest(Storage& storage, server::Offloader& pool, const server::Request& req,
+                       const std::string& ns, const Reference& ref);
 
 }  // namespace cairn::handlers

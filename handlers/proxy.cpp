@@ -66,7 +66,7 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
   co_await api.storage.lookup([&](Storage& s) {
     if (auto found = find_manifest(s, t.ns, ref)) {
       auto& [digest, record] = *found;
-      if (Answer held = manifest_answer(s, req, t.ns, digest, record)) {
+      if (Answer held = manifest_answer(s, api.offload, req, t.ns, digest, record)) {
         local = std::move(*held);
         query.held = proxy::HeldManifest{digest, record.media_type};
       }
@@ -77,8 +77,9 @@ boost::asio::awaitable<Answer> manifest_through(Api& api, Request& req, const pr
     co_return fetch_error(outcome.error(), Resource::manifest);
   switch (outcome->source) {
     case proxy::ManifestServed::Source::fetched:
-      co_return co_await api.storage.lookup(
-          [&](Storage& s) { return cached_manifest(s, req, t.ns, Reference(outcome->digest)); });
+      co_return co_await api.storage.lookup([&](Storage& s) {
+        return cached_manifest(s, api.offload, req, t.ns, Reference(outcome->digest));
+      });
     case proxy::ManifestServed::Source::stale:
       local->set("warning", "110 - \"Response is Stale\"");
       co_return std::move(*local);
@@ -93,7 +94,7 @@ boost::asio::awaitable<std::optional<Answer>> blob_from_store(Api& api, const Re
                                                               const proxy::Target& t,
                                                               const content::Digest& digest) {
   Answer res = co_await api.storage.lookup([&](Storage& s) {
-    return stored_blob(s, req, {t.ns, {}}, digest);
+    return stored_blob(s, api.offload, req, {t.ns, {}}, digest);
   });
   if (!res && res.error().is_unknown())
     co_return std::nullopt;

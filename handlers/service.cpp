@@ -13,21 +13,24 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   s->offload_ = std::make_unique<server::Offloader>(options.offload_threads);
   // Writers hash large pieces on the pool while they write them (content/shared_job.h): a push
   // then runs at the speed of the slower of the two, not of both in turn.
-  s->storage_->blobs().set_off_thread(
-      [pool = s->offload_.get()](std::function<void()> job) { pool->post(std::move(job)); });
+  if (auto* tree = s->storage_->local_blobs()) {
+    tree->set_off_thread(
+        [pool = s->offload_.get()](std::function<void()> job) { pool->post(std::move(job)); });
+  }
   s->uploads_ =
       std::make_unique<UploadSessions>(1024, std::chrono::minutes(10), s->storage_->clock());
   s->upload_limits_ =
       std::make_unique<UploadLimits>(s->storage_->content(), options.api.max_uploads_per_repository,
                                      options.api.max_uploads, s->storage_->clock());
   AsyncStorageOptions async_options = options.async_storage;
-  // Metadata across the network (PostgreSQL): a point read is a round trip, so it never runs on
-  // an I/O thread.
-  if (!options.storage.metadata_uri.empty())
+  // Metadata or blobs across the network (PostgreSQL, S3): a point read is a round trip, so it
+  // never runs on an I/O thread.
+  if (!options.storage.metadata_uri.empty() || options.storage.blob_bucket)
     async_options.inline_lookups = false;
   s->async_ = std::make_unique<AsyncStorage>(*s->storage_, *s->offload_, async_options);
   s->api_ = std::make_unique<Api>(
       Api{*s->async_, *s->offload_, *s->uploads_, *s->upload_limits_, options.api});
+  s->api_->park_writers = s->storage_->local_blobs() != nullptr;
   s->auth_ = std::move(options.auth);
   s->api_->auth = s->auth_.get();
   if (!options.cache.upstreams.empty()) {
@@ -61,7 +64,8 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
 }
 
 void Service::stop() {
-  storage_->blobs().set_off_thread(nullptr);  // writers still open hash on their own thread
+  if (auto* tree = storage_->local_blobs())
+    tree->set_off_thread(nullptr);  // writers still open hash on their own thread
   offload_->shutdown();
   if (cache_)
     cache_->close_idle_connections();
@@ -74,7 +78,8 @@ Service::~Service() {
   // before the stores they write to.
   if (storage_) {
     storage_->gc().stop();
-    storage_->blobs().set_off_thread(nullptr);  // before the pool goes
+    if (auto* tree = storage_->local_blobs())
+      tree->set_off_thread(nullptr);  // before the pool goes
   }
   if (fsck_)
     fsck_->stop();  // a check in progress is cancelled

@@ -67,7 +67,7 @@ boost::asio::awaitable<void> UploadWriter::give_back() {
   if (!writer_)
     co_return;
   co_await api_->storage.write([this] {
-    if (keep_)
+    if (keep_ && api_->park_writers)
       api_->uploads.put(scope_.ns, id_, std::move(writer_));
     else
       writer_.reset();

@@ -168,6 +168,12 @@ boost::asio::awaitable<Answer> write_chunk(Api& api, Request& req, std::string_v
     writer.failed(wrote.error());
     co_return from_error(wrote.error(), Resource::upload);
   }
+  // The 202 says the bytes are there for the client's next request, whichever replica takes it.
+  auto synced = co_await api.storage.write([&] { return writer->sync(); });
+  if (!synced) {
+    writer.failed(synced.error());
+    co_return from_error(synced.error(), Resource::upload);
+  }
   co_return in_progress(202, name, writer.id(), status->offset + static_cast<int64_t>(*wrote));
 }
 

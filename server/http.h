@@ -92,14 +92,29 @@ class FileFeed {
       uint64_t have) = 0;
 };
 
+// Bytes that are not in a local file (a blob in an object store): read piece by piece at the
+// offsets the server asks for, each only once the one before is written (back-pressure), so a
+// response never holds more than one piece.
+class RangeSource {
+ public:
+  virtual ~RangeSource() = default;
+  // Reads up to buf.size() bytes at `offset` into `buf` without blocking the calling thread.
+  // 0 bytes or an error cuts the response short (the client sees a short body, never a wrong
+  // one).
+  virtual boost::asio::awaitable<std::pair<boost::system::error_code, size_t>> read_at(
+      std::span<std::byte> buf, uint64_t offset) = 0;
+};
+
 // A byte range of an open file, sent with sendfile(2). `owner` keeps the descriptor open until
 // the response is written. With a `feed`, bytes are sent only once the feed says they are final.
+// With a `source`, the range is read from it instead (fd and feed are unused).
 struct FileRange {
   int fd = -1;
   uint64_t offset = 0;
   uint64_t length = 0;
   std::shared_ptr<void> owner;
   std::shared_ptr<FileFeed> feed;
+  std::shared_ptr<RangeSource> source;
 };
 
 struct Response {

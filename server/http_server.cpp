@@ -291,6 +291,8 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<void> refuse_request(Connection<Stream>& conn, unsigned status);
   asio::awaitable<bool> send_file(Connection<TcpStream>& conn, const FileRange& file);
+  template <class Stream>
+  asio::awaitable<bool> send_source(Connection<Stream>& conn, const FileRange& file);
   asio::awaitable<bool> send_file(Connection<TlsStream>& conn, const FileRange& file);
   asio::awaitable<void> linger(beast::tcp_stream& stream);
   asio::awaitable<void> refuse(std::shared_ptr<Connection<TcpStream>> conn);
@@ -645,7 +647,8 @@ asio::awaitable<std::pair<bool, uint64_t>> HttpServer::Impl::write_response(
     auto [ec, n] = co_await http::async_write_header(conn.stream, sr, use_tuple);
     if (ec)
       co_return std::pair{false, uint64_t{0}};
-    bool ok = co_await send_file(conn, *res.file);
+    bool ok = res.file->source ? co_await send_source(conn, *res.file)
+                               : co_await send_file(conn, *res.file);
     co_return std::pair{ok, n + (ok ? res.file->length : 0)};
   }
   if (head || res.status == 204 || res.status == 304) {
@@ -701,6 +704,46 @@ asio::awaitable<void> HttpServer::Impl::refuse(std::shared_ptr<Connection<TcpStr
   if (!ec)
     co_await linger(conn->stream);
   conn->stream.close();
+}
+
+// A range from a RangeSource in pieces, the next read while the last is written, so the source
+// and the socket work at once and no more than two pieces are held.
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::send_source(Connection<Stream>& conn,
+                                                    const FileRange& file) {
+  constexpr uint64_t kPiece = 1 << 20;
+  const uint64_t end = file.offset + file.length;
+  if (file.offset >= end)
+    co_return true;
+  const size_t piece_size = static_cast<size_t>(std::min(kPiece, file.length));
+  std::array<std::unique_ptr<std::byte[]>, 2> pieces = {
+      std::make_unique_for_overwrite<std::byte[]>(piece_size),
+      std::make_unique_for_overwrite<std::byte[]>(piece_size)};
+  auto read = [&](int i, uint64_t at) {
+    const size_t step = static_cast<size_t>(std::min<uint64_t>(end - at, piece_size));
+    return file.source->read_at(std::span(pieces[i].get(), step), at);
+  };
+  uint64_t offset = file.offset;
+  int current = 0;
+  auto [ec, n] = co_await read(current, offset);
+  for (;;) {
+    if (ec || n == 0)
+      co_return false;  // the source failed or ended early: cut the response short
+    const uint64_t next = offset + n;
+    conn.lowest().expires_after(opts.io_timeout);
+    auto write = asio::async_write(conn.stream, asio::buffer(pieces[current].get(), n), use_tuple);
+    if (next >= end) {
+      auto [wec, written] = co_await std::move(write);
+      co_return !wec;
+    }
+    // The operators flatten the write's (error, bytes) and append the read's pair.
+    auto [wec, written, got] = co_await (std::move(write) && read(1 - current, next));
+    if (wec)
+      co_return false;
+    offset = next;
+    current = 1 - current;
+    std::tie(ec, n) = got;
+  }
 }
 
 asio::awaitable<bool> HttpServer::Impl::send_file(Connection<TcpStream>& conn,

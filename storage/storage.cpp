@@ -1,5 +1,6 @@
 #include "storage/storage.h"
 
+#include "storage/content/bucket_store.h"
 #include "storage/content/file_util.h"
 #include "storage/metadata/pg_engine.h"
 
@@ -15,13 +16,39 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   s->root_ = root;
   s->clock_ = options.clock;
 
-  content::LocalStoreOptions content_options;
-  content_options.clock = options.clock;
-  content_options.fs = options.fs;
-  auto blobs = content::LocalStore::open(root / "content", content_options);
-  if (!blobs)
-    return blobs.error();
-  s->blobs_ = std::move(*blobs);
+  const auto marker = root / "blobs.location";
+  if (options.blob_bucket) {
+    if (auto r =
+            content::file_util::write_file_atomic(fs, marker, options.blob_location + "\n", true);
+        !r)
+      return r.error();
+    content::BucketStoreOptions bucket_options;
+    bucket_options.clock = options.clock;
+    bucket_options.spool_dir = root / "spool";
+    if (auto r = content::file_util::create_directories(fs, bucket_options.spool_dir); !r)
+      return r.error();
+    auto blobs = content::BucketStore::open(options.blob_bucket, bucket_options);
+    if (!blobs)
+      return blobs.error();
+    s->blobs_ = std::move(*blobs);
+  } else {
+    std::error_code ec;
+    if (std::filesystem::exists(marker, ec)) {
+      auto where = content::file_util::read_small_file(fs, marker, 4096);
+      return fail(Errc::failed_precondition,
+                  "the blobs of " + root.string() + " are in an object store (" +
+                      (where ? std::string(where->substr(0, where->find('\n'))) : "?") +
+                      "): pass --blobs");
+    }
+    content::LocalStoreOptions content_options;
+    content_options.clock = options.clock;
+    content_options.fs = options.fs;
+    auto blobs = content::LocalStore::open(root / "content", content_options);
+    if (!blobs)
+      return blobs.error();
+    s->local_blobs_ = blobs->get();
+    s->blobs_ = std::move(*blobs);
+  }
 
   metadata::DatabaseOptions db_options;
   db_options.clock = options.clock;

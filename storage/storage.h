@@ -1,7 +1,11 @@
 // Storage: the storage layer of one data root, opened and wired together once at start-up.
 //
 //   <root>/
-//   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h)
+//   ├── content/    the blob tree and ingests (content::LocalStore; layout in local_store.h),
+//   │               or, with --blobs, none: blobs in an object store (content::BucketStore,
+//   │               bucket_store.h) and only the followers' spool files here
+//   ├── spool/      with --blobs: the unnamed files pull-through fills spool to (O_TMPFILE)
+//   ├── blobs.location  with --blobs: the bucket's URI (see StorageOptions::blob_location)
 //   ├── metadata/   the LevelDB database (metadata::Database; keys.h), none with --metadata
 //   └── quarantine/ blobs fsck found corrupt, moved aside (storage/fsck/checker.h); created on
 //       └── <alg>/<hex>.<unix nanos>   first use, never read by the server: inspect, then delete
@@ -45,6 +49,7 @@
 
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
+#include "storage/content/bucket.h"
 #include "storage/content/local_store.h"
 #include "storage/free_space.h"
 #include "storage/gc/collector.h"
@@ -74,6 +79,15 @@ struct StorageOptions {
   // Where the metadata lives: empty, LevelDB in <root>/metadata; else a PostgreSQL URI
   // (`--metadata`, metadata/pg_engine.h), the blob tree staying under the root.
   std::string metadata_uri;
+  // Where the blobs live: null, the filesystem tree under <root>/content (LocalStore); else this
+  // object store (`--blobs s3://…`, s3/bucket.h), through a BucketStore. The commit order of
+  // that store (bucket_store.h) replaces the blob tree's: an object exists once PutObject or
+  // CompleteMultipartUpload answered, and S3 answers only once the object is durable.
+  std::shared_ptr<content::Bucket> blob_bucket;
+  // With blob_bucket: where it is (the --blobs URI, no credentials), written to
+  // <root>/blobs.location. A root that has that file is refused without a bucket: its metadata
+  // names blobs that are not in the tree (fsck would call them all missing).
+  std::string blob_location;
   // The filesystem seams, for tests (fault injection, power cuts): the content store's file
   // calls (content/fs.h) and LevelDB's environment. nullptr means the real ones; when set they
   // must outlive the Storage.
@@ -101,7 +115,11 @@ class Storage {
   // Where fsck moves corrupt blobs (the layout above).
   std::filesystem::path quarantine_dir() const { return root_ / "quarantine"; }
   const Clock& clock() const noexcept { return *clock_; }
-  content::LocalStore& blobs() noexcept { return *blobs_; }
+  // The blob store: the filesystem tree or the object store (StorageOptions::blob_bucket).
+  content::Store& blobs() noexcept { return *blobs_; }
+  // The filesystem blob tree, or null when the blobs are in an object store (fsck, du's scan
+  // of ingest directories and the off-thread hashing need the tree).
+  content::LocalStore* local_blobs() noexcept { return local_blobs_; }
   metadata::Database& db() noexcept { return *db_; }
   metadata::ContentStore& content() noexcept { return *content_; }
   metadata::TagStore& tags() noexcept { return *tags_; }
@@ -131,7 +149,8 @@ class Storage {
 
   std::filesystem::path root_;
   const Clock* clock_ = nullptr;
-  std::unique_ptr<content::LocalStore> blobs_;
+  std::unique_ptr<content::Store> blobs_;
+  content::LocalStore* local_blobs_ = nullptr;  // blobs_, when it is the tree
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<metadata::Usage> usage_;
   std::unique_ptr<metadata::PullTimes> pulls_;

@@ -124,14 +124,25 @@ Result<Usage> compute_usage(Storage& storage, const UsageOptions& options) {
   // The backend's ingests: bytes received, by backend ref.
   std::map<std::string, int64_t, std::less<>> received;
   if (options.scan_files) {
-    auto dirs = storage.blobs().scan_ingests();
-    if (!dirs)
-      return dirs.error();
-    for (const auto& d : *dirs) {
-      if (d.state != content::LocalStore::IngestDir::State::ok)
-        continue;
-      usage.ingests.add(d.status.offset);
-      received[d.status.ref] = d.status.offset;
+    // The tree is scanned as it lies (list_statuses() would clean up broken ingests).
+    std::vector<content::Status> ingests;
+    if (auto* tree = storage.local_blobs()) {
+      auto dirs = tree->scan_ingests();
+      if (!dirs)
+        return dirs.error();
+      for (auto& d : *dirs) {
+        if (d.state == content::LocalStore::IngestDir::State::ok)
+          ingests.push_back(std::move(d.status));
+      }
+    } else {
+      auto statuses = storage.blobs().list_statuses();
+      if (!statuses)
+        return statuses.error();
+      ingests = std::move(*statuses);
+    }
+    for (const auto& st : ingests) {
+      usage.ingests.add(st.offset);
+      received[st.ref] = st.offset;
     }
     auto walked = storage.blobs().walk(
         [&](const content::Info& info) {

@@ -306,15 +306,26 @@ class BucketWriter final : public Writer {
   }
 
   ~BucketWriter() override {
+    // Closing without commit keeps what was written, as sync() does. Best effort: what fails
+    // is lost, and the record still describes what was kept before.
+    if (!committed_)
+      (void)sync();
+  }
+
+  // The bytes in memory become the tail object, then the record names it (in that order: the
+  // record never names a tail that is not there), so any process resumes here.
+  Result<void> sync() override {
     if (committed_ || !dirty_)
-      return;
-    // Closing without commit: the bytes in memory become the tail object, then the record
-    // names it, so any process resumes here. Best effort: what fails is lost, and the record
-    // still describes what was kept before.
-    if (!buffer_.empty() && !core_->bucket->put(ingest_object(key_, "tail"), buffer_))
-      return;
+      return {};
+    if (!buffer_.empty()) {
+      if (auto r = core_->bucket->put(ingest_object(key_, "tail"), buffer_); !r)
+        return r;
+    }
     s_.tail = buffer_.size();
-    (void)core_->save(key_, s_);
+    if (auto r = core_->save(key_, s_); !r)
+      return r;
+    dirty_ = false;
+    return {};
   }
 
   Result<void> write(std::span<const std::byte> data) override {
@@ -707,8 +718,10 @@ Result<std::vector<Status>> BucketStore::list_statuses() {
         continue;  // committed or aborted meanwhile
       return text.error();
     }
+    // A half-committed record is listed too (GC aborts it once it expires); a corrupt one,
+    // which names no ref, is not.
     auto s = from_text(*text);
-    if (!s || !s->committing.empty() || ingest_key(s->ref) != key)
+    if (!s || ingest_key(s->ref) != key)
       continue;
     out.push_back(core_->with_live(key, status_of(*s)));
   }
@@ -791,15 +804,8 @@ Result<std::unique_ptr<Writer>> BucketStore::writer(const WriterOptions& opts) {
     if (auto r = core_->save(key, s); !r)
       return r.error();
   } else {
-    if (opts.total > 0 && s.total > 0 && opts.total != s.total) {
-      return fail(Errc::invalid_argument, "total " + std::to_string(opts.total) +
-                                              " contradicts the ingest's " +
-                                              std::to_string(s.total));
-    }
-    if (opts.expected && s.expected && *opts.expected != *s.expected) {
-      return fail(Errc::invalid_argument, "expected digest " + opts.expected->str() +
-                                              " contradicts the ingest's " + s.expected->str());
-    }
+    if (auto r = check_reopen(opts, s.total, s.expected); !r)
+      return r.error();
     if ((opts.total > 0 && s.total == 0) || (opts.expected && !s.expected)) {
       if (opts.total > 0)
         s.total = opts.total;

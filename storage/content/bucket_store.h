@@ -31,9 +31,11 @@
 // removed → PutObject of a small blob (never uploaded a part) or the last part and
 // CompleteMultipartUpload → (digest unknown at the start) CopyObject ingests/<key>/data to
 // blobs/<alg>/<hex> → the ingest's objects removed. The object store makes an object durable
-// before it answers, so a commit that returns has made its blob durable. A crash in between
-// leaves a resumable ingest, or a complete data object with its state (commit again), or a blob
-// plus a stale state that the next writer of the ref finds committed and removes.
+// before it answers, so a commit that returns has made its blob durable. Before completing an
+// upload the record is marked `committing` (the upload id stops being usable once completed): a
+// crash before that leaves a resumable ingest; after it, a record that no process resumes, which
+// the next writer of the ref (or abort, or GC's ingest expiry) removes, the blob being either in
+// place or to be pushed again.
 //
 // A writer opened with keep_pages (a pull-through fill, whose clients follow it) also spools
 // what it writes into an unnamed file in options.spool_dir, so its reader() can serve the bytes

@@ -54,6 +54,19 @@ Result<void> validate_ref(std::string_view ref) {
   return {};
 }
 
+Result<void> check_reopen(const WriterOptions& opts, int64_t total,
+                          const std::optional<Digest>& expected) {
+  if (opts.total > 0 && total > 0 && opts.total != total) {
+    return fail(Errc::invalid_argument, "total " + std::to_string(opts.total) +
+                                            " contradicts the ingest's " + std::to_string(total));
+  }
+  if (opts.expected && expected && *opts.expected != *expected) {
+    return fail(Errc::invalid_argument, "expected digest " + opts.expected->str() +
+                                            " contradicts the ingest's " + expected->str());
+  }
+  return {};
+}
+
 struct LocalStore::Impl {
   std::shared_ptr<LocalCore> core;
 

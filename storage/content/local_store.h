@@ -72,6 +72,12 @@ inline constexpr size_t kMaxRefSize = 1024;
 // with no "." or ".." path component and no NUL or control byte. Errors: invalid_argument.
 Result<void> validate_ref(std::string_view ref);
 
+// Checks what a writer reopening an ingest asks against what the ingest recorded (`total`,
+// `expected`): a total or digest that contradicts a recorded one is invalid_argument; one the
+// ingest lacks is for the caller to record. Shared by every store's writer().
+Result<void> check_reopen(const WriterOptions& opts, int64_t total,
+                          const std::optional<Digest>& expected);
+
 struct LocalStoreOptions {
   const Clock* clock = &SystemClock::instance();
   // How long writer() waits for a ref held by another writer before answering unavailable.

@@ -374,15 +374,8 @@ Result<std::unique_ptr<Writer>> open_local_writer(std::shared_ptr<LocalCore> cor
     s.started_at = s.updated_at = now;
   } else {
     const Status& st = rec->status;
-    if (opts.total > 0 && st.total > 0 && opts.total != st.total) {
-      return fail(Errc::invalid_argument, "total " + std::to_string(opts.total) +
-                                              " contradicts the ingest's " +
-                                              std::to_string(st.total));
-    }
-    if (opts.expected && st.expected && *opts.expected != *st.expected) {
-      return fail(Errc::invalid_argument, "expected digest " + opts.expected->str() +
-                                              " contradicts the ingest's " + st.expected->str());
-    }
+    if (auto r = check_reopen(opts, st.total, st.expected); !r)
+      return r.error();
     s.total = st.total;
     s.expected = st.expected;
     if (opts.total > 0 && st.total == 0) {

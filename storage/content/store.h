@@ -95,6 +95,11 @@ class Writer {
   virtual Result<std::unique_ptr<ReaderAt>> reader() const = 0;
   // The ingest's status.
   virtual Result<Status> status() const = 0;
+  // Makes the bytes written so far survive this process and reach the next writer of the ref
+  // in any process (another replica over the same store). A LocalStore writer's bytes are in the
+  // ingest file already: nothing to do. A BucketStore writer stores what it holds in memory.
+  // Errors: io, unavailable (the store did not take it: the bytes stay held here).
+  virtual Result<void> sync() { return {}; }
   // Cuts the ingest to `size` bytes (only 0 is guaranteed; a smaller size re-hashes the prefix).
   // Errors: range_invalid (size < 0 or beyond the offset), io.
   virtual Result<void> truncate(int64_t size) = 0;

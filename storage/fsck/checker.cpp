@@ -99,8 +99,9 @@ Result<std::vector<std::string>> recorded_in(const metadata::Database& db,
 
 class Run {
  public:
+  // `storage` keeps its blobs in the filesystem tree (check() makes sure).
   Run(Storage& storage, const CheckOptions& options)
-      : s_(storage), opts_(options), now_(storage.clock().now()) {
+      : s_(storage), blobs_(*storage.local_blobs()), opts_(options), now_(storage.clock().now()) {
     report_.repair = options.repair;
     report_.started_at = now_;
   }
@@ -108,7 +109,7 @@ class Run {
   Result<Report> go() {
     if (auto r = scan_records(); !r)
       return failed(r.error());
-    auto early_ingests = s_.blobs().scan_ingests();
+    auto early_ingests = blobs_.scan_ingests();
     if (!early_ingests)
       return failed(early_ingests.error());
     if (auto r = check_files(); !r)
@@ -339,7 +340,7 @@ class Run {
   // Hashes the blob; std::nullopt when it went away meanwhile, else the digest of its bytes.
   Result<std::optional<Digest>> hash(const Digest& d, RateLimiter& limiter,
                                      std::vector<std::byte>& buf) {
-    auto reader = s_.blobs().reader(d);
+    auto reader = blobs_.reader(d);
     if (!reader) {
       if (reader.error() == Errc::not_found)
         return std::optional<Digest>();
@@ -367,7 +368,7 @@ class Run {
 
   Result<void> check_files() {
     std::vector<content::Info> files;
-    auto r = s_.blobs().walk(
+    auto r = blobs_.walk(
         [&](const content::Info& info) {
           files.push_back(info);
           return true;
@@ -440,7 +441,7 @@ class Run {
         auto in = recorded_in(s_.db(), *namespaces, f.digest.str());
         if (!in)
           return in.error();
-        if (!in->empty() || !s_.blobs().exists(f.digest))
+        if (!in->empty() || !blobs_.exists(f.digest))
           continue;
         orphans_.push_back(f.digest);
         add({FindingKind::orphan,
@@ -464,7 +465,7 @@ class Run {
       if (!d)
         continue;  // a record under a key that is no digest: decode would have said
       auto lock = s_.content().lock_exclusive();
-      if (s_.blobs().exists(*d))
+      if (blobs_.exists(*d))
         continue;  // committed after the listing
       auto in = recorded_in(s_.db(), namespaces, digest);
       if (!in)
@@ -489,7 +490,7 @@ class Run {
 
   Result<void> check_ingests(const std::vector<content::LocalStore::IngestDir>& early) {
     using State = content::LocalStore::IngestDir::State;
-    auto dirs = s_.blobs().scan_ingests();
+    auto dirs = blobs_.scan_ingests();
     if (!dirs)
       return dirs.error();
     // A commit leaves its directory without data for an instant: broken only if seen twice.
@@ -552,7 +553,7 @@ class Run {
         return rec.error();
       if (!rec->has_value())
         continue;
-      auto st = s_.blobs().status(bref);
+      auto st = blobs_.status(bref);
       if (st || st.error().code != Errc::not_found)
         continue;
       dataless_.emplace_back(ns, ref);
@@ -713,7 +714,7 @@ class Run {
     std::vector<std::string> dropped;
     {
       auto lock = s_.content().lock_exclusive();
-      auto moved = s_.blobs().move_out(d, dest);
+      auto moved = blobs_.move_out(d, dest);
       if (!moved) {
         if (moved.error() != Errc::not_found)
           return moved.error();
@@ -747,7 +748,7 @@ class Run {
     Finding* f = finding_for(FindingKind::missing, d.str(), ns);
     {
       auto lock = s_.content().lock_exclusive();
-      if (s_.blobs().exists(d)) {
+      if (blobs_.exists(d)) {
         done(f, "none: the file is back", false);
         return {};
       }
@@ -787,7 +788,7 @@ class Run {
           done(f, "kept: recorded again meanwhile", false);
           continue;
         }
-        auto r = s_.blobs().remove(d);
+        auto r = blobs_.remove(d);
         if (!r && r.error() != Errc::not_found)
           return r;
         done(f, "removed the file", true);
@@ -828,7 +829,7 @@ class Run {
       Finding* f = at == std::string::npos ? stale("", bref)
                                            : stale(std::string_view(bref).substr(0, at),
                                                    std::string_view(bref).substr(at + 1));
-      if (auto r = outcome(f, s_.blobs().abort(bref)); !r)
+      if (auto r = outcome(f, blobs_.abort(bref)); !r)
         return r;
     }
     for (const std::string& key : broken_ingests_) {
@@ -840,7 +841,7 @@ class Run {
           break;
         }
       }
-      auto removed = s_.blobs().remove_broken_ingest(key);
+      auto removed = blobs_.remove_broken_ingest(key);
       if (!removed)
         return removed.error();
       done(f, *removed ? "removed the upload directory" : "kept: a writer holds it", *removed);
@@ -871,6 +872,7 @@ class Run {
   }
 
   Storage& s_;
+  content::LocalStore& blobs_;
   const CheckOptions& opts_;
   const Timestamp now_;
   Report report_;
@@ -896,6 +898,11 @@ std::filesystem::path quarantine_path(const Storage& storage, const content::Dig
 }
 
 Result<Report> check(Storage& storage, const CheckOptions& options) {
+  if (storage.local_blobs() == nullptr) {
+    return fail(Errc::failed_precondition,
+                "fsck checks the filesystem blob tree; blobs in an object store (--blobs) are "
+                "not checked");
+  }
   Run run(storage, options);
   return run.go();
 }

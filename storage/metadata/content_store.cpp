@@ -84,6 +84,7 @@ class ContentStore::NamespacedWriter final : public content::Writer {
   }
 
   Result<void> truncate(int64_t size) override { return backend_->truncate(size); }
+  Result<void> sync() override { return backend_->sync(); }
 
   Result<void> commit(int64_t size, const std::optional<Digest>& expected,
                       const content::Labels& labels) override {

@@ -4,7 +4,7 @@
 // late, the spool followers read).
 #include "storage/content/bucket_store.h"
 #include "s3/bucket.h"
-#include "tests/support/rgw.h"
+#include "tests/support/rgw_bucket.h"
 #include "tests/unit/storage/content/store_suite.h"
 
 #include <filesystem>
@@ -14,25 +14,10 @@ namespace {
 
 constexpr size_t kPart = content::kMinPartSize;
 
-std::shared_ptr<s3::Bucket> fresh_bucket(std::string prefix = "blobs-root") {
-  RgwServer& rgw = RgwServer::shared();
-  s3::BucketLocation l;
-  l.config.endpoint = rgw.endpoint();
-  l.config.region = RgwServer::region();
-  l.config.credentials = {RgwServer::access_key(), RgwServer::secret_key()};
-  l.bucket = rgw.fresh_bucket();
-  l.prefix = std::move(prefix);
-  auto bucket = std::make_shared<s3::Bucket>(std::move(l));
-  auto created = bucket->create();
-  if (!created)
-    throw std::runtime_error("create bucket: " + created.error().detail);
-  return bucket;
-}
-
 class BucketHarness {
  public:
   BucketHarness(std::filesystem::path spool, size_t part_size = kPart)
-      : spool_(std::move(spool)), part_size_(part_size), bucket_(fresh_bucket()) {
+      : spool_(std::move(spool)), part_size_(part_size), bucket_(fresh_rgw_bucket("blobs-root")) {
     std::filesystem::create_directories(spool_);
     reopen();
   }
