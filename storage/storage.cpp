@@ -58,7 +58,11 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
   if (options.metadata_uri.empty()) {
     db = metadata::Database::open(root / "metadata", db_options);
   } else {
-    auto engine = metadata::PgEngine::open(options.metadata_uri);
+    // Blobs in a bucket too: nothing of this process's own is needed to serve, so it is one of
+    // any number of replicas sharing the table (pg_engine.h). Blobs in the tree: the only one.
+    metadata::PgOptions pg;
+    pg.exclusive = options.blob_bucket == nullptr;
+    auto engine = metadata::PgEngine::open(options.metadata_uri, pg);
     if (!engine)
       return engine.error();
     db = metadata::Database::open(std::move(*engine), db_options);

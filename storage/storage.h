@@ -77,7 +77,9 @@ struct StorageOptions {
   // fsync every metadata batch (DatabaseOptions::sync_writes); false is `--durability relaxed`.
   bool sync_metadata = true;
   // Where the metadata lives: empty, LevelDB in <root>/metadata; else a PostgreSQL URI
-  // (`--metadata`, metadata/pg_engine.h), the blob tree staying under the root.
+  // (`--metadata`, metadata/pg_engine.h), the blob tree staying under the root. With PostgreSQL
+  // and blob_bucket both, this process is one of any number of replicas sharing them (each with
+  // a root of its own); with PostgreSQL alone, the only process using its table.
   std::string metadata_uri;
   // Where the blobs live: null, the filesystem tree under <root>/content (LocalStore); else this
   // object store (`--blobs s3://…`, s3/bucket.h), through a BucketStore. The commit order of

@@ -432,6 +432,8 @@ class Run {
     // Orphans: confirmed against every namespace's current records, with commits held.
     for (size_t start = 0; start < unrecorded.size(); start += kConfirmChunk) {
       auto lock = s_.content().lock_exclusive();
+      if (!lock)
+        return lock.error();
       auto namespaces = current_namespaces(s_.db());
       if (!namespaces)
         return namespaces.error();
@@ -465,6 +467,8 @@ class Run {
       if (!d)
         continue;  // a record under a key that is no digest: decode would have said
       auto lock = s_.content().lock_exclusive();
+      if (!lock)
+        return lock.error();
       if (blobs_.exists(*d))
         continue;  // committed after the listing
       auto in = recorded_in(s_.db(), namespaces, digest);
@@ -714,6 +718,8 @@ class Run {
     std::vector<std::string> dropped;
     {
       auto lock = s_.content().lock_exclusive();
+      if (!lock)
+        return lock.error();
       auto moved = blobs_.move_out(d, dest);
       if (!moved) {
         if (moved.error() != Errc::not_found)
@@ -748,6 +754,8 @@ class Run {
     Finding* f = finding_for(FindingKind::missing, d.str(), ns);
     {
       auto lock = s_.content().lock_exclusive();
+      if (!lock)
+        return lock.error();
       if (blobs_.exists(d)) {
         done(f, "none: the file is back", false);
         return {};
@@ -770,6 +778,8 @@ class Run {
   Result<void> remove_orphans() {
     for (size_t start = 0; start < orphans_.size(); start += kConfirmChunk) {
       auto lock = s_.content().lock_exclusive();
+      if (!lock)
+        return lock.error();
       auto namespaces = current_namespaces(s_.db());
       if (!namespaces)
         return namespaces.error();

@@ -509,7 +509,10 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
   stats.marked_under_lock = hold_writers;
 
   // --- phase 1: mark over a snapshot, holding nothing (or wlock, when told to) ---
-  std::unique_lock<std::shared_mutex> held = db_.lock_exclusive();
+  auto locked = db_.lock_exclusive();
+  if (!locked)
+    return locked.error();
+  metadata::FleetLock::Held held = std::move(*locked);
   if (auto r = db_.start_journal(held); !r)
     return r.error();
   if (!hold_writers)
@@ -581,7 +584,15 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
   // --- phase 3: re-mark the last changes, sweep the metadata in one batch, writers held ---
   {
     const auto t_lock = hold_writers ? t0 : SteadyClock::now();
-    auto wlock = hold_writers ? std::move(held) : db_.lock_exclusive();
+    metadata::FleetLock::Held wlock;
+    if (hold_writers) {
+      wlock = std::move(held);
+    } else {
+      auto relocked = db_.lock_exclusive();
+      if (!relocked)
+        return relocked.error();
+      wlock = std::move(*relocked);
+    }
     if (auto n = absorb(db_.take_journal()); !n)
       return n.error();
 
@@ -657,6 +668,8 @@ Result<GcStats> Collector::collect_locked(bool hold_writers) {
     // No commit or shared-policy check runs while this is held, and every blob record created
     // since phase 1 began is in the journal by now.
     auto content_lock = content_.lock_exclusive();
+    if (!content_lock)
+      return content_lock.error();
     Database::Journal journal = db_.take_journal();
     if (journal.overflowed)
       break;  // cannot tell what was recorded meanwhile: keep every file this run

@@ -95,7 +95,9 @@ class ContentStore::NamespacedWriter final : public content::Writer {
     auto st = backend_->status();
     if (!st)
       return st.error();
-    std::shared_lock content_lock(store_.content_lock_);
+    auto content_lock = store_.content_lock_.lock_shared();
+    if (!content_lock)
+      return content_lock.error();
     auto r = backend_->commit(size, expected, {});
     // already_exists from the backend: another namespace (or an earlier crash) committed the same
     // bytes; ours were verified all the same, and the backend keeps one copy.
@@ -121,7 +123,7 @@ class ContentStore::NamespacedWriter final : public content::Writer {
 };
 
 ContentStore::ContentStore(Database& db, content::Store& backend, ContentStoreOptions options)
-    : db_(db), backend_(backend), options_(options) {}
+    : db_(db), backend_(backend), options_(options), content_lock_(db.engine(), "content") {}
 
 std::string ContentStore::backend_ref(std::string_view ns, std::string_view ref) {
   std::string out;
@@ -290,7 +292,9 @@ Result<content::Info> ContentStore::mount(const Scope& scope, const Digest& dige
   }
   if (auto r = check_lease(db_, scope); !r)
     return r.error();
-  std::shared_lock content_lock(content_lock_);
+  auto content_lock = content_lock_.lock_shared();
+  if (!content_lock)
+    return content_lock.error();
   int64_t size = -1;
   if (!from.empty() && from != scope.ns) {
     auto src = info(Scope{std::string(from), {}}, digest);
@@ -467,7 +471,9 @@ Result<std::unique_ptr<content::Writer>> ContentStore::writer(const Scope& scope
     return r.error();
 
   if (opts.expected) {
-    std::shared_lock content_lock(content_lock_);
+    auto content_lock = content_lock_.lock_shared();
+    if (!content_lock)
+      return content_lock.error();
     auto here = exists(scope, *opts.expected);
     if (!here)
       return here.error();

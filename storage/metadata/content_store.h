@@ -136,11 +136,10 @@ class ContentStore {
   Result<std::unique_ptr<content::Writer>> writer(const Scope& scope,
                                                   const content::WriterOptions& opts);
 
-  // For GC: taken exclusively, no backend commit or shared-policy check is in flight, so the
-  // backend can be swept against a marked set of records.
-  std::unique_lock<std::shared_mutex> lock_exclusive() {
-    return std::unique_lock<std::shared_mutex>(content_lock_);
-  }
+  // For GC: taken exclusively, no backend commit or shared-policy check is in flight (in any
+  // process sharing the engine: FleetLock), so the backend can be swept against a marked set of
+  // records. Errors: unavailable, io.
+  Result<FleetLock::Held> lock_exclusive() { return content_lock_.lock(); }
 
  private:
   class NamespacedWriter;
@@ -154,7 +153,7 @@ class ContentStore {
   Database& db_;
   content::Store& backend_;
   ContentStoreOptions options_;
-  std::shared_mutex content_lock_;
+  FleetLock content_lock_;
 };
 
 }  // namespace cairn::metadata

@@ -198,21 +198,35 @@ std::unique_ptr<Cursor> Database::cursor() const {
   return engine_->cursor();
 }
 
+namespace {
+
+// FNV-1a: the same key hashes the same in every process and every build, as the engine's key
+// locks across processes need.
+uint64_t key_hash(std::string_view key) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
 Database::Update Database::begin(std::initializer_list<std::string_view> lock_keys) {
-  std::vector<size_t> stripes;
-  stripes.reserve(lock_keys.size());
+  std::vector<uint64_t> hashes;
+  hashes.reserve(lock_keys.size());
   for (std::string_view k : lock_keys)
-    stripes.push_back(std::hash<std::string_view>{}(k) % kStripes);
-  return Update(*this, std::move(stripes));
+    hashes.push_back(key_hash(k));
+  return Update(*this, std::move(hashes));
 }
 
 Database::Update Database::begin(std::span<const std::string> lock_keys) {
-  std::vector<size_t> stripes;
-  stripes.reserve(lock_keys.size());
-  for (const std::string& k : lock_keys) {
-    stripes.push_back(std::hash<std::string_view>{}(k) % kStripes);
-  }
-  return Update(*this, std::move(stripes));
+  std::vector<uint64_t> hashes;
+  hashes.reserve(lock_keys.size());
+  for (const std::string& k : lock_keys)
+    hashes.push_back(key_hash(k));
+  return Update(*this, std::move(hashes));
 }
 
 void Database::on_mutation(std::function<void(bool dirty)> fn) {
@@ -220,13 +234,13 @@ void Database::on_mutation(std::function<void(bool dirty)> fn) {
   callbacks_.push_back(std::move(fn));
 }
 
-std::unique_lock<std::shared_mutex> Database::lock_exclusive() {
-  return std::unique_lock<std::shared_mutex>(wlock_);
+Result<FleetLock::Held> Database::lock_exclusive() {
+  return wlock_.lock();
 }
 
-Result<void> Database::remove_exclusive(const std::unique_lock<std::shared_mutex>& held,
+Result<void> Database::remove_exclusive(const FleetLock::Held& held,
                                         std::span<const std::string> keys) {
-  if (!held.owns_lock() || held.mutex() != &wlock_)
+  if (!held.holds_exclusive(wlock_))
     return fail(Errc::failed_precondition, "remove_exclusive without this database's wlock");
   if (keys.empty())
     return {};
@@ -236,11 +250,21 @@ Result<void> Database::remove_exclusive(const std::unique_lock<std::shared_mutex
   return write(batch);
 }
 
-Result<void> Database::start_journal(const std::unique_lock<std::shared_mutex>& held) {
-  if (!held.owns_lock() || held.mutex() != &wlock_)
+Result<void> Database::start_journal(const FleetLock::Held& held) {
+  if (!held.holds_exclusive(wlock_))
     return fail(Errc::failed_precondition, "start_journal without this database's wlock");
+  std::string mark;
+  if (engine_->shared()) {
+    // No write is in flight in any process (wlock held in the engine too): every later one
+    // is after the mark.
+    auto m = engine_->journal_mark();
+    if (!m)
+      return fail(m.error().code, "start the metadata journal: " + m.error().detail);
+    mark = std::move(*m);
+  }
   std::lock_guard lock(journal_mutex_);
   journal_ = Journal{};
+  journal_mark_ = std::move(mark);
   journal_on_.store(true);
   return {};
 }
@@ -249,6 +273,20 @@ Database::Journal Database::take_journal() {
   std::lock_guard lock(journal_mutex_);
   Journal out = std::move(journal_);
   journal_ = Journal{};
+  if (engine_->shared() && journal_on_.load() && !out.overflowed) {
+    // What every process wrote since the last take (this one's writes again, harmlessly).
+    // Removals are not listed: a removed key needs no re-mark, and dirty() is always true here.
+    // Unknown changes count as too many: GC then collects nothing it cannot prove dead.
+    auto changes = engine_->changed_since(journal_mark_, journal_limit_);
+    if (!changes || changes->overflowed ||
+        out.keys.size() + changes->keys.size() > journal_limit_) {
+      out.overflowed = true;
+      out.keys.clear();
+    } else {
+      out.keys.insert(out.keys.end(), std::make_move_iterator(changes->keys.begin()),
+                      std::make_move_iterator(changes->keys.end()));
+    }
+  }
   return out;
 }
 
@@ -276,14 +314,14 @@ void Database::journal(const Batch& batch, bool dirty) {
 // After a failed write nothing is written until recover() reopened the engine; a write that
 // overlapped a failure is reported failed even when the engine took it (its outcome is unknown
 // to the caller either way, and it must never be acknowledged on a handle that failed).
-Result<void> Database::write(const Batch& batch, bool sync) {
+Result<void> Database::write(const Batch& batch, bool sync, Transaction* txn) {
   if (failed_.load()) {
     if (auto r = recover(); !r)
       return r;
   }
   const bool synced = sync_writes_ && sync;
   const auto started = std::chrono::steady_clock::now();
-  auto written = engine_->write(batch, synced);
+  auto written = txn != nullptr ? txn->commit(batch, synced) : engine_->write(batch, synced);
   std::shared_ptr<const WriteObserver> observer;
   {
     std::shared_lock lock(callbacks_mutex_);
@@ -317,19 +355,39 @@ void Database::notify() {
 
 // --- Update ---
 
-Database::Update::Update(Database& db, std::vector<size_t> stripes) : db_(&db), wlock_(db.wlock_) {
-  // Sorted, distinct: every Update locks stripes in the same order.
+Database::Update::Update(Database& db, std::vector<uint64_t> hashes)
+    : db_(&db), wlock_(db.wlock_.local()) {
+  // Sorted, distinct: every Update locks stripes (and, shared, the engine's key locks) in the
+  // same order.
+  std::vector<size_t> stripes;
+  stripes.reserve(hashes.size());
+  for (uint64_t h : hashes)
+    stripes.push_back(static_cast<size_t>(h % kStripes));
   std::sort(stripes.begin(), stripes.end());
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
   locks_.reserve(stripes.size());
   for (size_t s : stripes)
     locks_.emplace_back(db.stripes_[s]);
+  if (db.engine_->shared()) {
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    auto txn = db.engine_->begin_update(db.wlock_.name(), hashes);
+    if (txn)
+      txn_ = std::move(*txn);
+    else
+      failed_ = std::move(txn).error();
+  }
 }
 
 Database::Update::Update(Update&&) noexcept = default;
 Database::Update::~Update() = default;
 
 Result<std::optional<std::string>> Database::Update::get(std::string_view key) const {
+  if (failed_)
+    return *failed_;
+  // In the transaction: what other processes committed before its locks were granted.
+  if (txn_)
+    return txn_->get(key);
   return db_->get(key);
 }
 
@@ -345,9 +403,11 @@ Result<void> Database::Update::commit() {
   if (done_)
     return fail(Errc::internal, "metadata update committed twice");
   done_ = true;
+  if (failed_)
+    return *failed_;
   const bool wrote = !empty();
   if (wrote) {
-    if (auto r = db_->write(batch_, sync_); !r)
+    if (auto r = db_->write(batch_, sync_, txn_.get()); !r)
       return r;
     if (dirty_)
       db_->dirty_.fetch_add(1);
@@ -355,6 +415,7 @@ Result<void> Database::Update::commit() {
     if (db_->journal_on_.load())
       db_->journal(batch_, dirty_);
   }
+  txn_.reset();  // an empty one writes nothing and releases its locks
   locks_.clear();
   wlock_.unlock();
   if (wrote)

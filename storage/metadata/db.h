@@ -13,6 +13,12 @@
 //    mutationCallbacks do, so a GC scheduler can decide when to collect;
 //  - while GC marks a snapshot, a change journal lists the keys each committed Update touched,
 //    so GC re-marks only those under wlock (storage/gc/collector.h);
+//  - on an engine several processes share (Engine::shared(): replicas over PostgreSQL), each of
+//    these rules holds across them: an Update runs in an engine Transaction holding the GC lock
+//    shared and its keys' locks in every process; lock_exclusive() also takes the GC lock in
+//    the engine (FleetLock); the journal adds the keys every process wrote since it started
+//    (Engine::changed_since); and dirty() is always true, since a reference another process
+//    removed is not seen here;
 //  - a failed write is never followed by an acknowledged one on the same engine handle: after
 //    any failed write (a client's, or one the engine found on its own, such as a background
 //    compaction's) the database refuses writes (no_space while its filesystem is full, else
@@ -29,6 +35,7 @@
 #include "storage/common/clock.h"
 #include "storage/common/result.h"
 #include "storage/metadata/engine.h"
+#include "storage/metadata/fleet_lock.h"
 #include "storage/metadata/migrations.h"
 
 #include <atomic>
@@ -159,18 +166,18 @@ class Database {
 
   // --- for GC ---
 
-  // Takes wlock exclusively: no Update can begin or commit until it is released.
-  std::unique_lock<std::shared_mutex> lock_exclusive();
-  // Whether a reference was removed since the last clear_dirty().
-  bool dirty() const noexcept { return dirty_.load() > 0; }
+  // Takes wlock exclusively: no Update can begin or commit until it is released, in this
+  // process and (shared engine) in every process. Errors: unavailable, io (the engine's lock).
+  Result<FleetLock::Held> lock_exclusive();
+  // Whether a reference was removed since the last clear_dirty() (always, on a shared engine).
+  bool dirty() const noexcept { return dirty_.load() > 0 || engine_->shared(); }
   // Resets the dirty flag. Call with lock_exclusive() held, after a collection.
   void clear_dirty() noexcept { dirty_.store(0); }
 
   // Deletes `keys` in one Batch while the caller holds lock_exclusive() (`held` must own
   // this database's wlock). Runs no mutation callbacks: GC's own sweep is not a client change.
   // Errors: failed_precondition (`held` is not this database's wlock), io (nothing was deleted).
-  Result<void> remove_exclusive(const std::unique_lock<std::shared_mutex>& held,
-                                std::span<const std::string> keys);
+  Result<void> remove_exclusive(const FleetLock::Held& held, std::span<const std::string> keys);
 
   // The change journal, so GC can mark over a snapshot without holding writers: while it is on,
   // every committed Update appends the keys it wrote or deleted (before releasing wlock), so
@@ -182,7 +189,7 @@ class Database {
   };
   // Starts (or restarts, emptying it) the journal. `held` must own this database's wlock, so
   // every Update either committed before the call or is journaled. Errors: failed_precondition.
-  Result<void> start_journal(const std::unique_lock<std::shared_mutex>& held);
+  Result<void> start_journal(const FleetLock::Held& held);
   // Returns what was journaled since start_journal() or the previous take_journal(), and keeps
   // journaling. Thread-safe.
   Journal take_journal();
@@ -194,7 +201,8 @@ class Database {
 
  private:
   Database(std::unique_ptr<Engine> engine, const Clock* clock, int version);
-  Result<void> write(const Batch& batch, bool sync = true);
+  // Writes through `txn` (an Update's engine transaction) when given, else the engine.
+  Result<void> write(const Batch& batch, bool sync = true, Transaction* txn = nullptr);
   // Records a failed write: writes are refused until recover() succeeds. Thread-safe, quick.
   void mark_failed(Error why) noexcept;
   // The error a refused write gets.
@@ -211,14 +219,14 @@ class Database {
   int version_;
   bool sync_writes_ = false;
 
-  std::shared_mutex wlock_;
   std::mutex stripes_[kStripes];
   std::atomic<uint32_t> dirty_{0};
 
   size_t journal_limit_ = size_t{1} << 20;
   std::atomic<bool> journal_on_{false};
   std::mutex journal_mutex_;
-  Journal journal_;  // guarded by journal_mutex_
+  Journal journal_;           // guarded by journal_mutex_
+  std::string journal_mark_;  // shared engine: where changed_since goes on (journal_mutex_)
 
   mutable std::shared_mutex callbacks_mutex_;
   std::vector<std::function<void(bool)>> callbacks_;
@@ -234,8 +242,12 @@ class Database {
   std::chrono::milliseconds reopen_interval_{1000};
   std::chrono::milliseconds reopen_drain_{500};
 
-  // Declared last, so destroyed first: closing it may still report a failure to mark_failed.
+  // Declared after the state it reports to, so destroyed before it: closing it may still report
+  // a failure to mark_failed.
   std::unique_ptr<Engine> engine_;
+  // wlock: Updates hold its local half shared (and the engine's half through their
+  // Transaction); GC takes it exclusively. After engine_, which it refers to.
+  FleetLock wlock_{*engine_, "gc"};
 };
 
 // One atomic change: reads made under stripe locks, then one Batch. Not thread-safe; used
@@ -268,11 +280,13 @@ class Database::Update {
 
  private:
   friend class Database;
-  Update(Database& db, std::vector<size_t> stripes);
+  Update(Database& db, std::vector<uint64_t> hashes);
 
   Database* db_;
   std::shared_lock<std::shared_mutex> wlock_;
   std::vector<std::unique_lock<std::mutex>> locks_;
+  std::unique_ptr<Transaction> txn_;  // shared engine: holds the locks in every process
+  std::optional<Error> failed_;       // the engine could not begin the transaction
   Batch batch_;
   bool dirty_ = false;
   bool sync_ = true;

@@ -14,6 +14,11 @@
 //  - a cursor reads one consistent view of the keys, taken when it was made, and keeps what it
 //    reads alive for as long as it lives (a reopen never pulls its view away);
 //  - reads and writes are thread-safe; a cursor is used by one thread.
+//
+// An engine several processes write at once (PostgreSQL under replicas: shared() is true) also
+// carries the Database's rules across them: the GC lock and key locks (begin_update), named
+// locks (hold), and the change journal (journal_mark, changed_since). An engine only one process
+// opens (LevelDB) leaves them to the Database's in-process locks: the defaults below.
 #pragma once
 
 #include "storage/common/result.h"
@@ -22,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +72,24 @@ class Batch {
   std::vector<Op> ops_;
 };
 
+// A lock held across every process sharing an engine, released when destroyed.
+class Hold {
+ public:
+  virtual ~Hold() = default;
+};
+
+// The locked read-modify-write of one Database::Update on a shared engine: begun holding the GC
+// lock shared and the Update's key locks, in every process; reads see what other processes
+// committed before the locks were granted; commit() writes the batch atomically and releases the
+// locks (destroying it uncommitted releases them and writes nothing).
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  // Errors: as Engine::write. At most once.
+  virtual Result<void> commit(const Batch& batch, bool sync) = 0;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -93,6 +117,51 @@ class Engine {
   // Database refuses writes at once. Set once, before use; called from any thread, quickly.
   using FailureFn = std::function<void(Error)>;
   virtual void on_failure(FailureFn fn) = 0;
+
+  // --- shared by several processes ---
+
+  // Whether other processes may write these keys at the same time as this one.
+  virtual bool shared() const { return false; }
+  // Takes lock `name` of every process sharing the engine, exclusively or shared, waiting for
+  // it; nullptr when the engine is not shared (the caller's in-process lock is all there is).
+  // Errors: unavailable, io.
+  virtual Result<std::unique_ptr<Hold>> hold(std::string_view name, bool exclusive) {
+    (void)name, (void)exclusive;
+    return std::unique_ptr<Hold>();
+  }
+  // Takes lock `name` exclusively if nobody holds it, without waiting: a Hold when taken (an
+  // empty one when the engine is not shared: this process's own coordination is all there
+  // is), nullptr while another process holds it. For claims a process keeps for long (a cache
+  // fill): they use connections of their own, and when none is free the answer is unavailable.
+  // Errors: unavailable, io.
+  virtual Result<std::unique_ptr<Hold>> try_hold(std::string_view name) {
+    (void)name;
+    return std::make_unique<Hold>();
+  }
+  // Begins a Transaction holding lock `gc_lock` shared (as hold() names it) and exclusive locks
+  // on `key_locks` (hashes of keys; taken in ascending order, so transactions never deadlock);
+  // nullptr when not shared. Errors: unavailable, io.
+  virtual Result<std::unique_ptr<Transaction>> begin_update(std::string_view gc_lock,
+                                                            std::span<const uint64_t> key_locks) {
+    (void)gc_lock, (void)key_locks;
+    return std::unique_ptr<Transaction>();
+  }
+  // The change journal across processes. journal_mark() names the present; changed_since(mark)
+  // lists every key written (not removed) by any process since `mark` was named, at most
+  // `limit` (overflowed: there were more), and moves `mark` to the present. Call journal_mark()
+  // while no write is in flight in any process (the GC lock held exclusively). Errors: io,
+  // unavailable; failed_precondition when not shared.
+  struct Changes {
+    std::vector<std::string> keys;
+    bool overflowed = false;
+  };
+  virtual Result<std::string> journal_mark() {
+    return fail(Errc::failed_precondition, "not a shared engine");
+  }
+  virtual Result<Changes> changed_since(std::string& mark, size_t limit) {
+    (void)mark, (void)limit;
+    return fail(Errc::failed_precondition, "not a shared engine");
+  }
 };
 
 }  // namespace cairn::metadata

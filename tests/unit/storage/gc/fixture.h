@@ -1,5 +1,6 @@
-// Shared set-up for the GC tests: a real LocalStore and LevelDB on a temp dir, a manual clock,
-// the metadata stores over them, and helpers that push blobs and manifests as clients do.
+// Shared set-up for the GC tests: a real LocalStore and LevelDB on a temp dir (or the engine a
+// derived fixture makes: PostgreSQL), a manual clock, the metadata stores over them, and helpers
+// that push blobs and manifests as clients do.
 #pragma once
 
 #include "storage/common/clock.h"
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +33,10 @@ using namespace std::chrono_literals;
 
 class GcTest : public ::testing::Test {
  protected:
-  GcTest() {
+  // Makes the metadata engine for each (re)open; empty: LevelDB under the temp dir.
+  using EngineFactory = std::function<std::unique_ptr<metadata::Engine>()>;
+
+  explicit GcTest(EngineFactory engine = {}) : engine_(std::move(engine)) {
     content::LocalStoreOptions lo;
     lo.clock = &clock_;
     backend_ = content::LocalStore::open(dir_ / "content", lo).value();
@@ -46,7 +51,8 @@ class GcTest : public ::testing::Test {
     leases_.reset();
     db_.reset();
     mo.clock = &clock_;
-    db_ = metadata::Database::open(dir_ / "meta", mo).value();
+    db_ = engine_ ? metadata::Database::open(engine_(), mo).value()
+                  : metadata::Database::open(dir_ / "meta", mo).value();
     cs_ = std::make_unique<metadata::ContentStore>(*db_, *backend_);
     tags_ = std::make_unique<metadata::TagStore>(*db_);
     manifests_ = std::make_unique<metadata::ManifestStore>(*db_);
@@ -137,6 +143,7 @@ class GcTest : public ::testing::Test {
     return metadata::ManifestChild{kind, d};
   }
 
+  EngineFactory engine_;
   cairn::testing::TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<content::LocalStore> backend_;

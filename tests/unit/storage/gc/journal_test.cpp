@@ -39,7 +39,7 @@ class JournalTest : public ::testing::Test {
 TEST_F(JournalTest, RecordsKeysOnlyWhileOn) {
   write("before");
   {
-    auto lock = db_->lock_exclusive();
+    auto lock = db_->lock_exclusive().value();
     ASSERT_TRUE(db_->start_journal(lock));
   }
   write("a");
@@ -58,11 +58,13 @@ TEST_F(JournalTest, RecordsKeysOnlyWhileOn) {
 }
 
 TEST_F(JournalTest, StartNeedsThisDatabasesLock) {
-  std::shared_mutex other;
-  std::unique_lock<std::shared_mutex> foreign(other);
+  metadata::FleetLock other(db_->engine(), "other");
+  auto foreign = other.lock().value();
   EXPECT_EQ(db_->start_journal(foreign).error().code, Errc::failed_precondition);
   std::vector<std::string> keys{"x"};
   EXPECT_EQ(db_->remove_exclusive(foreign, keys).error().code, Errc::failed_precondition);
+  metadata::FleetLock::Held none;
+  EXPECT_EQ(db_->start_journal(none).error().code, Errc::failed_precondition);
 }
 
 TEST_F(JournalTest, RemoveExclusiveDeletesInOneBatchWithoutCallbacks) {
@@ -71,7 +73,7 @@ TEST_F(JournalTest, RemoveExclusiveDeletesInOneBatchWithoutCallbacks) {
   write("k3");
   int calls = 0;
   db_->on_mutation([&](bool) { ++calls; });
-  auto lock = db_->lock_exclusive();
+  auto lock = db_->lock_exclusive().value();
   std::vector<std::string> keys{"k1", "k3", "missing"};
   ASSERT_TRUE(db_->remove_exclusive(lock, keys));
   EXPECT_FALSE(db_->get("k1").value());
@@ -95,7 +97,7 @@ TEST_F(JournalTest, NoCommitFallsBetweenStartAndTheSnapshot) {
   });
   for (int round = 0; round < 20; ++round) {
     {
-      auto lock = db_->lock_exclusive();
+      auto lock = db_->lock_exclusive().value();
       ASSERT_TRUE(db_->start_journal(lock));
     }
     std::vector<std::string> seen;
@@ -104,7 +106,7 @@ TEST_F(JournalTest, NoCommitFallsBetweenStartAndTheSnapshot) {
       return true;
     }));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    auto lock = db_->lock_exclusive();
+    auto lock = db_->lock_exclusive().value();
     Database::Journal j = db_->take_journal();
     std::vector<std::string> now;
     ASSERT_TRUE(db_->scan("k", {}, [&](std::string_view k, std::string_view) {

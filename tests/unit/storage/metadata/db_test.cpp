@@ -227,7 +227,7 @@ TEST_F(DatabaseUpdateTest, MutationCallbacksCarryTheDirtyFlag) {
   EXPECT_EQ(calls, (std::vector<bool>{false, true, true}));
   EXPECT_TRUE(db().dirty());
   {
-    auto lock = db().lock_exclusive();
+    auto lock = db().lock_exclusive().value();
     db().clear_dirty();
   }
   EXPECT_FALSE(db().dirty());
@@ -260,7 +260,7 @@ TEST_F(DatabaseUpdateTest, ConcurrentReadModifyWriteLosesNothing) {
 }
 
 TEST_F(DatabaseUpdateTest, ExclusiveLockHoldsWritersButNotReaders) {
-  auto lock = db().lock_exclusive();
+  auto lock = db().lock_exclusive().value();
   std::atomic<bool> written{false};
   std::thread writer([&] {
     auto u = db().begin({"x"});
