@@ -254,6 +254,17 @@ std::string apply(Config& c, const std::string& key, const std::string& value) {
     if (auto l = s3::parse_location(value, "-", "-"); !l)
       return l.error().detail;
     c.blobs = value;
+  } else if (key == "s3-redirect") {
+    if (value == "on" || value == "true") {
+      c.s3_redirect = std::chrono::minutes(20);
+    } else if (value == "off" || value == "false") {
+      c.s3_redirect = std::chrono::seconds(0);
+    } else {
+      auto d = parse_duration(value);
+      if (!d || *d < std::chrono::seconds(1) || *d > std::chrono::hours(24 * 7))
+        return "--s3-redirect is on, off, or how long a URL lasts (1s to 7d), such as 20m";
+      c.s3_redirect = std::chrono::duration_cast<std::chrono::seconds>(*d);
+    }
   } else if (key == "s3-access-key" || key == "s3-secret-key") {
     if (value.empty())
       return "--" + key + " wants a value";
@@ -423,6 +434,8 @@ bool parse_flags(const std::vector<std::string>& args, Config& config, std::stri
     if (size_t eq = key.find('='); eq != std::string::npos) {
       value = key.substr(eq + 1);
       key = key.substr(0, eq);
+    } else if (key == "s3-redirect" && (i + 1 == args.size() || args[i + 1].starts_with("--"))) {
+      value = "on";  // a switch, or given a value
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
@@ -458,6 +471,10 @@ bool parse_serve_args(const std::vector<std::string>& args, Config& config, std:
     return false;
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     error = "--tls-cert and --tls-key go together";
+    return false;
+  }
+  if (config.s3_redirect.count() > 0 && config.blobs.empty()) {
+    error = "--s3-redirect needs --blobs";
     return false;
   }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
@@ -520,14 +537,18 @@ Options of serve (also accepted as keys of the --config JSON file, without "--")
                             writes; a crash of cairn alone never does) [strict]
   --metadata URI            keep the metadata in PostgreSQL (a libpq URI,
                             postgresql://USER@HOST:PORT/DB) instead of
-                            LevelDB under the root; one cairn process per
-                            database                                   [LevelDB]
+                            LevelDB under the root; with --blobs, any
+                            number of replicas share it; else one
+                            process per database                      [LevelDB]
   --blobs URI               keep the blobs in an S3 bucket instead of the
                             tree under the root:
                             s3://BUCKET[/PREFIX]?endpoint=URL&region=R
                             (credentials: AWS_ACCESS_KEY_ID and
                             AWS_SECRET_ACCESS_KEY, or the config keys
                             s3-access-key and s3-secret-key)             [tree]
+  --s3-redirect [on|off|D]  with --blobs: answer blob GETs with a 307 to a
+                            presigned URL of the object, valid D (on: 20m);
+                            clients read the bytes from S3 itself        [off]
   --grpc-listen ADDR        also serve containerd's content and leases API
                             over gRPC: unix:///PATH (socket 0660) or
                             tcp://HOST:PORT (loopback only: no

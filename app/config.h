@@ -44,6 +44,9 @@ struct Config {
   std::string blobs;
   std::string s3_access_key;
   std::string s3_secret_key;
+  // --s3-redirect [on|off|DURATION]: with --blobs, blob GETs answer 307 to a presigned URL of the
+  // object, valid this long (on: 20 minutes, as Distribution's s3 driver); 0: off.
+  std::chrono::seconds s3_redirect{0};
   // containerd's content and leases API over gRPC (grpc_api/server.h): --grpc-listen
   // unix:///PATH or tcp://HOST:PORT (loopback), empty: off; the namespace of calls without
   // containerd-namespace metadata.

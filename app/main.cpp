@@ -62,6 +62,7 @@ int serve(const std::vector<std::string>& args) {
   }
   service_options.storage.blob_bucket = std::move(*bucket);
   service_options.storage.blob_location = config.blobs;
+  service_options.storage.blob_redirect = config.s3_redirect;
   service_options.storage.gc.grace = config.gc_grace;
   service_options.storage.min_free_bytes = config.min_free_bytes;
   service_options.storage.retention = config.retention;  // README "Retention", "Quotas"

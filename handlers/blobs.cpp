@@ -96,6 +96,18 @@ Answer stored_blob(Storage& storage, server::Offloader& pool, const Request& req
       return from_error(info.error(), Resource::blob);
     return blob_head(digest, static_cast<uint64_t>(info->size));
   }
+  if (auto url = storage.blob_redirect(digest)) {
+    // --s3-redirect: the client reads the bytes from the object store itself (as Distribution's
+    // s3 driver has them do); the blob must be this repository's first.
+    auto info = storage.content().info(scope, digest);
+    if (!info)
+      return from_error(info.error(), Resource::blob);
+    server::Response res;
+    res.status = 307;
+    res.set("location", *url);
+    res.set("docker-content-digest", digest.str());
+    return res;
+  }
   auto reader = storage.content().reader(scope, digest);
   if (!reader)
     return from_error(reader.error(), Resource::blob);

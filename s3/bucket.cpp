@@ -127,6 +127,11 @@ Bucket::Bucket(BucketLocation location) : impl_(std::make_shared<Impl>(std::move
 
 Bucket::~Bucket() = default;
 
+std::optional<std::string> Bucket::presign_get(std::string_view key,
+                                               std::chrono::seconds expires) const {
+  return impl_->client->presign_get(impl_->location.bucket, full_key(key), expires);
+}
+
 std::string Bucket::full_key(std::string_view key) const {
   const std::string& prefix = impl_->location.prefix;
   return prefix.empty() ? std::string(key) : prefix + "/" + std::string(key);

@@ -57,6 +57,8 @@ class Bucket final : public content::Bucket {
   Result<void> complete_multipart(std::string_view key, std::string_view upload_id,
                                   std::vector<content::UploadedPart> parts) override;
   Result<void> abort_multipart(std::string_view key, std::string_view upload_id) override;
+  std::optional<std::string> presign_get(std::string_view key,
+                                         std::chrono::seconds expires) const override;
 
   struct Impl;
 

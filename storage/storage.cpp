@@ -31,6 +31,10 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& root
     if (!blobs)
       return blobs.error();
     s->blobs_ = std::move(*blobs);
+    if (options.blob_redirect.count() > 0) {
+      s->redirect_bucket_ = options.blob_bucket;
+      s->redirect_for_ = options.blob_redirect;
+    }
   } else {
     std::error_code ec;
     if (std::filesystem::exists(marker, ec)) {
@@ -98,6 +102,12 @@ Result<void> Storage::check_ready() {
   if (auto r = db_->check_writable(); !r)
     return r;
   return space_->check_now();
+}
+
+std::optional<std::string> Storage::blob_redirect(const content::Digest& digest) const {
+  if (!redirect_bucket_)
+    return std::nullopt;
+  return redirect_bucket_->presign_get(content::BucketStore::blob_key(digest), redirect_for_);
 }
 
 }  // namespace cairn

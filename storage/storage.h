@@ -90,6 +90,9 @@ struct StorageOptions {
   // <root>/blobs.location. A root that has that file is refused without a bucket: its metadata
   // names blobs that are not in the tree (fsck would call them all missing).
   std::string blob_location;
+  // With blob_bucket: blob GETs answer 307 to a presigned URL valid this long (`--s3-redirect`;
+  // 0: off, cairn streams the bytes). See Storage::blob_redirect.
+  std::chrono::seconds blob_redirect{0};
   // The filesystem seams, for tests (fault injection, power cuts): the content store's file
   // calls (content/fs.h) and LevelDB's environment. nullptr means the real ones; when set they
   // must outlive the Storage.
@@ -122,6 +125,10 @@ class Storage {
   // The filesystem blob tree, or null when the blobs are in an object store (fsck, du's scan
   // of ingest directories and the off-thread hashing need the tree).
   content::LocalStore* local_blobs() noexcept { return local_blobs_; }
+  // Where a client may GET committed blob `digest` straight from the object store (a presigned
+  // URL, StorageOptions::blob_redirect), or nullopt: serve it. Says nothing of whether the blob
+  // exists or is visible to a namespace: check that first. No I/O.
+  std::optional<std::string> blob_redirect(const content::Digest& digest) const;
   metadata::Database& db() noexcept { return *db_; }
   metadata::ContentStore& content() noexcept { return *content_; }
   metadata::TagStore& tags() noexcept { return *tags_; }
@@ -152,7 +159,9 @@ class Storage {
   std::filesystem::path root_;
   const Clock* clock_ = nullptr;
   std::unique_ptr<content::Store> blobs_;
-  content::LocalStore* local_blobs_ = nullptr;  // blobs_, when it is the tree
+  content::LocalStore* local_blobs_ = nullptr;        // blobs_, when it is the tree
+  std::shared_ptr<content::Bucket> redirect_bucket_;  // blob_bucket, with blob_redirect
+  std::chrono::seconds redirect_for_{0};
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<metadata::Usage> usage_;
   std::unique_ptr<metadata::PullTimes> pulls_;

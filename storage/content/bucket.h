@@ -20,6 +20,7 @@
 
 #include "storage/common/result.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -83,6 +84,14 @@ class Bucket {
                                           std::vector<UploadedPart> parts) = 0;
   // Errors: not_found (no such upload).
   virtual Result<void> abort_multipart(std::string_view key, std::string_view upload_id) = 0;
+
+  // A URL anyone may GET `key` from (a Range included) without credentials for `expires`, or
+  // nullopt when the store has none (a presigned S3 URL). No I/O.
+  virtual std::optional<std::string> presign_get(std::string_view key,
+                                                 std::chrono::seconds expires) const {
+    (void)key, (void)expires;
+    return std::nullopt;
+  }
 };
 
 }  // namespace cairn::content

@@ -129,6 +129,44 @@ TEST(S3Blobs, PushPullRangeRestartDeleteAndCollect) {
   EXPECT_NE(plain.error().detail.find("--blobs"), std::string::npos) << plain.error().detail;
 }
 
+// --s3-redirect: a blob GET answers 307 with a presigned URL that serves the bytes (and a range)
+// from RGW without credentials; HEAD, a blob of another repository and manifests stay cairn's.
+TEST(S3Blobs, RedirectSendsBlobGetsToPresignedUrls) {
+  TempDir root;
+  auto bucket = fresh_rgw_bucket("cairn");
+  handlers::ServiceOptions s = over(bucket);
+  s.storage.blob_redirect = std::chrono::seconds(60);
+  TestServer server(root.path(), {}, std::move(s));
+  HttpClient c(server.port());
+  const std::string bytes = blob_bytes(3 * kMiB + 5, 8);
+  const std::string digest = push_blob(c, "team/app", bytes);
+  auto r = c.request("GET", "/v2/team/app/blobs/" + digest);
+  ASSERT_EQ(r.status, 307u) << r.body;
+  EXPECT_EQ(r.header("docker-content-digest"), digest);
+  const std::string location = r.header("location");
+  const std::string origin = RgwServer::shared().endpoint();
+  ASSERT_TRUE(location.starts_with(origin + "/")) << location;
+  EXPECT_NE(location.find("X-Amz-Signature="), std::string::npos) << location;
+  HttpClient s3(RgwServer::shared().port());
+  auto got = s3.request("GET", location.substr(origin.size()));
+  ASSERT_EQ(got.status, 200u) << got.body;
+  EXPECT_TRUE(got.body == bytes);
+  auto range = s3.request("GET", location.substr(origin.size()), {}, {{"Range", "bytes=10-19"}});
+  EXPECT_EQ(range.status, 206u);
+  EXPECT_EQ(range.body, bytes.substr(10, 10));
+  // A tampered URL is refused by the object store.
+  std::string forged = location.substr(origin.size());
+  forged[forged.find("X-Amz-Signature=") + 16] ^= 1;
+  EXPECT_EQ(s3.request("GET", forged).status, 403u);
+  auto head = c.request("HEAD", "/v2/team/app/blobs/" + digest);
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_EQ(head.header("content-length"), std::to_string(bytes.size()));
+  // Not this repository's: 404 as ever, no URL given away.
+  auto other = c.request("GET", "/v2/team/other/blobs/" + digest);
+  EXPECT_EQ(other.status, 404u);
+  EXPECT_EQ(other.header("location"), "");
+}
+
 // The pull-through cache over S3: concurrent cold pulls of one blob make one upstream GET, the
 // clients following the fill through its spool file; then the blob is served from the bucket.
 TEST(S3Blobs, CacheFillsFollowTheSpoolAndLandInTheBucket) {

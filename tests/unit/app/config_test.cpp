@@ -42,6 +42,30 @@ TEST(Config, MetadataInPostgres) {
   EXPECT_NE(err.find("--metadata wants a PostgreSQL URI"), std::string::npos) << err;
 }
 
+TEST(Config, S3Redirect) {
+  const std::string blobs = "s3://cairn-test/p?endpoint=http://127.0.0.1:7480&region=us-east-1";
+  Config c;
+  std::string err;
+  ASSERT_TRUE(parse_serve_args({"--blobs", blobs}, c, err)) << err;
+  EXPECT_EQ(c.s3_redirect.count(), 0);  // off
+  // A switch, last or before another flag; or a lifetime; or off again.
+  ASSERT_TRUE(parse_serve_args({"--blobs", blobs, "--s3-redirect"}, c, err)) << err;
+  EXPECT_EQ(c.s3_redirect, std::chrono::minutes(20));
+  c = Config{};
+  ASSERT_TRUE(parse_serve_args({"--s3-redirect", "--blobs", blobs}, c, err)) << err;
+  EXPECT_EQ(c.s3_redirect, std::chrono::minutes(20));
+  ASSERT_TRUE(parse_serve_args({"--blobs", blobs, "--s3-redirect", "90s"}, c, err)) << err;
+  EXPECT_EQ(c.s3_redirect, std::chrono::seconds(90));
+  ASSERT_TRUE(parse_serve_args({"--blobs", blobs, "--s3-redirect=off"}, c, err)) << err;
+  EXPECT_EQ(c.s3_redirect.count(), 0);
+  c = Config{};
+  EXPECT_FALSE(parse_serve_args({"--blobs", blobs, "--s3-redirect", "8d"}, c, err));
+  EXPECT_NE(err.find("1s to 7d"), std::string::npos) << err;
+  c = Config{};
+  EXPECT_FALSE(parse_serve_args({"--s3-redirect"}, c, err));
+  EXPECT_NE(err.find("needs --blobs"), std::string::npos) << err;
+}
+
 TEST(Config, GrpcListener) {
   Config c;
   std::string err;
