@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,6 +23,8 @@ namespace {
 
 // Waiting clients are woken by every change (changed_); this only bounds a wait regardless.
 constexpr std::chrono::seconds kRecheck{1};
+// How often a fetch waiting for another replica's asks whether it ended.
+constexpr std::chrono::milliseconds kClaimPoll{100};
 constexpr size_t kPiece = 1 << 20;
 
 using namespace boost::asio::experimental::awaitable_operators;
@@ -119,10 +122,12 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
   } catch (const std::exception& e) {
     f.fail(FetchFailure::Kind::upstream, std::string("fetch failed: ") + e.what());
   }
-  if (f.writer_) {
-    // Closing an uncommitted ingest writes its files.
+  if (f.writer_ || f.claim_) {
+    // Closing an uncommitted ingest writes its files; the claim goes after the blob is
+    // committed (or given up), in the database: both off the I/O thread.
     co_await f.ctx_.storage.write([&f] {
       f.writer_.reset();
+      f.claim_.reset();
       return 0;
     });
   }
@@ -132,7 +137,49 @@ asio::awaitable<void> BlobFetch::run(std::shared_ptr<BlobFetch> self) {
     f.ctx_.on_finished();
 }
 
+asio::awaitable<bool> BlobFetch::claim_or_adopt(const std::string& ref) {
+  enum Next { fetch, wait, adopted };
+  const std::string name = "cache fill " + digest_.str();
+  const metadata::Scope scope{ns_, {}};
+  for (;;) {
+    auto next = co_await ctx_.storage.write([&](Storage& s) -> Result<Next> {
+      // Recorded from the store when it holds the bytes (shared policy: writer() answers
+      // already_exists after recording them in the namespace). Isolated, or not there: fetch.
+      const auto adopt = [&]() -> bool {
+        auto info = s.blobs().info(digest_);
+        if (!info)
+          return false;
+        auto w = s.content().writer(scope, content::WriterOptions{ref, info->size, digest_, true});
+        return !w && w.error() == Errc::already_exists;
+      };
+      auto held = s.db().engine().try_hold(name);
+      if (!held)
+        return adopt() ? adopted : fetch;  // no answer from the database: fetch unclaimed
+      if (!*held)
+        return adopt() ? adopted : wait;  // another replica fetches it
+      claim_ = std::move(*held);
+      if (adopt()) {  // committed by another replica just before the claim was free
+        claim_.reset();
+        return adopted;
+      }
+      return fetch;
+    });
+    if (!next || *next == fetch)
+      co_return false;
+    if (*next == adopted)
+      co_return true;
+    asio::steady_timer pause(co_await asio::this_coro::executor, kClaimPoll);
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
 asio::awaitable<void> BlobFetch::download() {
+  const metadata::Scope scope{ns_, {}};
+  const std::string ref = "proxy-" + std::string(digest_.hex());
+  if (co_await claim_or_adopt(ref)) {
+    set_state(State::done);
+    co_return;
+  }
   const std::string target = "/v2/" + remote_ + "/blobs/" + digest_.str();
   auto sent = co_await ctx_.client->send("GET", target, {}, remote_);
   if (!sent) {
@@ -153,8 +200,6 @@ asio::awaitable<void> BlobFetch::download() {
     co_return;
   }
   const uint64_t total = *reply.content_length;
-  const metadata::Scope scope{ns_, {}};
-  const std::string ref = "proxy-" + std::string(digest_.hex());
   auto opened = co_await ctx_.storage.write([&](Storage& s) -> Result<void> {
     // A fill is an upload: it must leave --min-free-bytes free. Checked before the writer
     // opens, so a refusal leaves a partial fill of an earlier attempt to resume later.

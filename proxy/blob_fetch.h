@@ -8,6 +8,13 @@
 // committed; on any failure (upstream error, short body, digest mismatch) nothing is committed
 // and every client's response is cut short.
 //
+// Replicas over one metadata database fetch each blob once in the fleet: a fetch first takes
+// the fleet's claim on the blob (metadata::Engine::try_hold, a PostgreSQL advisory lock held
+// until the fetch ended). While another replica holds it, this one waits (its clients with it)
+// and then takes the blob that replica committed from the shared store. Before any upstream
+// GET, a blob the store already holds (another namespace's, another replica's) is recorded
+// instead of fetched (shared policy).
+//
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
@@ -81,6 +88,9 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
 
  private:
   static boost::asio::awaitable<void> run(std::shared_ptr<BlobFetch> self);
+  // Takes the fleet's claim (claim_), or waits for the replica holding it; true when the blob
+  // is recorded from the store instead (nothing to fetch).
+  boost::asio::awaitable<bool> claim_or_adopt(const std::string& ref);
   boost::asio::awaitable<void> download();
   void fail(FetchFailure::Kind kind, std::string detail, Errc storage_error = Errc::internal);
   // fail(storage, …) with the store's error `e`.
@@ -95,6 +105,7 @@ class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<B
   content::Digest digest_;
   std::unique_ptr<content::Writer> writer_;    // the ingest, while the download runs
   std::unique_ptr<content::ReaderAt> reader_;  // the writer's reader, for fd()
+  std::unique_ptr<metadata::Hold> claim_;      // the fleet's claim, while the download runs
 
   mutable std::mutex mu_;
   Progress p_;

@@ -459,6 +459,11 @@ Collector::Collector(metadata::Database& db, metadata::ContentStore& content,
 
 Result<GcStats> Collector::collect() {
   std::lock_guard lock(run_mutex_);
+  // One collection at a time in the fleet too (replicas over one PostgreSQL database): a second
+  // replica's waits, then marks what the first left.
+  auto one_at_a_time = db_.engine().hold("gc run", /*exclusive=*/true);
+  if (!one_at_a_time)
+    return one_at_a_time.error();
   auto stats = collect_locked(/*hold_writers=*/false);
   if (!stats && stats.error().code == Errc::unavailable) {
     // Writers changed more than the journal holds, or more than the catch-up can re-mark, while

@@ -35,6 +35,11 @@
 // Records are deleted before files, so a crash at any point leaves no record without its file;
 // what a crash leaves behind (files, ingests) the next collection sweeps.
 //
+// Replicas over one PostgreSQL database (Database::shared()): wlock and the content lock are
+// also taken in the database (FleetLock), the journal lists every replica's writes
+// (Engine::changed_since), and runs are serialised across the fleet (an advisory lock held for
+// the whole run), so one replica collects at a time.
+//
 // Thread-safety: collect() may be called from any thread; runs are serialised. One Collector per
 // Database (the journal is a single slot).
 #pragma once

@@ -109,6 +109,9 @@ class Database {
 
   // The schema version on disk (after migrations).
   int schema_version() const noexcept { return version_; }
+  // Whether other processes write the same keys (Engine::shared(): replicas), so what this
+  // process remembers of them may be stale.
+  bool shared() const noexcept { return engine_->shared(); }
   const Clock& clock() const noexcept { return *clock_; }
 
   // --- reads: lock-free, consistent per call, safe from any thread ---

@@ -7,7 +7,10 @@ namespace cairn::metadata {
 
 Result<int64_t> Usage::bytes(std::string_view ns) {
   uint64_t version = 0, epoch = 0;
-  {
+  // Replicas: the others' pushes move the total without telling this process, so it is summed
+  // from the records every time (one prefix scan of the namespace) and never kept.
+  const bool keep = !db_.shared();
+  if (keep) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(ns);
     if (it != entries_.end()) {
@@ -36,7 +39,7 @@ Result<int64_t> Usage::bytes(std::string_view ns) {
     return *bad;
   std::lock_guard lock(mutex_);
   auto [it, inserted] = entries_.try_emplace(std::string(ns));
-  if (epoch_ == epoch && it->second.version == version && !it->second.valid) {
+  if (keep && epoch_ == epoch && it->second.version == version && !it->second.valid) {
     it->second.bytes = sum;
     it->second.valid = true;
   }

@@ -13,6 +13,9 @@
 // is exact after a crash or restart (it is rebuilt from the records), and a push costs no
 // extra key in its batch nor a lock shared by the pushes of one namespace.
 //
+// Over a database other processes write too (Database::shared(): replicas), nothing is kept:
+// every question is one prefix scan, so the fleet's pushes count wherever they landed.
+//
 // Thread-safety: every method may be called from any thread. bytes() blocks on a scan the first
 // time (call it off I/O threads); the notifications are quick.
 #pragma once

@@ -1,8 +1,7 @@
 // The whole server with its blobs in S3 (`--blobs`, StorageOptions::blob_bucket) on a real Ceph
 // RGW, with LevelDB or PostgreSQL metadata (tests/support/rgw.h and postgres.h: each engine
-// started once for this binary; ctest runs the binary whole). Servers over one bucket and one
-// database take turns here: the PostgreSQL engine admits one process per database until the
-// replicas of issue 13 §2 share its locks.
+// started once for this binary; ctest runs the binary whole). Replicas serving at once are
+// replicas_test.cpp's.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include "s3/bucket.h"

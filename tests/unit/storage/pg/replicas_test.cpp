@@ -6,6 +6,7 @@
 // replica.
 #include "storage/metadata/db.h"
 #include "storage/metadata/pg_engine.h"
+#include "storage/metadata/usage.h"
 #include "tests/support/postgres.h"
 #include "tests/unit/storage/gc/race.h"
 
@@ -151,19 +152,32 @@ TEST(PgReplicas, TheJournalListsWhatOtherReplicasWrote) {
 
 // The single-process race (unit_gc) with the collector on a second replica: its Database and
 // ContentStore over their own engine on the same table, the blob store shared (as a bucket is).
-class ReplicaRaceTest : public gc::testing::RaceTest {
+class ReplicaTest : public gc::testing::RaceTest {
  protected:
   // dir_ is the base's, made before the base's constructor opens the engine.
-  ReplicaRaceTest() : RaceTest([this] { return replica_engine(table_for(dir_.path())); }) {}
+  ReplicaTest() : RaceTest([this] { return replica_engine(table_for(dir_.path())); }) {}
 };
 
-TEST_F(ReplicaRaceTest, WritersNeverLoseRootedBlobsWhileAnotherReplicaCollects) {
+TEST_F(ReplicaTest, WritersNeverLoseRootedBlobsWhileAnotherReplicaCollects) {
   metadata::DatabaseOptions o;
   o.clock = &clock_;
   auto other = Database::open(replica_engine(table_for(dir_.path())), o).value();
   metadata::ContentStore other_cs(*other, *backend_);
   gc::Collector collector(*other, other_cs, *backend_, race_options());
   writers_never_lose_rooted_blobs(collector);
+}
+
+// Byte quotas count what every replica pushed: a replica's Usage keeps no total of its own.
+TEST_F(ReplicaTest, UsageCountsWhatOtherReplicasPushed) {
+  metadata::DatabaseOptions o;
+  o.clock = &clock_;
+  auto other = Database::open(replica_engine(table_for(dir_.path())), o).value();
+  metadata::Usage usage(*other);
+  EXPECT_EQ(usage.bytes("team/app").value(), 0);
+  put("team/app", "twelve bytes");
+  EXPECT_EQ(usage.bytes("team/app").value(), 12);
+  put("team/app", "and five more");
+  EXPECT_EQ(usage.bytes("team/app").value(), 12 + 13);
 }
 
 }  // namespace
