@@ -48,29 +48,6 @@ std::string blob_key(const std::string& digest) {
   return content::BucketStore::blob_key(content::Digest::parse(digest).value());
 }
 
-// POST, then each piece as a PATCH through the next client in turn, then the PUT through the
-// one after: the upload moves from replica to replica. Returns the PUT's answer.
-HttpResult chunked_push(std::vector<HttpClient*> clients, const std::string& name,
-                        const std::string& data, size_t piece) {
-  size_t turn = 0;
-  auto next = [&]() -> HttpClient& { return *clients[turn++ % clients.size()]; };
-  auto started = next().request("POST", "/v2/" + name + "/blobs/uploads/");
-  EXPECT_EQ(started.status, 202u) << started.body;
-  std::string location = started.header("location");
-  for (size_t at = 0; at < data.size(); at += piece) {
-    const std::string chunk = data.substr(at, piece);
-    auto r = next().request(
-        "PATCH", location, chunk,
-        {{"Content-Type", "application/octet-stream"},
-         {"Content-Range", std::to_string(at) + "-" + std::to_string(at + chunk.size() - 1)}});
-    EXPECT_EQ(r.status, 202u) << r.body;
-    EXPECT_EQ(r.header("range"), "0-" + std::to_string(at + chunk.size() - 1));
-    location = r.header("location");
-  }
-  const char* sep = location.find('?') == std::string::npos ? "?" : "&";
-  return next().request("PUT", location + sep + "digest=" + digest_of(data));
-}
-
 TEST(S3Blobs, PushPullRangeRestartDeleteAndCollect) {
   TempDir root;
   auto bucket = fresh_rgw_bucket("cairn");
