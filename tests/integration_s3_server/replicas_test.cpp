@@ -186,5 +186,45 @@ TEST(S3Replicas, GcOnOneReplicaWhileOthersPushLosesNothing) {
   EXPECT_FALSE(in_bucket);
 }
 
+// A lease made on one replica holds what a write on another replica carried it for, against GC
+// on a third (no grace: only references and leases keep a blob); deleted with ?sync=true on
+// the third, its blob goes at once, from every replica and the bucket.
+TEST(S3Replicas, LeasesHoldAcrossReplicas) {
+  auto bucket = fresh_rgw_bucket("fleet");
+  Fleet fleet(bucket, PostgresServer::shared().fresh_database(),
+              [](handlers::ServiceOptions& s) { s.storage.gc.grace = std::chrono::seconds(0); });
+  auto made = fleet.client(0).request("POST", "/v2/team/app/_leases", R"({"id":"build-7"})");
+  ASSERT_EQ(made.status, 201u) << made.body;
+  const std::string held = blob_bytes(1000, 71), loose = blob_bytes(1000, 72);
+  auto r = fleet.client(1).request("POST", "/v2/team/app/blobs/uploads/?digest=" + digest_of(held),
+                                   held, {{"X-Cairn-Lease", "build-7"}});
+  ASSERT_EQ(r.status, 201u) << r.body;
+  push_blob(fleet.client(1), "team/app", loose);
+
+  auto gc = fleet.client(2).request("POST", "/_admin/gc");
+  ASSERT_EQ(gc.status, 200u) << gc.body;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(fleet.client(i).request("HEAD", "/v2/team/app/blobs/" + digest_of(held)).status, 200u)
+        << i;
+    EXPECT_EQ(fleet.client(i).request("HEAD", "/v2/team/app/blobs/" + digest_of(loose)).status,
+              404u)
+        << i;
+  }
+  EXPECT_EQ(fleet.client(2).request("GET", "/v2/team/app/_leases/build-7").status, 200u);
+
+  auto gone = fleet.client(2).request("DELETE", "/v2/team/app/_leases/build-7?sync=true");
+  ASSERT_EQ(gone.status, 204u) << gone.body;
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(fleet.client(i).request("HEAD", "/v2/team/app/blobs/" + digest_of(held)).status, 404u)
+        << i;
+  bool in_bucket = false;
+  ASSERT_TRUE(bucket->list("blobs/", [&](const content::ObjectEntry& e) {
+    in_bucket = in_bucket || e.key == content::BucketStore::blob_key(
+                                          content::Digest::parse(digest_of(held)).value());
+    return true;
+  }));
+  EXPECT_FALSE(in_bucket);
+}
+
 }  // namespace
 }  // namespace cairn::testing
