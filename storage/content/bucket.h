@@ -64,7 +64,9 @@ class Bucket {
   // The object's size. Errors: not_found.
   virtual Result<uint64_t> size(std::string_view key) = 0;
   // The object's bytes from `offset`, `length` of them or to the end. Errors: not_found,
-  // range_invalid (offset past the end).
+  // range_invalid (offset past the end). A stream may hold one of the store's connections,
+  // of which there are few (s3::Bucket: 16, callers beyond wait) until it is read to its end
+  // or destroyed: a caller on a pool must not keep one between tasks (see BucketReader).
   virtual Result<std::unique_ptr<ObjectStream>> get(std::string_view key, uint64_t offset,
                                                     std::optional<uint64_t> length) = 0;
   // Removes `key`; a missing key is success.

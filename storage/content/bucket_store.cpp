@@ -145,8 +145,11 @@ Status status_of(const IngestState& s) {
                 s.started_at, s.updated_at};
 }
 
-// Reads committed content front to back through one GET that follows the reads; a read
-// elsewhere starts a new GET there.
+// Reads committed content: each read_at is one ranged GET of exactly the bytes it asks for, read
+// to its end, so no connection is held between reads. (A GET that followed the reads across
+// calls held its connection while its caller waited for the offload pool, and with 16 such
+// readers the pool's threads waited for a connection in get(): 64 KiB range GETs from 32
+// clients stopped the server, found by bench/run-side-by-side.sh BACKEND=s3.)
 class BucketReader final : public ReaderAt {
  public:
   BucketReader(std::shared_ptr<Bucket> bucket, std::string key, int64_t size)
@@ -158,30 +161,20 @@ class BucketReader final : public ReaderAt {
     if (offset >= size_ || buf.empty())
       return size_t{0};
     const size_t want = static_cast<size_t>(std::min<int64_t>(size_ - offset, buf.size()));
-    if (!stream_ || at_ != offset) {
-      stream_.reset();
-      auto s = bucket_->get(key_, static_cast<uint64_t>(offset), std::nullopt);
-      if (!s)
-        return s.error();
-      stream_ = std::move(*s);
-      at_ = offset;
-    }
+    auto stream = bucket_->get(key_, static_cast<uint64_t>(offset), want);
+    if (!stream)
+      return stream.error();
     size_t got = 0;
     while (got < want) {
-      auto n = stream_->read(buf.subspan(got, want - got));
-      if (!n) {
-        stream_.reset();
+      auto n = (*stream)->read(buf.subspan(got, want - got));
+      if (!n)
         return n.error();
-      }
       if (*n == 0)
         break;
       got += *n;
     }
-    at_ += static_cast<int64_t>(got);
-    if (got < want) {
-      stream_.reset();
+    if (got < want)
       return fail(Errc::io, "object " + key_ + " ended early");
-    }
     return got;
   }
   int64_t size() const override { return size_; }
@@ -191,8 +184,6 @@ class BucketReader final : public ReaderAt {
   std::shared_ptr<Bucket> bucket_;
   std::string key_;
   int64_t size_;
-  std::unique_ptr<ObjectStream> stream_;
-  int64_t at_ = 0;
 };
 
 }  // namespace

@@ -7,7 +7,11 @@
 #include "tests/support/rgw_bucket.h"
 #include "tests/unit/storage/content/store_suite.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 namespace cairn::testing {
 namespace {
@@ -184,7 +188,7 @@ TEST_F(BucketStoreTest, FollowersReadTheSpoolAcrossParts) {
   CAIRN_ASSERT_ERR((*plain)->reader(), Errc::failed_precondition);
 }
 
-// Reads anywhere in a blob: each read continues its GET or starts one where it is asked.
+// Reads anywhere in a blob: each read is a GET of its range.
 TEST_F(BucketStoreTest, RandomReads) {
   const std::string data = payload(300'000, 17);
   auto d = put(store(), "random", data);
@@ -203,6 +207,43 @@ TEST_F(BucketStoreTest, RandomReads) {
   auto n = (*r)->read_at(buf, 300'000);
   CAIRN_ASSERT_OK(n);
   EXPECT_EQ(*n, 0u);
+}
+
+// 40 readers open at once, each read from in turn, more than the bucket has connections (16):
+// a reader holds no connection between its reads, so none waits for another's. (Readers that
+// kept their GET open between reads stopped the 17th read for good: the test would hang, so a
+// watchdog ends the process, failed, instead.)
+TEST_F(BucketStoreTest, ReadersHoldNoConnectionBetweenReads) {
+  const std::string data = payload(200'000, 23);
+  auto d = put(store(), "many", data);
+  CAIRN_ASSERT_OK(d);
+  std::vector<std::unique_ptr<content::ReaderAt>> readers;
+  for (int i = 0; i < 40; ++i) {
+    auto r = store().reader(*d);
+    CAIRN_ASSERT_OK(r);
+    readers.push_back(std::move(*r));
+  }
+  std::promise<void> finished;
+  std::thread watchdog([f = finished.get_future()]() mutable {
+    if (f.wait_for(std::chrono::seconds(60)) == std::future_status::timeout) {
+      std::fprintf(stderr, "ReadersHoldNoConnectionBetweenReads: reads stalled for 60 s\n");
+      std::exit(1);  // not abort: exit runs ~RgwServer, which stops the shared RGW
+    }
+  });
+  [&] {  // (a lambda: its ASSERTs leave it, not the test, so the watchdog is always told)
+    std::vector<std::byte> buf(1000);
+    for (int64_t off : {int64_t{0}, int64_t{1000}, int64_t{100'000}}) {
+      for (auto& r : readers) {
+        auto n = r->read_at(buf, off);
+        CAIRN_ASSERT_OK(n);
+        ASSERT_EQ(*n, buf.size());
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), *n),
+                  data.substr(off, buf.size()));
+      }
+    }
+  }();
+  finished.set_value();
+  watchdog.join();
 }
 
 // A state record that is not one (or names another ref) is started over, not trusted.
