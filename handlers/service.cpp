@@ -2,6 +2,8 @@
 
 #include "handlers/routes.h"
 
+#include <algorithm>
+
 namespace cairn::handlers {
 
 Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
@@ -10,6 +12,13 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
     return storage.error();
   std::unique_ptr<Service> s(new Service());
   s->storage_ = std::move(*storage);
+  // With metadata or blobs across the network (PostgreSQL, S3) the pool's threads spend their
+  // time waiting for round trips, not computing: as many as the S3 client has connections
+  // (s3::Bucket: 16), so that small GETs (manifests, configs) overlap as the clients' requests
+  // do. Measured (cairn-load, 64 connections, RGW + PostgreSQL, 3 s): GET manifest 80 -> 285
+  // req/s, 64 KiB range GETs 430 -> 626 req/s, with 4 threads and with 16.
+  const bool remote = !options.storage.metadata_uri.empty() || options.storage.blob_bucket;
+  options.offload_threads = std::max<size_t>(options.offload_threads, remote ? 16 : 0);
   s->offload_ = std::make_unique<server::Offloader>(options.offload_threads);
   // Writers hash large pieces on the pool while they write them (content/shared_job.h): a push
   // then runs at the speed of the slower of the two, not of both in turn.
@@ -23,9 +32,9 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
       std::make_unique<UploadLimits>(s->storage_->content(), options.api.max_uploads_per_repository,
                                      options.api.max_uploads, s->storage_->clock());
   AsyncStorageOptions async_options = options.async_storage;
-  // Metadata or blobs across the network (PostgreSQL, S3): a point read is a round trip, so it
-  // never runs on an I/O thread.
-  if (!options.storage.metadata_uri.empty() || options.storage.blob_bucket)
+  // Metadata or blobs across the network: a point read is a round trip, so it never runs on an
+  // I/O thread.
+  if (remote)
     async_options.inline_lookups = false;
   s->async_ = std::make_unique<AsyncStorage>(*s->storage_, *s->offload_, async_options);
   s->api_ = std::make_unique<Api>(
