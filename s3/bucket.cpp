@@ -58,8 +58,24 @@ class Stream final : public content::ObjectStream {
     // Its connection belongs to the adapter's io_context.
     impl_->run_void([this] { reader_.reset(); });
   }
+  // Fills `buf` (or reads to the end) in one trip to the adapter's thread: a socket read
+  // brings at most 64 KiB, and a trip per read_some made a 1 MiB piece 16 thread hand-offs.
   Result<size_t> read(std::span<std::byte> buf) override {
-    return impl_->run([&] { return reader_->read_some(buf); });
+    return impl_->run([&]() -> asio::awaitable<Result<size_t>> {
+      size_t got = 0;
+      while (got < buf.size()) {
+        auto n = co_await reader_->read_some(buf.subspan(got));
+        if (!n) {
+          if (got > 0)
+            break;  // what arrived first; the next read reports the error
+          co_return n.error();
+        }
+        if (*n == 0)
+          break;
+        got += *n;
+      }
+      co_return got;
+    });
   }
 
  private:

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -145,15 +146,24 @@ Status status_of(const IngestState& s) {
                 s.started_at, s.updated_at};
 }
 
-// Reads committed content: each read_at is one ranged GET of exactly the bytes it asks for, read
-// to its end, so no connection is held between reads. (A GET that followed the reads across
-// calls held its connection while its caller waited for the offload pool, and with 16 such
-// readers the pool's threads waited for a connection in get(): 64 KiB range GETs from 32
-// clients stopped the server, found by bench/run-side-by-side.sh BACKEND=s3.)
+// Reads committed content. A read that goes on where the last one ended (a pull, read front to
+// back) opens one GET for the rest of the object and keeps it for the reads after, as long as
+// fewer than BucketStoreOptions::held_streams readers of the store hold one; every other read
+// is one GET of exactly its range, read to its end, so it holds no connection between reads.
+// Why the bound: a held GET keeps its connection while its caller waits for the offload pool,
+// and the pool's threads wait in get() for a connection. When every connection was held that
+// way, nothing moved again (64 KiB range GETs from 32 clients stopped a --blobs server; found by
+// bench/run-side-by-side.sh BACKEND=s3). With fewer held than there are connections, the rest
+// are only ever held by a running pool task, which gives them back.
 class BucketReader final : public ReaderAt {
  public:
-  BucketReader(std::shared_ptr<Bucket> bucket, std::string key, int64_t size)
-      : bucket_(std::move(bucket)), key_(std::move(key)), size_(size) {}
+  BucketReader(std::shared_ptr<Bucket> bucket, std::shared_ptr<std::atomic<int>> streams,
+               std::string key, int64_t size)
+      : bucket_(std::move(bucket)),
+        streams_(std::move(streams)),
+        key_(std::move(key)),
+        size_(size) {}
+  ~BucketReader() override { drop(); }
 
   Result<size_t> read_at(std::span<std::byte> buf, int64_t offset) override {
     if (offset < 0)
@@ -161,29 +171,72 @@ class BucketReader final : public ReaderAt {
     if (offset >= size_ || buf.empty())
       return size_t{0};
     const size_t want = static_cast<size_t>(std::min<int64_t>(size_ - offset, buf.size()));
-    auto stream = bucket_->get(key_, static_cast<uint64_t>(offset), want);
-    if (!stream)
-      return stream.error();
-    size_t got = 0;
-    while (got < want) {
-      auto n = (*stream)->read(buf.subspan(got, want - got));
-      if (!n)
-        return n.error();
-      if (*n == 0)
-        break;
-      got += *n;
+    const bool goes_on = offset == at_ && offset > 0;
+    at_ = -1;
+    if (stream_ && !goes_on)
+      drop();
+    if (!stream_ && goes_on && take_slot()) {
+      auto s = bucket_->get(key_, static_cast<uint64_t>(offset), std::nullopt);
+      if (s)
+        stream_ = std::move(*s);
+      else
+        give_slot();
     }
-    if (got < want)
-      return fail(Errc::io, "object " + key_ + " ended early");
-    return got;
+    if (stream_) {
+      auto n = fill(*stream_, buf.first(want));
+      if (n && *n == want) {
+        at_ = offset + static_cast<int64_t>(want);
+        if (at_ == size_)
+          drop();  // read to its end: the connection is free again
+        return n;
+      }
+      drop();  // broke (or stalled, timed out) between reads: this read asks again on its own
+    }
+    auto s = bucket_->get(key_, static_cast<uint64_t>(offset), want);
+    if (!s)
+      return s.error();
+    auto n = fill(**s, buf.first(want));
+    if (n)
+      at_ = offset + static_cast<int64_t>(*n);
+    return n;
   }
   int64_t size() const override { return size_; }
   int native_handle() const override { return -1; }
 
  private:
+  // Reads exactly buf.size() bytes from `s`.
+  Result<size_t> fill(ObjectStream& s, std::span<std::byte> buf) {
+    size_t got = 0;
+    while (got < buf.size()) {
+      auto n = s.read(buf.subspan(got));
+      if (!n)
+        return n.error();
+      if (*n == 0)
+        return fail(Errc::io, "object " + key_ + " ended early");
+      got += *n;
+    }
+    return got;
+  }
+  bool take_slot() {
+    if (streams_->fetch_sub(1) > 0)
+      return true;
+    streams_->fetch_add(1);
+    return false;
+  }
+  void give_slot() { streams_->fetch_add(1); }
+  void drop() {
+    if (!stream_)
+      return;
+    stream_.reset();
+    give_slot();
+  }
+
   std::shared_ptr<Bucket> bucket_;
+  std::shared_ptr<std::atomic<int>> streams_;  // free held-stream slots of the store
   std::string key_;
   int64_t size_;
+  std::unique_ptr<ObjectStream> stream_;  // held: positioned at at_
+  int64_t at_ = -1;                       // where the last read ended; -1: it failed
 };
 
 }  // namespace
@@ -273,6 +326,9 @@ struct BucketStore::Core {
   const std::shared_ptr<Bucket> bucket;
   const BucketStoreOptions options;
   const Clock& clock;
+  // Free slots for readers that keep a GET open between reads (options.held_streams of them).
+  const std::shared_ptr<std::atomic<int>> streams =
+      std::make_shared<std::atomic<int>>(options.held_streams);
   RefLocks ref_locks;  // keyed by ingest_key(ref)
   std::mutex meta_mu;
   std::map<Digest, Meta> meta;  // guarded by meta_mu
@@ -593,6 +649,8 @@ Result<std::unique_ptr<BucketStore>> BucketStore::open(std::shared_ptr<Bucket> b
     return fail(Errc::invalid_argument,
                 "part size below " + std::to_string(kMinPartSize) + " bytes");
   }
+  if (options.held_streams < 0)
+    return fail(Errc::invalid_argument, "held_streams below 0");
   if (options.clock == nullptr)
     options.clock = &SystemClock::instance();
   return std::unique_ptr<BucketStore>(
@@ -604,7 +662,7 @@ Result<std::unique_ptr<ReaderAt>> BucketStore::reader(const Digest& digest) {
   if (!info)
     return info.error();
   return std::unique_ptr<ReaderAt>(
-      std::make_unique<BucketReader>(core_->bucket, blob_key(digest), info->size));
+      std::make_unique<BucketReader>(core_->bucket, core_->streams, blob_key(digest), info->size));
 }
 
 Result<Info> BucketStore::info(const Digest& digest) {

@@ -68,11 +68,16 @@ struct BucketStoreOptions {
   size_t part_size = 8 * 1024 * 1024;
   // Where keep_pages writers spool (an existing directory); empty: they do not.
   std::filesystem::path spool_dir;
+  // How many readers may keep a GET open between their reads (a sequential read, a pull, goes
+  // on from it: one request for the rest of the blob); the others read each range with a GET of
+  // its own. Must stay below the bucket's connections (s3::Bucket: 16): see BucketReader.
+  int held_streams = 8;
 };
 
 class BucketStore final : public Store {
  public:
-  // Opens the store over `bucket`. Errors: invalid_argument (part_size below kMinPartSize).
+  // Opens the store over `bucket`. Errors: invalid_argument (part_size below kMinPartSize,
+  // held_streams below 0).
   static Result<std::unique_ptr<BucketStore>> open(std::shared_ptr<Bucket> bucket,
                                                    BucketStoreOptions options = {});
   ~BucketStore() override;

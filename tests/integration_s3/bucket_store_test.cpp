@@ -210,9 +210,9 @@ TEST_F(BucketStoreTest, RandomReads) {
 }
 
 // 40 readers open at once, each read from in turn, more than the bucket has connections (16):
-// a reader holds no connection between its reads, so none waits for another's. (Readers that
-// kept their GET open between reads stopped the 17th read for good: the test would hang, so a
-// watchdog ends the process, failed, instead.)
+// at most held_streams (8) of them keep a GET open between reads, so none waits for another's
+// connection for good. (When every reader kept its GET, the 17th read stopped: the test would
+// hang, so a watchdog ends the process, failed, instead.)
 TEST_F(BucketStoreTest, ReadersHoldNoConnectionBetweenReads) {
   const std::string data = payload(200'000, 23);
   auto d = put(store(), "many", data);
@@ -232,7 +232,8 @@ TEST_F(BucketStoreTest, ReadersHoldNoConnectionBetweenReads) {
   });
   [&] {  // (a lambda: its ASSERTs leave it, not the test, so the watchdog is always told)
     std::vector<std::byte> buf(1000);
-    for (int64_t off : {int64_t{0}, int64_t{1000}, int64_t{100'000}}) {
+    // Going on (8 readers hold a GET, the others read each range alone), a jump, going on.
+    for (int64_t off : {0, 1000, 2000, 3000, 100'000, 101'000, 102'000}) {
       for (auto& r : readers) {
         auto n = r->read_at(buf, off);
         CAIRN_ASSERT_OK(n);
@@ -244,6 +245,78 @@ TEST_F(BucketStoreTest, ReadersHoldNoConnectionBetweenReads) {
   }();
   finished.set_value();
   watchdog.join();
+}
+
+// Counts the GETs of the bucket under a store; the rest passes through.
+class CountingBucket final : public content::Bucket {
+ public:
+  explicit CountingBucket(std::shared_ptr<content::Bucket> b) : b_(std::move(b)) {}
+  int gets = 0;
+  Result<void> put(std::string_view k, std::string body) override {
+    return b_->put(k, std::move(body));
+  }
+  Result<uint64_t> size(std::string_view k) override { return b_->size(k); }
+  Result<std::unique_ptr<content::ObjectStream>> get(std::string_view k, uint64_t offset,
+                                                     std::optional<uint64_t> length) override {
+    ++gets;
+    return b_->get(k, offset, length);
+  }
+  Result<void> remove(std::string_view k) override { return b_->remove(k); }
+  Result<void> copy(std::string_view from, std::string_view to) override {
+    return b_->copy(from, to);
+  }
+  Result<void> list(std::string_view prefix,
+                    const std::function<bool(const content::ObjectEntry&)>& fn) override {
+    return b_->list(prefix, fn);
+  }
+  Result<std::string> start_multipart(std::string_view k) override {
+    return b_->start_multipart(k);
+  }
+  Result<std::string> put_part(std::string_view k, std::string_view id, int n,
+                               std::string body) override {
+    return b_->put_part(k, id, n, std::move(body));
+  }
+  Result<void> complete_multipart(std::string_view k, std::string_view id,
+                                  std::vector<content::UploadedPart> parts) override {
+    return b_->complete_multipart(k, id, std::move(parts));
+  }
+  Result<void> abort_multipart(std::string_view k, std::string_view id) override {
+    return b_->abort_multipart(k, id);
+  }
+
+ private:
+  std::shared_ptr<content::Bucket> b_;
+};
+
+// A reader read front to back (a pull) makes two GETs: its first piece, then the rest held
+// open; with no held streams allowed, one GET a piece. Both read the same bytes.
+TEST_F(BucketStoreTest, APullIsOneGetForTheRest) {
+  auto shared = fresh_rgw_bucket("pull");
+  for (int held : {8, 0}) {
+    const std::string data = payload(100'000, 29 + held);
+    auto counting = std::make_shared<CountingBucket>(shared);
+    content::BucketStoreOptions o;
+    o.held_streams = held;
+    auto s = content::BucketStore::open(counting, o);
+    CAIRN_ASSERT_OK(s);
+    auto d = put(**s, "pull", data);
+    CAIRN_ASSERT_OK(d);
+    auto r = (*s)->reader(*d);
+    CAIRN_ASSERT_OK(r);
+    const int before = counting->gets;
+    std::string got;
+    std::vector<std::byte> buf(10'000);
+    for (int64_t off = 0; off < 100'000; off += 10'000) {
+      auto n = (*r)->read_at(buf, off);
+      CAIRN_ASSERT_OK(n);
+      got.append(reinterpret_cast<const char*>(buf.data()), *n);
+    }
+    EXPECT_EQ(got, data) << held;
+    EXPECT_EQ(counting->gets - before, held > 0 ? 2 : 10) << held;
+  }
+  content::BucketStoreOptions bad;
+  bad.held_streams = -1;
+  CAIRN_ASSERT_ERR(content::BucketStore::open(shared, bad), Errc::invalid_argument);
 }
 
 // A state record that is not one (or names another ref) is started over, not trusted.
