@@ -41,6 +41,15 @@
 #   KEEP [0]                1: keep the scratch directory (server roots, bench data)
 #   REGISTRY_BENCH [/work/shared/bench/registry-bench.sh]
 #   TABLE_ONLY [0]          1: measure nothing; re-render the table from the raw files in OUT_DIR
+#   BACKEND [local]         s3: both servers keep their blobs in one Ceph RGW (tools/rgw.sh,
+#                           a bucket each) and cairn its metadata in a throwaway PostgreSQL 15
+#                           (initdb + pg_ctl, free port): the reference with Distribution's s3
+#                           driver (redirect disabled), cairn with --blobs and --metadata. The
+#                           engines start once, before the targets, and stop at exit; their CPU
+#                           (radosgw, ceph-osd, ceph-mon, postgres) during each target is noted.
+#   S3_REDIRECT [0]         with BACKEND=s3, 1: the reference redirects blob GETs (its default)
+#                           and cairn runs with --s3-redirect; the after-push pull follows the 307
+#                           (registry-bench's pulls do not: leave registry-bench out of SUITES)
 #
 # Every process this script starts is stopped by its PID (trap on EXIT). Progress on stderr.
 set -uo pipefail
@@ -62,6 +71,8 @@ FORMAT=${FORMAT:-md}
 KEEP=${KEEP:-0}
 REGISTRY_BENCH=${REGISTRY_BENCH:-/work/shared/bench/registry-bench.sh}
 TABLE_ONLY=${TABLE_ONLY:-0}
+BACKEND=${BACKEND:-local}
+S3_REDIRECT=${S3_REDIRECT:-0}
 OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/cairn-side-by-side.$(date +%Y%m%d-%H%M%S)}
 MT=application/vnd.oci.image.manifest.v1+json
 RUN_DATE=${RUN_DATE:-$(date -u +%FT%TZ)}
@@ -76,7 +87,7 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 NOTES=$OUT_DIR/notes.txt
 note() { log "note: $*"; echo "$*" >> "$NOTES"; }
 render_table() {
-  RUN_DATE=$RUN_DATE TARGETS=$TARGETS SUITES=$SUITES \
+  RUN_DATE=$RUN_DATE TARGETS=$TARGETS SUITES=$SUITES BACKEND=$BACKEND S3_REDIRECT=$S3_REDIRECT \
     python3 "$ROOT_DIR/bench/load/side_by_side_table.py" "$OUT_DIR" "$FORMAT"
 }
 if [[ $TABLE_ONLY == 1 ]]; then
@@ -123,6 +134,7 @@ run_child() {
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  declare -F stop_engines > /dev/null && stop_engines
   if [[ $KEEP == 1 ]]; then log "scratch kept: $SCRATCH"; else rm -rf "$SCRATCH"; fi
 }
 trap cleanup EXIT
@@ -317,7 +329,8 @@ run_after_push() {
     t0=$(srv_ticks "$pid"); a=$(date +%s%N)
     push_blob "$base" "$f" "$d" || { note "$name: after-push #$i: push failed"; continue; }
     b=$(date +%s%N); t1=$(srv_ticks "$pid")
-    code=$("${CURL[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$base/v2/$LOAD_REPO/blobs/$d") || code=000
+    # With S3_REDIRECT the 307 is followed to the object store (and the pull timed to the end).
+    code=$("${CURL[@]}" ${PULL_FOLLOW:+-L} -o /dev/null -w '%{http_code} %{size_download}' "$base/v2/$LOAD_REPO/blobs/$d") || code=000
     c=$(date +%s%N)
     [[ $code == "200 $bytes" ]] || { note "$name: after-push #$i: pull answered $code"; continue; }
     [[ -n $t0 && -n $t1 ]] || { note "$name: after-push #$i: no CPU figure (server gone?)"; continue; }
@@ -329,22 +342,94 @@ run_after_push() {
   done
 }
 
+# ------------------------------------------------------------------ 1c. engines (BACKEND=s3)
+S3_KEY=CAIRNTESTACCESSKEY00 S3_SECRET=cairn-test-secret-key-0000000000000000000 S3_REGION=us-east-1
+PULL_FOLLOW=
+# Defined before the engines start, so that a failure while starting them stops what did start.
+stop_engines() {
+  [[ $BACKEND == s3 ]] || return 0
+  declare -F stop_pg > /dev/null && stop_pg
+  declare -F stop_rgw > /dev/null && stop_rgw
+}
+if [[ $BACKEND == s3 ]]; then
+  for tool in radosgw ceph-osd ceph-mon initdb pg_ctl psql; do
+    command -v "$tool" > /dev/null || [[ -x /usr/lib/postgresql/15/bin/$tool ]] ||
+      die "BACKEND=s3 needs $tool (tools/dev.sh test installs Ceph and PostgreSQL)"
+  done
+  log "starting Ceph RGW (tools/rgw.sh)"
+  RGW_DIR=$SCRATCH/rgw
+  rgw_out=$(bash "$ROOT_DIR/tools/rgw.sh" start "$RGW_DIR" 2>&1) || die "tools/rgw.sh start: $(tail -c 600 <<< "$rgw_out")"
+  S3_ENDPOINT=$(tail -n 1 <<< "$rgw_out")
+  stop_rgw() { bash "$ROOT_DIR/tools/rgw.sh" stop "$RGW_DIR" > /dev/null 2>&1; }
+  log "RGW at $S3_ENDPOINT"
+  for b in reference cairn; do
+    # RGW checks x-amz-content-sha256, which curl's --aws-sigv4 does not send: the empty body's.
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT --user "$S3_KEY:$S3_SECRET" \
+      -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
+      --aws-sigv4 "aws:amz:$S3_REGION:s3" "$S3_ENDPOINT/bench-$b") || code=000
+    [[ $code == 200 ]] || die "create bucket bench-$b: HTTP $code"
+  done
+  PG_BIN=/usr/lib/postgresql/15/bin
+  PG_DIR=$SCRATCH/pg
+  PG_PORT=$(free_port)
+  as_pg=()
+  mkdir -p "$PG_DIR"
+  # PostgreSQL refuses to run as root: as root, its directory goes to the postgres user, who
+  # may pass through the scratch directory (mode 711: not list it).
+  if ((EUID == 0)); then chmod 711 "$SCRATCH"; chown postgres "$PG_DIR"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U cairn -A trust -E UTF8 --no-locale > "$OUT_DIR/pg.initdb.log" 2>&1 ||
+    die "initdb failed: $(tail -c 400 "$OUT_DIR/pg.initdb.log")"
+  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -p $PG_PORT -c max_connections=200" start \
+    > "$OUT_DIR/pg.start.log" 2>&1 || die "pg_ctl start failed: $(tail -c 400 "$PG_DIR/server.log")"
+  stop_pg() { "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop > /dev/null 2>&1; }
+  psql -h 127.0.0.1 -p "$PG_PORT" -U cairn -d postgres -qc 'CREATE DATABASE cairn' > /dev/null ||
+    die "CREATE DATABASE failed"
+  log "PostgreSQL at 127.0.0.1:$PG_PORT"
+  [[ $S3_REDIRECT == 1 ]] && PULL_FOLLOW=1
+  # The engines' processes, for their CPU: the Ceph daemons, the postmaster (its reaped
+  # backends' CPU in its cutime/cstime) and its live backends (the cairn connections, which last
+  # the whole run: counted before they exit or after, never both).
+  engine_pids() {
+    local f pm
+    for f in "$RGW_DIR"/run/*.pid; do [[ -f $f ]] && cat "$f"; done
+    pm=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2> /dev/null) || return 0
+    echo "$pm"
+    pgrep -P "$pm"
+  }
+  engine_ticks() {
+    local p t=0 v
+    for p in $(engine_pids); do
+      v=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat" 2> /dev/null) && t=$((t + ${v:-0}))
+    done
+    echo "$t"
+  }
+fi
+
 # ------------------------------------------------------------------ 2. targets
 start_reference() {  # sets SRV_PID SRV_BASE
-  local port root=$SCRATCH/reference-root cfg=$SCRATCH/reference.yml
+  local port root=$SCRATCH/reference-root cfg=$SCRATCH/reference.yml storage
   port=$(free_port)
   mkdir -p "$root"
+  if [[ $BACKEND == s3 ]]; then
+    storage="  s3: {region: $S3_REGION, regionendpoint: '$S3_ENDPOINT', bucket: bench-reference, accesskey: $S3_KEY, secretkey: $S3_SECRET, secure: false, v4auth: true, rootdirectory: /reference}
+  redirect: {disable: $([[ $S3_REDIRECT == 1 ]] && echo false || echo true)}"
+  else
+    storage="  filesystem: {rootdirectory: $root}"
+  fi
   cat > "$cfg" << EOF
 version: 0.1
 log: {level: warn, accesslog: {disabled: true}}
 storage:
-  filesystem: {rootdirectory: $root}
+$storage
   delete: {enabled: true}
   cache: {blobdescriptor: inmemory}
 http: {addr: 127.0.0.1:$port}
 EOF
   cp "$cfg" "$OUT_DIR/reference.config.yml"
-  docker-registry serve "$cfg" > "$OUT_DIR/reference.server.log" 2>&1 &
+  # Without AWS_CA_BUNDLE: set in the environment, it makes the s3 driver's AWS SDK panic at start
+  # ("LoadCustomCABundleError ... unsupported transport"); its endpoint is plain HTTP anyway.
+  env -u AWS_CA_BUNDLE docker-registry serve "$cfg" > "$OUT_DIR/reference.server.log" 2>&1 &
   SRV_PID=$!
   SRV_BASE=http://127.0.0.1:$port
 }
@@ -355,10 +440,17 @@ start_cairn() {
   # Started with SIGPIPE ignored, as Go's runtime does for the reference: a load generator closes
   # connections with responses in flight at its deadline, and a sendfile(2) to such a socket
   # raises SIGPIPE, which killed cairn (exit 141) up to at least commit 9e7860c. exec keeps the PID.
+  local backend=()
+  if [[ $BACKEND == s3 ]]; then
+    backend=(--blobs "s3://bench-cairn/cairn?endpoint=$S3_ENDPOINT&region=$S3_REGION"
+      --metadata "postgresql://cairn@127.0.0.1:$PG_PORT/cairn")
+    [[ $S3_REDIRECT == 1 ]] && backend+=(--s3-redirect)
+  fi
   (
     trap '' PIPE
+    export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
     # shellcheck disable=SC2086 # CAIRN_ARGS is a list of options
-    exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off ${CAIRN_ARGS:-}
+    exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off "${backend[@]}" ${CAIRN_ARGS:-}
   ) > "$OUT_DIR/cairn.server.log" 2>&1 &
   SRV_PID=$!
   SRV_BASE=http://127.0.0.1:$port
@@ -377,6 +469,9 @@ for name in $TARGETS; do
     stop_pid "$SRV_PID"; forget_pid "$SRV_PID"
     continue
   fi
+  if [[ $BACKEND == s3 ]]; then
+    eng0=$(engine_ticks) srv0=$(srv_ticks "$SRV_PID")
+  fi
   if [[ " $SUITES " == *" registry-bench "* ]]; then
     log "$name: registry-bench.sh (REPS=$REPS DURATION=$DURATION BIG_MIB=$BIG_MIB)"
     SERVER_PID=$SRV_PID run_child bash "$REGISTRY_BENCH" "$SRV_BASE" "$BENCH_REPO" \
@@ -390,6 +485,10 @@ for name in $TARGETS; do
   if [[ " $SUITES " == *" load "* ]]; then
     log "$name: cairn-load suite (LOAD_REPS=$LOAD_REPS LOAD_DURATION=$LOAD_DURATION)"
     run_load_suite "$name" "$SRV_BASE"
+  fi
+  if [[ $BACKEND == s3 ]]; then
+    eng1=$(engine_ticks) srv1=$(srv_ticks "$SRV_PID")
+    note "$name: CPU over all its suites: server $(python3 -c "print(round((${srv1:-0} - ${srv0:-0}) / $(getconf CLK_TCK), 1))") s, engines (radosgw, ceph-osd, ceph-mon, PostgreSQL) $(python3 -c "print(round(($eng1 - $eng0) / $(getconf CLK_TCK), 1))") s"
   fi
   kill -0 "$SRV_PID" 2>/dev/null || note "$name: the server died during the run"
   stop_pid "$SRV_PID"

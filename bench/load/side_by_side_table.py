@@ -180,7 +180,13 @@ def main():
         'env': env,
     }
 
-    md = [f'## cairn vs reference registry (docker-registry 2.8), {run_date}', '']
+    title = f'## cairn vs reference registry (docker-registry 2.8), {run_date}'
+    if os.environ.get('BACKEND') == 's3':
+        redirect = os.environ.get('S3_REDIRECT') == '1'
+        title = (f'## On Ceph RGW: cairn (--blobs, metadata in PostgreSQL'
+                 f"{', --s3-redirect' if redirect else ''}) vs docker-registry 2.8's s3 driver"
+                 f" (redirect {'on' if redirect else 'off'}), {run_date}")
+    md = [title, '']
     line = (f"REPS={env['REPS']} DURATION={env['DURATION']}s BIG_MIB={env['BIG_MIB']}; "
             f"cairn-load: {env['LOAD_REPS']} × {env['LOAD_DURATION']}s, "
             f"range blob {env['RANGE_MIB']} MiB; after-push: {env['AFTER_PUSH_REPS']} reps.")
