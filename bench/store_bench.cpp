@@ -230,7 +230,7 @@ struct DurableEnv {
 
   // The hand-rolled commit queue.
   struct Waiter {
-    leveldb::WriteBatch* batch;
+    leveldb::WriteBatch* batch = nullptr;
     bool done = false;
     leveldb::Status status;
   };
@@ -249,7 +249,8 @@ struct DurableEnv {
   }
 
   leveldb::Status queued_write(leveldb::WriteBatch* batch) {
-    Waiter w{batch};
+    Waiter w;
+    w.batch = batch;
     std::unique_lock lock(mu);
     queue.push_back(&w);
     cv.wait(lock, [&] { return w.done || queue.front() == &w; });

@@ -40,7 +40,7 @@ class Client;
 
 namespace cairn::proxy {
 
-struct UpstreamStats;
+class UpstreamStats;
 
 class BlobFetch : public server::FileFeed, public std::enable_shared_from_this<BlobFetch> {
  public:

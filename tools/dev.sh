@@ -3,13 +3,15 @@
 #
 #   serve  installs what is missing, builds build/cairn (Release) and starts it with the
 #          embedded defaults: data under ./var, listening on 127.0.0.1:5000.
-#   test   installs what is missing, builds everything with AddressSanitizer and UBSan in
-#          build-test/ and runs every test with ctest (labels unit, integration, e2e).
-#   fuzz   installs clang-14 and libFuzzer, builds the fuzz targets (tests/fuzz/) with clang,
+#   test   installs what is missing, builds everything with clang, AddressSanitizer and UBSan
+#          in build-test/ (the fuzz targets too: every file carries libFuzzer's coverage) and
+#          runs every test with ctest (labels unit, integration, e2e, powercut, fuzz: each fuzz
+#          target for 20 s, see tools/fuzz-one.sh).
+#   fuzz   the long campaigns: builds the fuzz targets (tests/fuzz/) at -O1 with clang,
 #          libFuzzer, ASan and UBSan in build-fuzz/ and runs each (or each TARGET named, e.g.
-#          router) for SECONDS (default 20), seeded from tests/fuzz/corpus/<target>/ (read
-#          only: new inputs go to a temporary directory). Exits 1 when any target finds a
-#          crash, leak or timeout; the input is kept in build-fuzz/artifacts/<target>/.
+#          router) for SECONDS (default 20) with tools/fuzz-one.sh, seeded from
+#          tests/fuzz/corpus/<target>/ (read only). Exits 1 when any target finds a crash, leak
+#          or timeout; the input is kept in build-fuzz/tests/fuzz/artifacts/<target>/.
 #   powercut [CUTS]  builds the power-cut tests (tests/powercut/) in build-test/ and runs the
 #          campaign with CUTS power cuts (default 2000), printing its summary line.
 # All are idempotent: packages already installed are not touched; builds are incremental.
@@ -21,9 +23,8 @@ PACKAGES=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libleveldb-de
           containerd docker-registry apache2-utils openssl libcrypt-dev
           prometheus-cpp-dev prometheus libpq-dev postgresql-15
           libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-          ceph-mon ceph-osd radosgw ceph-common libexpat1-dev)
-# Only `fuzz` needs these: the test build never uses clang.
-FUZZ_PACKAGES=(clang-14 libfuzzer-14-dev)
+          ceph-mon ceph-osd radosgw ceph-common libexpat1-dev
+          clang-14 libfuzzer-14-dev lld-14)
 
 install_missing() {
   local missing=() p
@@ -41,6 +42,15 @@ install_missing() {
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
+# build-test/: clang (a tree GCC configured earlier is configured anew), ASan, UBSan and the
+# fuzz targets.
+configure_test_build() {
+  grep -qs '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++-14$' build-test/CMakeCache.txt ||
+    rm -f build-test/CMakeCache.txt
+  cmake -S . -B build-test -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
+    -DCAIRN_SANITIZE=ON -DCAIRN_FUZZ=ON >/dev/null
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -53,51 +63,35 @@ case "$cmd" in
     ;;
   test)
     install_missing
-    cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
+    configure_test_build
     ninja -C build-test -j "$(jobs)"
     cd build-test
     exec ctest --output-on-failure -j "$(jobs)" "$@"
     ;;
   powercut)
     install_missing
-    cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
+    configure_test_build
     ninja -C build-test -j "$(jobs)" powercut
     CAIRN_POWERCUT_CUTS=${1:-2000} exec build-test/tests/powercut \
       --gtest_filter='PowerCut.CampaignStrictLosesNothing'
     ;;
   fuzz)
-    install_missing "${FUZZ_PACKAGES[@]}"
+    install_missing
     seconds=${1:-20}
     shift || true
-    CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-      -DCAIRN_FUZZ=ON -DCAIRN_TESTS=OFF -DCAIRN_BENCH=OFF >/dev/null
+    cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS=-O1 -DCAIRN_SANITIZE=ON -DCAIRN_FUZZ=ON -DCAIRN_TESTS=OFF \
+      -DCAIRN_BENCH=OFF >/dev/null
     ninja -C build-fuzz -j "$(jobs)" fuzzers
     targets=("$@")
     if ((${#targets[@]} == 0)); then
       for exe in build-fuzz/tests/fuzz/fuzz_*; do targets+=("${exe##*/fuzz_}"); done
     fi
-    scratch=$(mktemp -d)
-    trap 'rm -rf "$scratch"' EXIT
     failed=()
     for t in "${targets[@]}"; do
       exe=build-fuzz/tests/fuzz/fuzz_$t
       [ -x "$exe" ] || { echo "no fuzz target $t" >&2; exit 2; }
-      artifacts=build-fuzz/artifacts/$t
-      mkdir -p "$scratch/$t" "$artifacts"
-      args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-            -artifact_prefix="$artifacts/")
-      [ -f "tests/fuzz/dict/$t.dict" ] && args+=(-dict="tests/fuzz/dict/$t.dict")
-      # The first corpus directory is the writable one: the repository's seeds stay untouched.
-      if "$exe" "${args[@]}" "$scratch/$t" "tests/fuzz/corpus/$t" >"$scratch/$t.log" 2>&1; then
-        echo "fuzz $t: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$t.log" |
-          grep -o '[0-9]*$') runs in ${seconds}s)"
-      else
-        failed+=("$t")
-        tail -n 60 "$scratch/$t.log" >&2
-        echo "fuzz $t: FAILED; input: $(grep -o "Test unit written to .*" "$scratch/$t.log" |
-          sed 's/Test unit written to //')" >&2
-        echo "  reproduce: $exe <that file>" >&2
-      fi
+      tools/fuzz-one.sh "$exe" "$seconds" || failed+=("$t")
     done
     if ((${#failed[@]})); then
       echo "fuzz: failed: ${failed[*]}" >&2

@@ -3,12 +3,14 @@
 // `cairn du`, `cairn export` read back by skopeo, `cairn import` of a layout skopeo wrote from
 // cairn, served byte-exact from a fresh root; a tampered layout is refused; the README's block.
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/ports.h"
 #include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tools.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -50,16 +52,6 @@ const json* find_namespace(const json& du, const std::string& name) {
       return &n;
   }
   return nullptr;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void require_tool(const std::string& tool) {
-  ASSERT_EQ(sh("command -v " + tool).status, 0)
-      << tool << " is not installed; the README's test command installs it (tools/dev.sh test)";
 }
 
 TEST(AdminBinary, GcDryRunThenRealAndDuOnlineAndOffline) {
@@ -169,7 +161,7 @@ class AdminLayout : public ::testing::Test {
 };
 
 TEST_F(AdminLayout, ExportReadBySkopeoAndImportOfASkopeoLayoutServedByteExact) {
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   auto made =
       sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " + tmp("src") + " v1");
   ASSERT_EQ(made.status, 0) << made.output;
@@ -298,7 +290,7 @@ TEST_F(AdminLayout, ImportRefusesABlobThatDoesNotHashToItsName) {
 }
 
 TEST_F(AdminLayout, ReadmeAdminBlockRunsAsWritten) {
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   // The block runs from the repository's root: give it build/cairn and the layout script there.
   fs::create_directories(work_.path() / "build");
   fs::create_directories(work_.path() / "tests" / "e2e");

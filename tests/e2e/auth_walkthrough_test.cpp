@@ -1,6 +1,7 @@
 // The README's authentication walk-through, run as written (the block under "Authentication
 // and access" that starts with `htpasswd -cbB`) against the real executable on a free port;
 // and the start-up errors of bad auth files (exit status 2, the problem named).
+#include "tests/support/files.h"
 #include "tests/support/ports.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
@@ -16,17 +17,9 @@
 namespace cairn::testing {
 namespace {
 
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
-    s.replace(at, from.size(), to);
-}
-
 // The README's walk-through block.
 std::string walkthrough() {
-  std::ifstream in(CAIRN_SOURCE_DIR "/README.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string readme = text.str();
+  const std::string readme = read_file(CAIRN_SOURCE_DIR "/README.md");
   size_t start = readme.find("```sh\nhtpasswd -cbB users");
   if (start == std::string::npos)
     return "";
@@ -40,14 +33,15 @@ TEST(AuthWalkthrough, ReadmeCurlStepsAnswerAsDocumented) {
   ASSERT_FALSE(script.empty()) << "the README lost its authentication walk-through";
   TempDir dir;
   const std::string port = std::to_string(pick_free_port());
-  replace_all(script, "127.0.0.1:5000", "127.0.0.1:" + port);
-  replace_all(script, "cairn serve",
-              std::string(CAIRN_EXE) + " serve --listen 127.0.0.1:" + port + " --access-log off");
+  script = replace_all(script, "127.0.0.1:5000", "127.0.0.1:" + port);
+  script = replace_all(
+      script, "cairn serve",
+      std::string(CAIRN_EXE) + " serve --listen 127.0.0.1:" + port + " --access-log off");
   // The server's start: wait until it answers instead of a fixed sleep; stop it at the end.
-  replace_all(script, "\nsleep 1\n",
-              "\nCAIRN_PID=$!\ntrap 'kill $CAIRN_PID; wait $CAIRN_PID' EXIT\n"
-              "for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:" +
-                  port + "/healthz && break; sleep 0.1; done\n");
+  script = replace_all(script, "\nsleep 1\n",
+                       "\nCAIRN_PID=$!\ntrap 'kill $CAIRN_PID; wait $CAIRN_PID' EXIT\n"
+                       "for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:" +
+                           port + "/healthz && break; sleep 0.1; done\n");
   std::ofstream(dir / "walkthrough.sh") << script;
   auto r = sh("cd " + dir.path().string() + " && bash walkthrough.sh 2>&1");
   // Anonymous: the challenge, naming this server's token endpoint and the scope.

@@ -4,6 +4,7 @@
 #include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/test_server.h"
+#include "tests/support/tools.h"
 
 #include <gtest/gtest.h>
 
@@ -14,11 +15,6 @@
 
 namespace cairn::testing {
 namespace {
-
-void require_tool(const std::string& tool) {
-  ASSERT_EQ(sh("command -v " + tool).status, 0)
-      << tool << " is not installed; the README's test command installs it (tools/dev.sh test)";
-}
 
 class Clients : public ::testing::Test {
  protected:
@@ -31,7 +27,7 @@ class Clients : public ::testing::Test {
 };
 
 TEST_F(Clients, SkopeoCopiesAnOciLayoutInAndBackOut) {
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   auto made =
       sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " + tmp("layout") + " v1");
   ASSERT_EQ(made.status, 0) << made.output;
@@ -57,8 +53,8 @@ TEST_F(Clients, SkopeoCopiesAnOciLayoutInAndBackOut) {
 }
 
 TEST_F(Clients, BuildahBuildsAndPushesAndSkopeoReadsIt) {
-  require_tool("buildah");
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("buildah"));
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   std::string b =
       "buildah --root " + tmp("bh-root") + " --runroot " + tmp("bh-run") + " --storage-driver vfs ";
   auto built = sh("set -e; echo 'built by buildah' > " + tmp("file.txt") + "; c=$(" + b +
@@ -76,7 +72,7 @@ TEST_F(Clients, BuildahBuildsAndPushesAndSkopeoReadsIt) {
 }
 
 TEST_F(Clients, CurlPushesOneGibInChunksAndPullsItBack) {
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   const std::string big = tmp("big");
   auto made = sh("head -c 1073741824 /dev/urandom > " + big + " && split -b 134217728 -d " + big +
                  " " + tmp("chunk.") + " && sha256sum " + big + " | cut -d' ' -f1");
@@ -106,7 +102,7 @@ Run run_readme_block(const std::string& heading, const std::string& url, const T
 }
 
 TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   auto walked = run_readme_block("### Walk-through with curl", url(), work_);
   ASSERT_EQ(walked.status, 0) << walked.output;
   EXPECT_NE(walked.output.find("Range: 0-5"), std::string::npos) << walked.output;
@@ -116,7 +112,7 @@ TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
 }
 
 TEST(ReadmeGc, LeaseAndGcWalkthroughRunsAsWritten) {
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   handlers::ServiceOptions service;
   service.storage.gc.grace = std::chrono::seconds(0);  // as `--gc-grace 0s`
   TestServer server({}, service);

@@ -14,11 +14,13 @@
 //    leases create/ls/rm.
 // Both daemons are stopped by their PIDs. A missing tool skips the test.
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/ports.h"
 #include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tools.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -37,28 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-bool have_tool(const std::string& tool) {
-  return sh("command -v " + tool + " >/dev/null").status == 0;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
-    s.replace(at, from.size(), to);
-  return s;
-}
 
 // The digests (sha256:<hex>) in the first column of `ctr content ls` output.
 std::vector<std::string> listed_digests(const std::string& out) {

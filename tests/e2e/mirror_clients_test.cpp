@@ -12,9 +12,11 @@
 // free port with its own root: a cold cache) and stops it by its PID. `upstream.test` does not
 // resolve: a client that bypassed the mirror fails. A missing client skips its test.
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tools.h"
 #include "tests/support/upstream_registry.h"
 
 #include <gtest/gtest.h>
@@ -48,27 +50,11 @@ constexpr const char* kHost = "upstream.test";  // the name clients use for the 
 constexpr const char* kRepo = "library/img";
 constexpr const char* kTag = "v1";
 
-bool have_tool(const std::string& tool) {
-  return sh("command -v " + tool + " >/dev/null").status == 0;
-}
-
 #define SKIP_WITHOUT(tool)                                                          \
   if (!have_tool(tool))                                                             \
   GTEST_SKIP() << (tool)                                                            \
                << " is not installed (tools/dev.sh test installs it: its PACKAGES " \
                   "list it)"
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 // How many lines of `text` contain every one of `needles`.
 size_t count_lines(const std::string& text, const std::vector<std::string>& needles) {

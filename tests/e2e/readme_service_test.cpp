@@ -3,11 +3,13 @@
 // README's shell blocks run with curl (and, for notifications, its python receiver). Ports are free
 // ones instead of the README's 5000 and 5055; everything else is the README's text.
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/ports.h"
 #include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tools.h"
 
 #include <gtest/gtest.h>
 
@@ -21,25 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void require_tool(const std::string& tool) {
-  ASSERT_EQ(sh("command -v " + tool).status, 0)
-      << tool << " is not installed; the README's test command installs it (tools/dev.sh test)";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Replaces every `from` in `text` with `to`.
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
 TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   TempDir work;
   TempDir root;
   const std::string config = readme_block("### Retention", "json");
@@ -78,7 +63,7 @@ TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
   EXPECT_NE(quotas.output.find("\"usedBytes\":0"), std::string::npos) << quotas.output;
 
   // The Metrics section's block (promtool's check fails the pipeline on a bad page).
-  require_tool("promtool");
+  ASSERT_NO_FATAL_FAILURE(require_tool("promtool"));
   std::ofstream(work / "metrics.sh") << replace_all(readme_block("## Metrics"), "127.0.0.1:5000",
                                                     "127.0.0.1:" + std::to_string(port));
   auto metrics = sh("cd " + work.path().string() + " && bash -euo pipefail metrics.sh");
@@ -88,8 +73,8 @@ TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
 }
 
 TEST(ReadmeService, NotificationBlockRunsAsWritten) {
-  require_tool("curl");
-  require_tool("python3");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  ASSERT_NO_FATAL_FAILURE(require_tool("python3"));
   TempDir work;
   const std::string sink = std::to_string(pick_free_port());
   const std::string port = std::to_string(pick_free_port());

@@ -16,12 +16,14 @@
 #include "auth/base64url.h"
 #include "storage/content/digest.h"
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/https_client.h"
 #include "tests/support/readme.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tls.h"
+#include "tests/support/tools.h"
 #include "tests/support/upstream_registry.h"
 #include "upstream/auth.h"
 
@@ -52,23 +54,6 @@ using json = nlohmann::json;
 constexpr const char* kAlice = "alice:s3cret";
 constexpr const char* kBob = "bob:hunter2";
 constexpr const char* kRoot = "root:t0ps3cret";
-
-void require_tool(const std::string& tool) {
-  ASSERT_EQ(sh("command -v " + tool).status, 0)
-      << tool << " is not installed; tools/dev.sh test installs it";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 // The payload of a JWT (its middle part, base64url), parsed; null when it is not one.
 json jwt_payload(const std::string& token) {
@@ -305,7 +290,7 @@ std::string* SecureClients::error_ = nullptr;
 // skopeo: alice copies an OCI layout to team/app:v1 over HTTPS; bob reads the same manifest and
 // blobs back byte-exact; bob, nobody and a wrong password cannot push, and nothing is written.
 TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   auto push = skopeo_push("team/app:v1", kAlice);
   ASSERT_EQ(push.status, 0) << push.output << server_log();
   // skopeo followed the Bearer challenge to /_token, asking for push.
@@ -355,7 +340,7 @@ TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
 // podman: `podman login` (a token from /_token), push and pull back byte-exact in isolated
 // storage (vfs); bob logs in but cannot push to team/.
 TEST_F(SecureClients, PodmanLogsInPushesAndPullsByteExact) {
-  require_tool("podman");
+  ASSERT_NO_FATAL_FAILURE(require_tool("podman"));
   const std::string podman = env() + "podman --root " + tmp("pm-root") + " --runroot " +
                              tmp("pm-run") + " --tmpdir " + tmp("pm-tmp") +
                              " --storage-driver vfs --cgroup-manager cgroupfs --events-backend "
@@ -418,8 +403,8 @@ TEST_F(SecureClients, PodmanLogsInPushesAndPullsByteExact) {
 
 // buildah: an image built from scratch, pushed with alice's credentials; bob's are refused.
 TEST_F(SecureClients, BuildahPushesWithCredentialsAndBobIsDenied) {
-  require_tool("buildah");
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("buildah"));
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   const std::string b = env() + "buildah --root " + tmp("bh-root") + " --runroot " + tmp("bh-run") +
                         " --storage-driver vfs ";
   auto built = bounded("set -e; echo 'built by buildah, pushed over https' > " + tmp("file.txt") +
@@ -454,7 +439,7 @@ TEST_F(SecureClients, BuildahPushesWithCredentialsAndBobIsDenied) {
 // curl with Basic credentials straight to /v2/: alice pushes and pulls a blob; anonymous gets
 // 401 with the Bearer challenge; bob's push is 403 DENIED and writes nothing.
 TEST_F(SecureClients, CurlBasicPushPullAnonymousChallengeAndDenied) {
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   const std::string curl = "curl -sS --cacert " + ca() + " ";
   write_file(work_ / "blob", "a blob pushed by alice with curl -u\n");
   const std::string hex = trim(bounded("sha256sum " + tmp("blob") + " | cut -d' ' -f1").output);
@@ -517,7 +502,7 @@ TEST_F(SecureClients, CurlBasicPushPullAnonymousChallengeAndDenied) {
 TEST_F(SecureClients, ContainerdFetchesWithHostsTomlCaAndCredentials) {
   if (bounded("command -v containerd && command -v ctr").status != 0)
     GTEST_SKIP() << "containerd is not installed (tools/dev.sh test installs it)";
-  require_tool("skopeo");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
   auto push = skopeo_push("team/ctd:v1", kAlice);
   ASSERT_EQ(push.status, 0) << push.output << server_log();
 
@@ -739,8 +724,8 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
 // Mutual TLS: the server asks for a client certificate (--tls-client-ca); a verified one's CN is
 // the user, with no password. alice's certificate pushes with skopeo and curl; bob's is denied.
 TEST_F(SecureClients, ClientCertificateIsTheUser) {
-  require_tool("skopeo");
-  require_tool("curl");
+  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
   const fs::path alice = s_->dir / "certs-alice";
   const fs::path bob = s_->dir / "certs-bob";
   auto push = bounded(env() + "skopeo copy --dest-cert-dir " + alice.string() + " oci:" +
@@ -780,8 +765,8 @@ TEST_F(SecureClients, ClientCertificateIsTheUser) {
 // is its https URL, certs/ca.crt in the working directory is the CA, and podman keeps its
 // storage (vfs) in the working directory through CONTAINERS_STORAGE_CONF and CONTAINERS_CONF.
 TEST_F(SecureClients, ReadmeCurlAndPodmanWalkthroughRunsAsWritten) {
-  require_tool("curl");
-  require_tool("podman");
+  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  ASSERT_NO_FATAL_FAILURE(require_tool("podman"));
   const std::string block = readme_block("### Auth walk-through: curl and podman over HTTPS");
   ASSERT_FALSE(block.empty()) << "the README lost its walk-through";
   write_file(work_ / "walk.sh", block);

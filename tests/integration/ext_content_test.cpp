@@ -22,14 +22,6 @@ using nlohmann::json;
 using Labels = std::map<std::string, std::string>;
 
 // Percent-encodes everything but unreserved characters (a query value).
-std::string escape(std::string_view in) {
-  return upstream::url_encode(in);
-}
-
-json body_of(const HttpResult& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 Labels labels_in(const json& j) {
   Labels out;
   for (const auto& [k, v] : j.items())
@@ -148,7 +140,7 @@ TEST_F(ExtContent, ListPagesWithNAndLastAndALinkToTheNextPage) {
   EXPECT_EQ(seen, digests);
 
   // last alone skips through it; n=0 is an empty page without a link; n past the end has none.
-  EXPECT_EQ(listed(blobs_url("paged") + "?last=" + escape(digests[2])),
+  EXPECT_EQ(listed(blobs_url("paged") + "?last=" + upstream::url_encode(digests[2])),
             std::vector<std::string>(digests.begin() + 3, digests.end()));
   auto zero = c_.request("GET", blobs_url("paged") + "?n=0");
   EXPECT_EQ(zero.status, 200u);
@@ -207,7 +199,7 @@ TEST_F(ExtContent, FiltersSelectBlobsByDigestSizeAndLabels) {
   for (const Case& c : cases) {
     std::string query;
     for (const auto& f : c.filters)
-      query += (query.empty() ? "?" : "&") + std::string("filter=") + escape(f);
+      query += (query.empty() ? "?" : "&") + std::string("filter=") + upstream::url_encode(f);
     std::vector<std::string> expected;
     for (int i : c.expected)
       expected.push_back(d[i]);
@@ -218,8 +210,9 @@ TEST_F(ExtContent, FiltersSelectBlobsByDigestSizeAndLabels) {
   // Filters and paging together: the page holds matching blobs only.
   std::vector<std::string> prod = {d[0], d[1]};
   std::sort(prod.begin(), prod.end());
-  EXPECT_EQ(listed(blobs_url("filtered") + "?n=1&filter=" + escape("labels.env==prod")),
-            std::vector<std::string>{prod[0]});
+  EXPECT_EQ(
+      listed(blobs_url("filtered") + "?n=1&filter=" + upstream::url_encode("labels.env==prod")),
+      std::vector<std::string>{prod[0]});
 
   const std::vector<std::string> bad = {
       "labels.env=prod", "labels.env==prod,",     ",labels.env", "labels.env~=(",
@@ -227,7 +220,7 @@ TEST_F(ExtContent, FiltersSelectBlobsByDigestSizeAndLabels) {
       "colour==red",     "labels.env==a b",       "==x",         std::string(5000, 'a'),
   };
   for (const auto& f : bad) {
-    auto r = c_.request("GET", blobs_url("filtered") + "?filter=" + escape(f));
+    auto r = c_.request("GET", blobs_url("filtered") + "?filter=" + upstream::url_encode(f));
     EXPECT_EQ(r.status, 400u) << f << " " << r.body;
     EXPECT_NE(error_code(r), "<none>") << f;
   }
@@ -283,7 +276,7 @@ TEST_F(ExtContent, PatchWithAndWithoutFieldpaths) {
       {"?fieldpaths=labels.a&fieldpaths=labels.c", {{"a", "x"}}, {{"a", "x"}, {"b", "2"}}},
       {"?fieldpaths=labels", {{"q", "1"}}, {{"q", "1"}}},
       {"?fieldpaths=labels.missing", {}, {{"a", "1"}, {"b", "2"}, {"c", "3"}}},
-      {"?fieldpaths=" + escape("labels.k/with:odd=chars"),
+      {"?fieldpaths=" + upstream::url_encode("labels.k/with:odd=chars"),
        {{"k/with:odd=chars", "v"}},
        {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"k/with:odd=chars", "v"}}},
   };
@@ -421,9 +414,10 @@ TEST_F(ExtContent, IngestsListGetAndAbort) {
   EXPECT_EQ(body_of(c_.request("GET", "/v2/lib/app/_content/ingests"))["ingests"].size(), 1u);
 
   // Another repository's ingest is not this one's; unknown and malformed refs are 404.
-  for (const std::string& target : {"/v2/other/_content/ingests/" + second,
-                                    std::string("/v2/lib/app/_content/ingests/no-such-ref"),
-                                    "/v2/lib/app/_content/ingests/" + escape("bad ref")}) {
+  for (const std::string& target :
+       {"/v2/other/_content/ingests/" + second,
+        std::string("/v2/lib/app/_content/ingests/no-such-ref"),
+        "/v2/lib/app/_content/ingests/" + upstream::url_encode("bad ref")}) {
     auto r = c_.request("GET", target);
     EXPECT_EQ(r.status, 404u) << target;
     EXPECT_EQ(error_code(r), "BLOB_UPLOAD_UNKNOWN") << target;

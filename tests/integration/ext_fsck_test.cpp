@@ -21,10 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_of(const HttpResult& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 void flip_first_byte(const std::filesystem::path& p) {
   ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
   std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);

@@ -24,14 +24,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string escape(std::string_view in) {
-  return upstream::url_encode(in);
-}
-
-json body_of(const HttpResult& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 Headers lease_header(const std::string& id) {
   return {{"X-Cairn-Lease", id}};
 }
@@ -250,7 +242,7 @@ TEST_F(ExtLeases, ListFiltersByLabels) {
   for (const Case& c : cases) {
     std::string query;
     for (const auto& f : c.filters)
-      query += (query.empty() ? "?" : "&") + std::string("filter=") + escape(f);
+      query += (query.empty() ? "?" : "&") + std::string("filter=") + upstream::url_encode(f);
     auto r = c_.request("GET", "/v2/lib/app/_leases" + query);
     ASSERT_EQ(r.status, 200u) << query << " " << r.body;
     std::vector<std::string> ids;
@@ -264,7 +256,7 @@ TEST_F(ExtLeases, ListFiltersByLabels) {
   EXPECT_EQ(body_of(c_.request("GET", "/v2/empty/_leases"))["leases"], json::array());
 
   for (const char* bad : {"labels.owner~=(", "labels.", "labels.owner==a b"}) {
-    auto r = c_.request("GET", "/v2/lib/app/_leases?filter=" + escape(bad));
+    auto r = c_.request("GET", "/v2/lib/app/_leases?filter=" + upstream::url_encode(bad));
     EXPECT_EQ(r.status, 400u) << bad;
     EXPECT_EQ(error_code(r), "FILTER_INVALID") << bad;
   }
@@ -285,7 +277,7 @@ TEST_F(ExtLeases, GetAndDelete) {
     EXPECT_EQ(r.status, 404u) << method;
     EXPECT_EQ(error_code(r), "LEASE_UNKNOWN") << method;
   }
-  auto bad = c_.request("GET", "/v2/lib/app/_leases/" + escape("bad id!"));
+  auto bad = c_.request("GET", "/v2/lib/app/_leases/" + upstream::url_encode("bad id!"));
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(error_code(bad), "LEASE_INVALID");
   EXPECT_EQ(c_.request("PUT", "/v2/lib/app/_leases/x", "{}").status, 405u);

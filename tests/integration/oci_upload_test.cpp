@@ -21,10 +21,6 @@ size_t range_end(const HttpResult& r) {
   return last == 0 ? 0 : last + 1;  // "0-0" is the empty upload's answer
 }
 
-std::string content_range(size_t first, size_t end) {
-  return std::to_string(first) + "-" + std::to_string(end - 1);
-}
-
 TEST(OciUpload, ChunksRefusedWith416ResumeFromTheStatus) {
   TestServer srv;
   HttpClient c(srv.port());

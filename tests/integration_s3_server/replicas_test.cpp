@@ -24,8 +24,6 @@
 namespace cairn::testing {
 namespace {
 
-constexpr size_t kMiB = 1024 * 1024;
-
 // Three replicas: their roots, servers and a client for each.
 class Fleet {
  public:

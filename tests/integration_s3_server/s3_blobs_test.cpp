@@ -22,7 +22,6 @@
 namespace cairn::testing {
 namespace {
 
-constexpr size_t kMiB = 1024 * 1024;
 handlers::ServiceOptions over(std::shared_ptr<s3::Bucket> bucket, std::string metadata_uri = {}) {
   handlers::ServiceOptions s;
   s.storage.blob_bucket = std::move(bucket);

@@ -40,10 +40,6 @@ int cuts_wanted() {
   return 12;
 }
 
-std::string content_range(size_t first, size_t end) {
-  return std::to_string(first) + "-" + std::to_string(end - 1);
-}
-
 // Where an object stands, as far as this client knows.
 enum class Known { present, absent, uncertain };
 

@@ -17,10 +17,6 @@ namespace {
 
 constexpr std::string_view kRepo = "eio/repo";
 
-std::string content_range(size_t first, size_t end) {
-  return std::to_string(first) + "-" + std::to_string(end - 1);
-}
-
 // Starts an upload and sends all of `data`; returns its location.
 std::string upload_all(HttpClient& c, const std::string& data) {
   auto post = c.request("POST", "/v2/" + std::string(kRepo) + "/blobs/uploads/");

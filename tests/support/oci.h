@@ -25,6 +25,16 @@ inline constexpr std::string_view kDockerListType =
 inline constexpr std::string_view kOciConfigType = "application/vnd.oci.image.config.v1+json";
 inline constexpr std::string_view kOciLayerType = "application/vnd.oci.image.layer.v1.tar+gzip";
 
+// A response body as JSON (discarded when it is not JSON).
+inline nlohmann::json body_of(const HttpResult& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+// The Content-Range of a PATCH carrying bytes [first, end) of an upload: "<first>-<last>".
+inline std::string content_range(size_t first, size_t end) {
+  return std::to_string(first) + "-" + std::to_string(end - 1);
+}
+
 // The first OCI error code of a response body, "<none>" when it holds none.
 inline std::string error_code(const HttpResult& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);

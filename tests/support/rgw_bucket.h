@@ -10,6 +10,8 @@
 
 namespace cairn::testing {
 
+inline constexpr size_t kMiB = 1024 * 1024;  // S3 multipart parts are 5 MiB at least
+
 // Creates a fresh bucket on RgwServer::shared() and opens it with keys under `prefix`.
 inline std::shared_ptr<s3::Bucket> fresh_rgw_bucket(std::string prefix) {
   RgwServer& rgw = RgwServer::shared();

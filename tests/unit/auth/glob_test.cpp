@@ -5,33 +5,34 @@
 namespace cairn::auth {
 namespace {
 
-struct Case {
+struct GlobCase {
   const char* pattern;
   const char* name;
   bool want;
 };
 
-class GlobTest : public ::testing::TestWithParam<Case> {};
+class GlobTest : public ::testing::TestWithParam<GlobCase> {};
 
 TEST_P(GlobTest, Matches) {
-  const Case& c = GetParam();
+  const GlobCase& c = GetParam();
   EXPECT_EQ(glob_match(c.pattern, c.name), c.want) << c.pattern << " vs " << c.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Table, GlobTest,
-    ::testing::Values(Case{"alpine", "alpine", true}, Case{"alpine", "alpine2", false},
-                      Case{"*", "alpine", true}, Case{"*", "library/alpine", false},
-                      Case{"**", "library/alpine", true}, Case{"**", "a", true},
-                      Case{"team/**", "team/app", true}, Case{"team/**", "team/a/b/c", true},
-                      Case{"team/**", "team", false}, Case{"team/**", "teamx/app", false},
-                      Case{"team/*", "team/app", true}, Case{"team/*", "team/a/b", false},
-                      Case{"*/app", "x/app", true}, Case{"*/app", "x/y/app", false},
-                      Case{"**/app", "x/y/app", true}, Case{"**/app", "x/y/apps", false},
-                      Case{"a*b", "ab", true}, Case{"a*b", "axxb", true},
-                      Case{"a*b", "ax/b", false}, Case{"a**b", "ax/b", true},
-                      Case{"team/*/ci", "team/x/ci", true}, Case{"team/*/ci", "team/x/y/ci", false},
-                      Case{"", "", true}, Case{"", "a", false}, Case{"*", "", true}));
+    ::testing::Values(GlobCase{"alpine", "alpine", true}, GlobCase{"alpine", "alpine2", false},
+                      GlobCase{"*", "alpine", true}, GlobCase{"*", "library/alpine", false},
+                      GlobCase{"**", "library/alpine", true}, GlobCase{"**", "a", true},
+                      GlobCase{"team/**", "team/app", true},
+                      GlobCase{"team/**", "team/a/b/c", true}, GlobCase{"team/**", "team", false},
+                      GlobCase{"team/**", "teamx/app", false}, GlobCase{"team/*", "team/app", true},
+                      GlobCase{"team/*", "team/a/b", false}, GlobCase{"*/app", "x/app", true},
+                      GlobCase{"*/app", "x/y/app", false}, GlobCase{"**/app", "x/y/app", true},
+                      GlobCase{"**/app", "x/y/apps", false}, GlobCase{"a*b", "ab", true},
+                      GlobCase{"a*b", "axxb", true}, GlobCase{"a*b", "ax/b", false},
+                      GlobCase{"a**b", "ax/b", true}, GlobCase{"team/*/ci", "team/x/ci", true},
+                      GlobCase{"team/*/ci", "team/x/y/ci", false}, GlobCase{"", "", true},
+                      GlobCase{"", "a", false}, GlobCase{"*", "", true}));
 
 TEST(Glob, ManyStarsStayLinear) {
   // A pattern that would make a backtracking matcher exponential.

@@ -39,12 +39,12 @@ TEST(Htpasswd, AcceptsTwoBAndCrlf) {
   EXPECT_TRUE(h->verify("alice", "pw"));
 }
 
-struct Bad {
+struct BadLine {
   std::string text;
   std::string says;
 };
 
-class BadHtpasswdTest : public ::testing::TestWithParam<Bad> {};
+class BadHtpasswdTest : public ::testing::TestWithParam<BadLine> {};
 
 TEST_P(BadHtpasswdTest, RefusedNamingTheLine) {
   auto h = Htpasswd::parse(GetParam().text);
@@ -54,13 +54,13 @@ TEST_P(BadHtpasswdTest, RefusedNamingTheLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadHtpasswdTest,
-    ::testing::Values(Bad{"alice:$apr1$abc$def\n", "line 1 (user alice): the hash is MD5"},
-                      Bad{"\nbob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n", "line 2 (user bob)"},
-                      Bad{"carol:plaintext\n", "not bcrypt"},
-                      Bad{"dave:$2a$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui\n",
-                          "old bcrypt"},
-                      Bad{"no-colon\n", "line 1: expected user:hash"},
-                      Bad{":$2y$\n", "line 1: expected user:hash"}));
+    ::testing::Values(BadLine{"alice:$apr1$abc$def\n", "line 1 (user alice): the hash is MD5"},
+                      BadLine{"\nbob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n", "line 2 (user bob)"},
+                      BadLine{"carol:plaintext\n", "not bcrypt"},
+                      BadLine{"dave:$2a$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui\n",
+                              "old bcrypt"},
+                      BadLine{"no-colon\n", "line 1: expected user:hash"},
+                      BadLine{":$2y$\n", "line 1: expected user:hash"}));
 
 TEST(Htpasswd, DuplicateUserRefused) {
   std::string line = line_for("alice", "pw");

@@ -12,18 +12,18 @@ constexpr std::string_view kIssuePolicy = R"({
             {"users": ["*"], "repositories": ["shared/*"], "actions": ["pull", "push"]}],
   "admins": ["root"]})";
 
-struct Case {
+struct PolicyCase {
   std::optional<std::string> who;
   const char* repo;
   ActionSet want;
 };
 
-class PolicyTest : public ::testing::TestWithParam<Case> {};
+class PolicyTest : public ::testing::TestWithParam<PolicyCase> {};
 
 TEST_P(PolicyTest, Decides) {
   auto p = Policy::parse(kIssuePolicy);
   ASSERT_TRUE(p) << p.error().detail;
-  const Case& c = GetParam();
+  const PolicyCase& c = GetParam();
   Who who = c.who ? Who(*c.who) : std::nullopt;
   EXPECT_EQ(p->actions(who, c.repo), c.want) << c.who.value_or("(anonymous)") << " " << c.repo;
 }
@@ -32,15 +32,15 @@ const ActionSet pull = bit(Action::pull), push = bit(Action::push), del = bit(Ac
 
 INSTANTIATE_TEST_SUITE_P(
     Table, PolicyTest,
-    ::testing::Values(Case{std::nullopt, "public/x", pull}, Case{std::nullopt, "team/app", 0},
-                      Case{std::nullopt, "shared/x", 0},
-                      Case{"alice", "team/app", pull | push | del},
-                      Case{"alice", "team/a/b", pull | push | del}, Case{"alice", "public/x", pull},
-                      Case{"alice", "other", 0}, Case{"alice", "shared/x", pull | push},
-                      Case{"alice", "shared/x/y", 0}, Case{"bob", "team/app", pull},
-                      Case{"bob", "anything/at/all", pull}, Case{"carol", "shared/x", pull | push},
-                      Case{"carol", "team/app", 0}, Case{"root", "team/app", kAllActions},
-                      Case{"root", "x", kAllActions}));
+    ::testing::Values(
+        PolicyCase{std::nullopt, "public/x", pull}, PolicyCase{std::nullopt, "team/app", 0},
+        PolicyCase{std::nullopt, "shared/x", 0}, PolicyCase{"alice", "team/app", pull | push | del},
+        PolicyCase{"alice", "team/a/b", pull | push | del}, PolicyCase{"alice", "public/x", pull},
+        PolicyCase{"alice", "other", 0}, PolicyCase{"alice", "shared/x", pull | push},
+        PolicyCase{"alice", "shared/x/y", 0}, PolicyCase{"bob", "team/app", pull},
+        PolicyCase{"bob", "anything/at/all", pull}, PolicyCase{"carol", "shared/x", pull | push},
+        PolicyCase{"carol", "team/app", 0}, PolicyCase{"root", "team/app", kAllActions},
+        PolicyCase{"root", "x", kAllActions}));
 
 TEST(Policy, AdminsAndEverything) {
   auto p = Policy::parse(kIssuePolicy).value();
@@ -63,12 +63,12 @@ TEST(Policy, WithoutAFileAuthenticatedUsersDoEverything) {
   EXPECT_FALSE(p.has_anonymous());
 }
 
-struct Bad {
+struct BadDocument {
   const char* json;
   const char* says;  // a piece of the message
 };
 
-class BadPolicyTest : public ::testing::TestWithParam<Bad> {};
+class BadPolicyTest : public ::testing::TestWithParam<BadDocument> {};
 
 TEST_P(BadPolicyTest, Refused) {
   auto p = Policy::parse(GetParam().json);
@@ -79,18 +79,21 @@ TEST_P(BadPolicyTest, Refused) {
 INSTANTIATE_TEST_SUITE_P(
     Table, BadPolicyTest,
     ::testing::Values(
-        Bad{"", "not a JSON object"}, Bad{"[]", "not a JSON object"},
-        Bad{R"({"rule": []})", "unknown key \"rule\""}, Bad{R"({"rules": {}})", "must be an array"},
-        Bad{R"({"rules": [{"repositories": ["a"], "actions": ["pull"]}]})", "needs \"users\""},
-        Bad{R"({"rules": [{"users": ["a"], "actions": ["pull"]}]})", "rules[0] needs"},
-        Bad{R"({"rules": [{"users": ["a"], "repositories": ["A"], "actions": ["pull"]}]})",
-            "invalid repository glob"},
-        Bad{R"({"rules": [{"users": ["a"], "repositories": ["a"], "actions": ["write"]}]})",
-            "unknown action \"write\""},
-        Bad{R"({"anonymous": [{"users": ["a"], "repositories": ["a"], "actions": ["pull"]}]})",
+        BadDocument{"", "not a JSON object"}, BadDocument{"[]", "not a JSON object"},
+        BadDocument{R"({"rule": []})", "unknown key \"rule\""},
+        BadDocument{R"({"rules": {}})", "must be an array"},
+        BadDocument{R"({"rules": [{"repositories": ["a"], "actions": ["pull"]}]})",
+                    "needs \"users\""},
+        BadDocument{R"({"rules": [{"users": ["a"], "actions": ["pull"]}]})", "rules[0] needs"},
+        BadDocument{R"({"rules": [{"users": ["a"], "repositories": ["A"], "actions": ["pull"]}]})",
+                    "invalid repository glob"},
+        BadDocument{R"({"rules": [{"users": ["a"], "repositories": ["a"], "actions": ["write"]}]})",
+                    "unknown action \"write\""},
+        BadDocument{
+            R"({"anonymous": [{"users": ["a"], "repositories": ["a"], "actions": ["pull"]}]})",
             "unknown key \"users\""},
-        Bad{R"({"admins": "root"})", "admins must be an array"},
-        Bad{R"({"admins": [""]})", "non-empty"}));
+        BadDocument{R"({"admins": "root"})", "admins must be an array"},
+        BadDocument{R"({"admins": [""]})", "non-empty"}));
 
 TEST(Policy, DeepNestingRefusedBeforeParsing) {
   std::string deep(100000, '[');

@@ -6,16 +6,16 @@
 namespace cairn::auth {
 namespace {
 
-struct Case {
+struct ScopeCase {
   const char* text;
   bool ok;
   Scope want;
 };
 
-class ScopeTest : public ::testing::TestWithParam<Case> {};
+class ScopeTest : public ::testing::TestWithParam<ScopeCase> {};
 
 TEST_P(ScopeTest, Parses) {
-  const Case& c = GetParam();
+  const ScopeCase& c = GetParam();
   Scope got;
   ASSERT_EQ(parse_scope(c.text, got), c.ok) << c.text;
   if (c.ok) {
@@ -26,16 +26,18 @@ TEST_P(ScopeTest, Parses) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ScopeTest,
     ::testing::Values(
-        Case{"repository:alpine:pull", true, {"repository", "alpine", {"pull"}}},
-        Case{"repository:team/app:pull,push", true, {"repository", "team/app", {"pull", "push"}}},
-        Case{"repository:localhost:5000/app:pull",
-             true,
-             {"repository", "localhost:5000/app", {"pull"}}},
-        Case{"repository(plugin):x:pull", true, {"repository", "x", {"pull"}}},
-        Case{"registry:catalog:*", true, {"registry", "catalog", {"*"}}},
-        Case{"repository:a:pull,pull,,push", true, {"repository", "a", {"pull", "push"}}},
-        Case{"repository:alpine", false, {}}, Case{"repository::pull", false, {}},
-        Case{":a:pull", false, {}}, Case{"repository:a:", false, {}}, Case{"", false, {}}));
+        ScopeCase{"repository:alpine:pull", true, {"repository", "alpine", {"pull"}}},
+        ScopeCase{
+            "repository:team/app:pull,push", true, {"repository", "team/app", {"pull", "push"}}},
+        ScopeCase{"repository:localhost:5000/app:pull",
+                  true,
+                  {"repository", "localhost:5000/app", {"pull"}}},
+        ScopeCase{"repository(plugin):x:pull", true, {"repository", "x", {"pull"}}},
+        ScopeCase{"registry:catalog:*", true, {"registry", "catalog", {"*"}}},
+        ScopeCase{"repository:a:pull,pull,,push", true, {"repository", "a", {"pull", "push"}}},
+        ScopeCase{"repository:alpine", false, {}}, ScopeCase{"repository::pull", false, {}},
+        ScopeCase{":a:pull", false, {}}, ScopeCase{"repository:a:", false, {}},
+        ScopeCase{"", false, {}}));
 
 TEST(Scopes, SeveralValuesAndSpacesMerge) {
   auto scopes = parse_scopes(

@@ -9,7 +9,7 @@
 namespace cairn::gc::testing {
 namespace {
 
-const std::string kNs = "library/sched";
+const std::string kSchedNs = "library/sched";
 
 class SchedulerTest : public GcTest {
  protected:
@@ -46,7 +46,7 @@ TEST_F(SchedulerTest, IdleTicksSkipAndADeletionMakesTheNextTickRun) {
   o.startup_delay = 0s;
   o.interval = 10s;
   auto s = scheduler(o);
-  const Digest d = put(kNs, "blob");
+  const Digest d = put(kSchedNs, "blob");
   ASSERT_TRUE(s->tick());
   ASSERT_FALSE(db_->dirty());
 
@@ -58,7 +58,7 @@ TEST_F(SchedulerTest, IdleTicksSkipAndADeletionMakesTheNextTickRun) {
   EXPECT_FALSE(s->tick());  // not due yet
 
   // One deletion is enough for the next tick, but it does not pull the tick in.
-  ASSERT_TRUE(cs_->remove(Scope{kNs, {}}, d));
+  ASSERT_TRUE(cs_->remove(Scope{kSchedNs, {}}, d));
   EXPECT_TRUE(db_->dirty());
   EXPECT_FALSE(s->tick());
   clock_.advance(5s);
@@ -82,17 +82,17 @@ TEST_F(SchedulerTest, MutationThresholdSchedulesACollectionAtOnce) {
   EXPECT_EQ(idle_due, clock_.now() + 1h);
 
   for (int i = 0; i < 4; ++i)
-    ASSERT_TRUE(leases_->create(kNs, metadata::LeaseOptions{"l" + std::to_string(i), {}, {}}));
+    ASSERT_TRUE(leases_->create(kSchedNs, metadata::LeaseOptions{"l" + std::to_string(i), {}, {}}));
   EXPECT_EQ(s->pending_mutations(), 4u);
   EXPECT_EQ(s->next_due(), idle_due);
-  ASSERT_TRUE(leases_->create(kNs, metadata::LeaseOptions{"l4", {}, {}}));
+  ASSERT_TRUE(leases_->create(kSchedNs, metadata::LeaseOptions{"l4", {}, {}}));
   // Pulled in to now: the pause-ratio gap since the last run (2h ago) has long passed.
   EXPECT_EQ(s->next_due(), clock_.now());
   EXPECT_TRUE(s->tick());
   EXPECT_EQ(s->pending_mutations(), 0u);
   // ...but never sooner than the pause ratio allows after a run.
   for (int i = 5; i < 10; ++i)
-    ASSERT_TRUE(leases_->create(kNs, metadata::LeaseOptions{"l" + std::to_string(i), {}, {}}));
+    ASSERT_TRUE(leases_->create(kSchedNs, metadata::LeaseOptions{"l" + std::to_string(i), {}, {}}));
   const double avg = static_cast<double>((run_time + s->last()->duration).count()) / 2.0;
   EXPECT_EQ(s->next_due(), clock_.now() + gap(avg, 0.02));
 }
@@ -105,7 +105,7 @@ TEST_F(SchedulerTest, PauseRatioSpacesRuns) {
   ASSERT_TRUE(s->tick());
   const auto g = gap(static_cast<double>(s->last()->duration.count()), 0.1);
   EXPECT_EQ(s->next_due(), clock_.now() + g);
-  ASSERT_TRUE(cs_->remove(Scope{kNs, {}}, put(kNs, "x")));  // dirty: wants a run
+  ASSERT_TRUE(cs_->remove(Scope{kSchedNs, {}}, put(kSchedNs, "x")));  // dirty: wants a run
   if (g > std::chrono::nanoseconds(0)) {
     EXPECT_FALSE(s->tick());
   }
@@ -115,7 +115,7 @@ TEST_F(SchedulerTest, PauseRatioSpacesRuns) {
 
 TEST_F(SchedulerTest, RunNowReturnsTheFiguresAndLastKeepsThem) {
   auto s = scheduler();
-  const Digest junk = put(kNs, "junk");
+  const Digest junk = put(kSchedNs, "junk");
   clock_.advance(2h);
   auto r = s->run_now();
   ASSERT_TRUE(r) << r.error().detail;
@@ -126,7 +126,7 @@ TEST_F(SchedulerTest, RunNowReturnsTheFiguresAndLastKeepsThem) {
   EXPECT_GT(r->duration.count(), 0);
   ASSERT_TRUE(s->last());
   EXPECT_EQ(*s->last(), *r);
-  EXPECT_FALSE(visible(kNs, junk));
+  EXPECT_FALSE(visible(kSchedNs, junk));
 }
 
 TEST_F(SchedulerTest, ScheduledRunsOnItsThreadAndStops) {
@@ -146,7 +146,7 @@ TEST_F(SchedulerTest, ScheduledRunsOnItsThreadAndStops) {
 TEST_F(SchedulerTest, DatabaseOutlivesTheScheduler) {
   scheduler().reset();
   // The mutation callback is still registered; it must not reach the destroyed scheduler.
-  put(kNs, "after the scheduler");
+  put(kSchedNs, "after the scheduler");
 }
 
 }  // namespace
