@@ -144,8 +144,11 @@ asio::awaitable<bool> BlobFetch::claim_or_adopt(const std::string& ref) {
   for (;;) {
     auto next = co_await ctx_.storage.write([&](Storage& s) -> Result<Next> {
       // Recorded from the store when it holds the bytes (shared policy: writer() answers
-      // already_exists after recording them in the namespace). Isolated, or not there: fetch.
+      // already_exists after recording them in the namespace). Isolated, or not there: fetch
+      // (isolated, writer() would open an ingest only to drop it).
       const auto adopt = [&]() -> bool {
+        if (s.content().policy() != metadata::SharingPolicy::shared)
+          return false;
         auto info = s.blobs().info(digest_);
         if (!info)
           return false;
