@@ -30,7 +30,11 @@
 #   LOAD_REPS [REPS] LOAD_DURATION [DURATION]  cairn-load repetitions (median) and seconds
 #   RANGE_MIB [64]          size of the blob the range GETs read from
 #   IPERF_SECONDS [5]
-#   TARGETS ["reference cairn"]  run only some of them
+#   TARGETS ["reference cairn"]  run only some of them; with BACKEND=s3 also cairn3: three cairn
+#                           replicas over one bucket and one database (ports of their own): the
+#                           cairn-load figures spread their connections over the three
+#                           (--also-port), after-push pulls through the second replica what it
+#                           pushed through the first; registry-bench.sh (one base URL) is skipped
 #   SUITES ["iperf3 machine registry-bench after-push load"]  run only some of the measurements
 #   AFTER_PUSH_REPS [REPS]
 #   CAIRN_ARGS [unset]      extra `cairn serve` options, e.g. "--durability relaxed"
@@ -258,16 +262,24 @@ make_fixtures() {
   touch "$fx/.ok"
 }
 
-# load_test NAME TEST CONNECTIONS URL [cairn-load args...]: LOAD_REPS runs, one JSON per line
+# load_test NAME TEST CONNECTIONS URL [cairn-load args...]: LOAD_REPS runs, one JSON per line,
+# each with the CPU the server(s) (SRV_PIDS) and, with BACKEND=s3, the engines spent during it
 load_test() {
   local name=$1 test=$2 c=$3 url=$4; shift 4
-  local out=$OUT_DIR/$name.load.$test.jsonl i j
+  local out=$OUT_DIR/$name.load.$test.jsonl i j s0 s1 e0 e1 tck
+  tck=$(getconf CLK_TCK)
   : > "$out"
   for ((i = 1; i <= LOAD_REPS; i++)); do
+    s0=$(srv_ticks_all); e0=0
+    [[ $BACKEND == s3 ]] && e0=$(engine_ticks)
     run_child "$LOAD" --url "$url" --connections "$c" --duration "$LOAD_DURATION" "$@" \
       > "$SCRATCH/load.out" 2>> "$OUT_DIR/$name.load.err"
+    s1=$(srv_ticks_all); e1=0
+    [[ $BACKEND == s3 ]] && e1=$(engine_ticks)
     j=$(< "$SCRATCH/load.out")
     if [[ -n $j ]]; then
+      j=$(jq -c --argjson s "$(((s1 - s0) * 1000 / tck))" --argjson e "$(((e1 - e0) * 1000 / tck))" \
+        '. + {server_cpu_ms: $s, engine_cpu_ms: $e}' <<< "$j")
       echo "$j" >> "$out"
       log "$name $test #$i: $(jq -r '"\(.rps|floor) req/s p99=\(.p99_ms)ms errors=\(.errors) non2xx=\(.non2xx)"' <<< "$j")"
     else
@@ -276,8 +288,11 @@ load_test() {
   done
 }
 
+# run_load_suite NAME BASE [cairn-load args for every figure, e.g. --also-port P]...
 run_load_suite() {
   local name=$1 base=$2 fx=$SCRATCH/fixtures small cfg rng code
+  shift 2
+  local spread=("$@")
   make_fixtures || { note "$name: cannot create fixtures"; return 1; }
   small=$(sha_file "$fx/small.bin"); cfg=$(sha_file "$fx/config.json"); rng=$(sha_file "$fx/range.bin")
   push_blob "$base" "$fx/small.bin" "$small" || note "$name: push of the small blob failed"
@@ -289,20 +304,21 @@ run_load_suite() {
 
   code=$("${CURL[@]}" -I -o /dev/null -w '%{http_code}' "$base/v2/$LOAD_REPO/blobs/$small") || code=000
   if [[ $code == 200 ]]; then
-    load_test "$name" head_small 64 "$base/v2/$LOAD_REPO/blobs/$small" --method HEAD
+    load_test "$name" head_small 64 "$base/v2/$LOAD_REPO/blobs/$small" --method HEAD "${spread[@]}"
   else
     note "$name: HEAD small blob answered $code; skipped"
   fi
   code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -H "Accept: $MT" "$base/v2/$LOAD_REPO/manifests/v1") || code=000
   if [[ $code == 200 ]]; then
-    load_test "$name" get_manifest 64 "$base/v2/$LOAD_REPO/manifests/v1" --header "Accept: $MT"
+    load_test "$name" get_manifest 64 "$base/v2/$LOAD_REPO/manifests/v1" --header "Accept: $MT" \
+      "${spread[@]}"
   else
     note "$name: GET manifest answered $code; skipped"
   fi
   code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -H 'Range: bytes=65536-131071' "$base/v2/$LOAD_REPO/blobs/$rng") || code=000
   if [[ $code == 206 ]]; then
     load_test "$name" range_64k 32 "$base/v2/$LOAD_REPO/blobs/$rng" \
-      --random-range $((RANGE_MIB * 1048576)):65536
+      --random-range $((RANGE_MIB * 1048576)):65536 "${spread[@]}"
   else
     note "$name: range GET answered $code; skipped"
   fi
@@ -310,9 +326,17 @@ run_load_suite() {
 
 # srv_ticks PID: utime + stime of a process, in clock ticks
 srv_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null; }
-# run_after_push NAME BASE PID: pushes of fresh blobs, each pulled at once; one JSON per line
+# srv_ticks_all: the same, summed over the target's servers (SRV_PIDS)
+srv_ticks_all() {
+  local p t=0 v
+  for p in "${SRV_PIDS[@]}"; do v=$(srv_ticks "$p") && t=$((t + ${v:-0})); done
+  echo "$t"
+}
+# run_after_push NAME BASE PID [PULL_BASE]: pushes of fresh blobs (through BASE), each pulled at
+# once (through PULL_BASE, default BASE); one JSON per line
 run_after_push() {
-  local name=$1 base=$2 pid=$3 f=$SCRATCH/after-push.bin out=$OUT_DIR/$name.after-push.jsonl
+  local name=$1 base=$2 pid=$3 pull_base=${4:-$2} f=$SCRATCH/after-push.bin
+  local out=$OUT_DIR/$name.after-push.jsonl
   local i d t0 t1 a b c tck bytes=$((BIG_MIB * 1048576)) push pull cpu code
   tck=$(getconf CLK_TCK)
   # Random bytes: one random MiB, repeated (openssl rand takes at most 2 GiB - 1 at once); each
@@ -330,7 +354,7 @@ run_after_push() {
     push_blob "$base" "$f" "$d" || { note "$name: after-push #$i: push failed"; continue; }
     b=$(date +%s%N); t1=$(srv_ticks "$pid")
     # With S3_REDIRECT the 307 is followed to the object store (and the pull timed to the end).
-    code=$("${CURL[@]}" ${PULL_FOLLOW:+-L} -o /dev/null -w '%{http_code} %{size_download}' "$base/v2/$LOAD_REPO/blobs/$d") || code=000
+    code=$("${CURL[@]}" ${PULL_FOLLOW:+-L} -o /dev/null -w '%{http_code} %{size_download}' "$pull_base/v2/$LOAD_REPO/blobs/$d") || code=000
     c=$(date +%s%N)
     [[ $code == "200 $bytes" ]] || { note "$name: after-push #$i: pull answered $code"; continue; }
     [[ -n $t0 && -n $t1 ]] || { note "$name: after-push #$i: no CPU figure (server gone?)"; continue; }
@@ -362,7 +386,7 @@ if [[ $BACKEND == s3 ]]; then
   S3_ENDPOINT=$(tail -n 1 <<< "$rgw_out")
   stop_rgw() { bash "$ROOT_DIR/tools/rgw.sh" stop "$RGW_DIR" > /dev/null 2>&1; }
   log "RGW at $S3_ENDPOINT"
-  for b in reference cairn; do
+  for b in reference cairn cairn3; do
     # RGW checks x-amz-content-sha256, which curl's --aws-sigv4 does not send: the empty body's.
     code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT --user "$S3_KEY:$S3_SECRET" \
       -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
@@ -383,8 +407,10 @@ if [[ $BACKEND == s3 ]]; then
     -o "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -p $PG_PORT -c max_connections=200" start \
     > "$OUT_DIR/pg.start.log" 2>&1 || die "pg_ctl start failed: $(tail -c 400 "$PG_DIR/server.log")"
   stop_pg() { "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop > /dev/null 2>&1; }
-  psql -h 127.0.0.1 -p "$PG_PORT" -U cairn -d postgres -qc 'CREATE DATABASE cairn' > /dev/null ||
-    die "CREATE DATABASE failed"
+  for db in cairn cairn3; do
+    psql -h 127.0.0.1 -p "$PG_PORT" -U cairn -d postgres -qc "CREATE DATABASE $db" > /dev/null ||
+      die "CREATE DATABASE $db failed"
+  done
   log "PostgreSQL at 127.0.0.1:$PG_PORT"
   [[ $S3_REDIRECT == 1 ]] && PULL_FOLLOW=1
   # The engines' processes, for their CPU: the Ceph daemons, the postmaster (its reaped
@@ -433,17 +459,18 @@ EOF
   SRV_PID=$!
   SRV_BASE=http://127.0.0.1:$port
 }
-start_cairn() {
-  local port root=$SCRATCH/cairn-root
-  port=$(free_port)
+# start_cairn_process ROOT PORT BUCKET DATABASE LOG: one `cairn serve` in the background (its PID
+# in LAST_PID); BUCKET and DATABASE are used with BACKEND=s3.
+start_cairn_process() {
+  local root=$1 port=$2 bucket=$3 db=$4 log=$5
   mkdir -p "$root"
   # Started with SIGPIPE ignored, as Go's runtime does for the reference: a load generator closes
   # connections with responses in flight at its deadline, and a sendfile(2) to such a socket
   # raises SIGPIPE, which killed cairn (exit 141) up to at least commit 9e7860c. exec keeps the PID.
   local backend=()
   if [[ $BACKEND == s3 ]]; then
-    backend=(--blobs "s3://bench-cairn/cairn?endpoint=$S3_ENDPOINT&region=$S3_REGION"
-      --metadata "postgresql://cairn@127.0.0.1:$PG_PORT/cairn")
+    backend=(--blobs "s3://$bucket/cairn?endpoint=$S3_ENDPOINT&region=$S3_REGION"
+      --metadata "postgresql://cairn@127.0.0.1:$PG_PORT/$db")
     [[ $S3_REDIRECT == 1 ]] && backend+=(--s3-redirect)
   fi
   (
@@ -451,48 +478,83 @@ start_cairn() {
     export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET
     # shellcheck disable=SC2086 # CAIRN_ARGS is a list of options
     exec "$CAIRN" serve --root "$root" --listen "127.0.0.1:$port" --access-log off "${backend[@]}" ${CAIRN_ARGS:-}
-  ) > "$OUT_DIR/cairn.server.log" 2>&1 &
-  SRV_PID=$!
-  SRV_BASE=http://127.0.0.1:$port
+  ) > "$log" 2>&1 &
+  LAST_PID=$!
+}
+start_cairn() {  # sets SRV_PIDS SRV_BASES
+  local port
+  port=$(free_port)
+  start_cairn_process "$SCRATCH/cairn-root" "$port" bench-cairn cairn "$OUT_DIR/cairn.server.log"
+  SRV_PIDS=("$LAST_PID")
+  SRV_BASES=("http://127.0.0.1:$port")
+}
+start_cairn3() {  # three replicas over one bucket and one database; sets SRV_PIDS SRV_BASES
+  local i port
+  SRV_PIDS=() SRV_BASES=()
+  for i in 1 2 3; do
+    port=$(free_port)
+    start_cairn_process "$SCRATCH/cairn3-root-$i" "$port" bench-cairn3 cairn3 \
+      "$OUT_DIR/cairn3.server-$i.log"
+    SRV_PIDS+=("$LAST_PID")
+    SRV_BASES+=("http://127.0.0.1:$port")
+  done
 }
 
 for name in $TARGETS; do
   case $name in
-    reference) start_reference ;;
+    reference) start_reference; SRV_PIDS=("$SRV_PID") SRV_BASES=("$SRV_BASE") ;;
     cairn) start_cairn ;;
-    *) die "unknown target $name (reference | cairn)" ;;
+    cairn3)
+      [[ $BACKEND == s3 ]] || die "cairn3 (replicas) needs BACKEND=s3: shared blobs and metadata"
+      start_cairn3 ;;
+    *) die "unknown target $name (reference | cairn | cairn3)" ;;
   esac
-  PIDS+=("$SRV_PID")
-  log "$name: pid $SRV_PID at $SRV_BASE"
-  if ! wait_http "$SRV_BASE/v2/" "$SRV_PID" 30; then
-    note "$name: did not answer GET /v2/ with 200 within 30 s; see $OUT_DIR/$name.server.log"
-    stop_pid "$SRV_PID"; forget_pid "$SRV_PID"
+  PIDS+=("${SRV_PIDS[@]}")
+  SRV_PID=${SRV_PIDS[0]} SRV_BASE=${SRV_BASES[0]}
+  # The load figures spread their connections over every replica; after-push pulls through the
+  # second one (the first when there is one).
+  spread=() pull_base=${SRV_BASES[${#SRV_BASES[@]} > 1 ? 1 : 0]}
+  for b in "${SRV_BASES[@]:1}"; do spread+=(--also-port "${b##*:}"); done
+  log "$name: pids ${SRV_PIDS[*]} at ${SRV_BASES[*]}"
+  up=1
+  for i in "${!SRV_PIDS[@]}"; do
+    if ! wait_http "${SRV_BASES[$i]}/v2/" "${SRV_PIDS[$i]}" 30; then
+      note "$name: ${SRV_BASES[$i]} did not answer GET /v2/ with 200 within 30 s; see $OUT_DIR/$name.server*.log"
+      up=0
+    fi
+  done
+  if ((!up)); then
+    for p in "${SRV_PIDS[@]}"; do stop_pid "$p"; forget_pid "$p"; done
     continue
   fi
   if [[ $BACKEND == s3 ]]; then
-    eng0=$(engine_ticks) srv0=$(srv_ticks "$SRV_PID")
+    eng0=$(engine_ticks) srv0=$(srv_ticks_all)
   fi
-  if [[ " $SUITES " == *" registry-bench "* ]]; then
+  if [[ " $SUITES " == *" registry-bench "* && ${#SRV_PIDS[@]} == 1 ]]; then
     log "$name: registry-bench.sh (REPS=$REPS DURATION=$DURATION BIG_MIB=$BIG_MIB)"
     SERVER_PID=$SRV_PID run_child bash "$REGISTRY_BENCH" "$SRV_BASE" "$BENCH_REPO" \
       > "$OUT_DIR/$name.registry-bench.json" 2> "$OUT_DIR/$name.registry-bench.log" ||
       note "$name: registry-bench.sh exited $? (see $OUT_DIR/$name.registry-bench.log)"
+  elif [[ " $SUITES " == *" registry-bench "* ]]; then
+    note "$name: registry-bench.sh skipped (it drives one base URL, so one replica)"
   fi
   if [[ " $SUITES " == *" after-push "* ]]; then
     log "$name: after-push (AFTER_PUSH_REPS=$AFTER_PUSH_REPS BIG_MIB=$BIG_MIB)"
-    run_after_push "$name" "$SRV_BASE" "$SRV_PID"
+    run_after_push "$name" "$SRV_BASE" "$SRV_PID" "$pull_base"
   fi
   if [[ " $SUITES " == *" load "* ]]; then
     log "$name: cairn-load suite (LOAD_REPS=$LOAD_REPS LOAD_DURATION=$LOAD_DURATION)"
-    run_load_suite "$name" "$SRV_BASE"
+    run_load_suite "$name" "$SRV_BASE" "${spread[@]}"
   fi
   if [[ $BACKEND == s3 ]]; then
-    eng1=$(engine_ticks) srv1=$(srv_ticks "$SRV_PID")
-    note "$name: CPU over all its suites: server $(python3 -c "print(round((${srv1:-0} - ${srv0:-0}) / $(getconf CLK_TCK), 1))") s, engines (radosgw, ceph-osd, ceph-mon, PostgreSQL) $(python3 -c "print(round(($eng1 - $eng0) / $(getconf CLK_TCK), 1))") s"
+    eng1=$(engine_ticks) srv1=$(srv_ticks_all)
+    note "$name: CPU over all its suites: server(s) $(python3 -c "print(round((${srv1:-0} - ${srv0:-0}) / $(getconf CLK_TCK), 1))") s, engines (radosgw, ceph-osd, ceph-mon, PostgreSQL) $(python3 -c "print(round(($eng1 - $eng0) / $(getconf CLK_TCK), 1))") s"
   fi
-  kill -0 "$SRV_PID" 2>/dev/null || note "$name: the server died during the run"
-  stop_pid "$SRV_PID"
-  forget_pid "$SRV_PID"
+  for p in "${SRV_PIDS[@]}"; do
+    kill -0 "$p" 2>/dev/null || note "$name: a server (pid $p) died during the run"
+    stop_pid "$p"
+    forget_pid "$p"
+  done
   log "$name: stopped"
 done
 

@@ -52,8 +52,9 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 // One connection's state shared with the watchdog. Over https the socket lives inside `tls`,
 // made afresh for each connection (a TLS stream cannot be reused after its socket closed).
 struct Slot {
-  explicit Slot(asio::io_context& io) : socket(io) {}
+  Slot(asio::io_context& io, std::size_t number) : socket(io), number(number) {}
   tcp::socket socket;
+  std::size_t number;  // 0.. over all workers: picks the endpoint (Target::endpoints)
   std::optional<TlsStream> tls;
   tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
   Clock::time_point started{};  // when the outstanding connect or request began
@@ -74,7 +75,7 @@ struct Worker {
 };
 
 struct Target {
-  tcp::endpoint endpoint;
+  std::vector<tcp::endpoint> endpoints;  // the URL's, then --also-port's: slot n uses n % size
   const RequestTemplate* request = nullptr;
   std::optional<RandomRange> random_range;
   asio::ssl::context* tls = nullptr;  // https: the client context shared by every connection
@@ -242,7 +243,8 @@ asio::awaitable<void> run_connection(Worker& w, Slot& slot, const Target& target
           SSL_set_tlsext_host_name(slot.tls->native_handle(), target.server_name.c_str());
         }
       }
-      auto [ec] = co_await slot.lowest().async_connect(target.endpoint, kNoThrow);
+      const tcp::endpoint& to = target.endpoints[slot.number % target.endpoints.size()];
+      auto [ec] = co_await slot.lowest().async_connect(to, kNoThrow);
       if (!ec && !slot.timed_out && slot.tls) {
         std::tie(ec) = co_await slot.tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
       }
@@ -384,7 +386,9 @@ bool run_load(const Options& options, const RequestTemplate& request, LoadStats&
   std::optional<tcp::endpoint> endpoint = pick_endpoint(options.url, error);
   if (!endpoint)
     return false;
-  Target target{*endpoint, &request, options.random_range, nullptr, {}};
+  Target target{{*endpoint}, &request, options.random_range, nullptr, {}};
+  for (std::uint16_t port : options.also_ports)
+    target.endpoints.emplace_back(endpoint->address(), port);
   std::optional<asio::ssl::context> tls;
   if (options.url.tls) {
     tls.emplace(asio::ssl::context::tls_client);
@@ -399,11 +403,12 @@ bool run_load(const Options& options, const RequestTemplate& request, LoadStats&
 
   const int threads = std::max(1, std::min(options.threads, options.connections));
   std::vector<std::unique_ptr<Worker>> workers;
+  std::size_t number = 0;
   for (int t = 0; t < threads; ++t) {
     workers.push_back(std::make_unique<Worker>());
     int share = options.connections / threads + (t < options.connections % threads ? 1 : 0);
     for (int c = 0; c < share; ++c)
-      workers.back()->slots.emplace_back(workers.back()->io);
+      workers.back()->slots.emplace_back(workers.back()->io, number++);
   }
 
   const auto duration = std::chrono::duration_cast<Clock::duration>(

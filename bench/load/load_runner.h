@@ -1,6 +1,7 @@
 #pragma once
 
-// run_load: drives keep-alive HTTP/1.1 connections against one endpoint for a fixed time.
+// run_load: drives keep-alive HTTP/1.1 connections against one endpoint (or the same host's
+// --also-port replicas, connections spread over them) for a fixed time.
 //
 // Each I/O thread runs its own single-threaded io_context with an equal share of the
 // connections; a connection is one coroutine that writes the request, reads and frames the

@@ -169,6 +169,8 @@ options:
                           [0, SIZE-LEN]; sizes take K, M, G suffixes        [LEN 65536]
   --cacert FILE           https: PEM CA bundle that verifies the server     [system CAs]
   --insecure              https: verify neither certificate nor host name
+  --also-port PORT        the same URL on PORT of the same host too (repeatable): connections
+                          spread round-robin over the URL's port and these (replicas)
   --help                  this text
 )";
 }
@@ -224,6 +226,12 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error, 
         return std::nullopt;
       }
       o.headers.emplace_back(value);
+    } else if (key == "--also-port") {
+      if (!parse_u64(value, n) || n == 0 || n > 65535) {
+        error = "bad --also-port: " + std::string(value);
+        return std::nullopt;
+      }
+      o.also_ports.push_back(static_cast<std::uint16_t>(n));
     } else if (key == "--connections") {
       if (!parse_u64(value, n) || n == 0 || n > 100000) {
         error = "bad --connections: " + std::string(value);

@@ -4,7 +4,7 @@
 //
 //   cairn-load --url URL [--method M] [--header 'K: V']... [--connections N] [--duration SECONDS]
 //              [--body-file F] [--threads N] [--timeout SECONDS] [--random-range SIZE[:LEN]]
-//              [--cacert FILE] [--insecure]
+//              [--cacert FILE] [--insecure] [--also-port PORT]...
 //
 // URLs are http:// or https://host[:port][/path][?query] (no userinfo; a fragment is dropped).
 // https verifies the server against --cacert (or the system's CAs) unless --insecure.
@@ -50,6 +50,10 @@ struct Options {
   std::string cacert;     // PEM CA bundle the server's certificate must chain to; empty: the
                           // system's default CAs
   bool insecure = false;  // no certificate or host name verification
+  // Replicas on the URL's host: connection i goes to the URL's port when i % (1 + n) is 0, else
+  // to also_ports[i % (1 + n) - 1] (requests spread round-robin by connection, as over N
+  // servers behind no load balancer). Host headers still name the URL's authority.
+  std::vector<std::uint16_t> also_ports;
 };
 
 // Parses argv. Returns nullopt and sets `error` (a one-line message) on bad usage; sets

@@ -3,7 +3,7 @@
 
 usage: side_by_side_table.py OUT_DIR [md|json|both]
 
-Reads, for each of reference and cairn: <name>.registry-bench.json (registry-bench.sh's
+Reads, for each of reference, cairn and cairn3 (three replicas): <name>.registry-bench.json (registry-bench.sh's
 output), <name>.load.<test>.jsonl (one cairn-load JSON per line, medians taken) and
 <name>.after-push.jsonl (push then pull at once, medians taken), plus iperf3.json, machine.json
 and notes.txt. Writes side-by-side.md and side-by-side.json into OUT_DIR and prints
@@ -15,7 +15,8 @@ import os
 import statistics
 import sys
 
-NAMES = ['reference', 'cairn']
+NAMES = ['reference', 'cairn', 'cairn3']
+TITLES = {'reference': 'reference', 'cairn': 'cairn', 'cairn3': 'cairn ×3'}
 LOAD_TESTS = (('head_small', 64), ('get_manifest', 64), ('range_64k', 32))
 LOAD_FIELDS = ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx', 'requests')
 
@@ -41,6 +42,12 @@ def read_load(out_dir, name, test):
     if not runs:
         return None
     med = {k: statistics.median(r[k] for r in runs) for k in LOAD_FIELDS}
+    # CPU per request (runs that noted it: run-side-by-side.sh adds server_cpu_ms, engine_cpu_ms)
+    for who in ('server', 'engine'):
+        per = [r[f'{who}_cpu_ms'] * 1000 / r['requests'] for r in runs
+               if f'{who}_cpu_ms' in r and r['requests']]
+        if per:
+            med[f'{who}_cpu_us_per_req'] = round(statistics.median(per), 1)
     med['runs'] = len(runs)
     return med
 
@@ -119,23 +126,26 @@ def main():
                 if k not in keys:
                     keys.append(k)
     for test, c in LOAD_TESTS:
-        for field in ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx'):
+        for field in ('rps', 'p50_ms', 'p99_ms', 'p999_ms', 'errors', 'non2xx',
+                      'server_cpu_us_per_req', 'engine_cpu_us_per_req'):
             k = f'load_{test}_c{c}_{field}'
             for n in NAMES:
                 r = load[n].get(test)
-                if r is not None:
+                if r is not None and field in r:
                     metrics[n][k] = r[field]
             if any(k in metrics[n] for n in NAMES):
                 keys.append(k)
 
-    def ratio(k):
-        a, b = metrics['reference'].get(k), metrics['cairn'].get(k)
+    def ratio(k, n='cairn'):
+        a, b = metrics['reference'].get(k), metrics[n].get(k)
         if a is None or b is None or a == 0:
             return None
         return round(b / a, 3)
 
-    rows = [{'metric': k, 'reference': metrics['reference'].get(k),
-             'cairn': metrics['cairn'].get(k), 'ratio': ratio(k),
+    # cairn ×3 gets its columns when it ran.
+    shown = [n for n in NAMES if n != 'cairn3' or metrics['cairn3']]
+    rows = [{'metric': k, **{n: metrics[n].get(k) for n in shown}, 'ratio': ratio(k),
+             **({'ratio_cairn3': ratio(k, 'cairn3')} if 'cairn3' in shown else {}),
              'better': {1: 'higher', -1: 'lower', 0: ''}[direction(k)]} for k in keys]
 
     notes = []
@@ -146,7 +156,7 @@ def main():
         pass
     for n in NAMES:
         if bench[n] is None:
-            if n in targets and 'registry-bench' in suites:
+            if n in targets and n != 'cairn3' and 'registry-bench' in suites:
                 notes.append(f'{n}: no registry-bench result')
         else:
             for e in bench[n].get('errors', []):
@@ -170,10 +180,12 @@ def main():
         'iperf3_loopback_MBps': iperf_mbps,
         'machine': machine,
         'rows': rows,
-        'reference': metrics['reference'],
-        'cairn': metrics['cairn'],
+        **{n: metrics[n] for n in shown},
         'ratio_cairn_over_reference': {r['metric']: r['ratio'] for r in rows
                                        if r['ratio'] is not None},
+        **({'ratio_cairn3_over_reference': {r['metric']: r['ratio_cairn3'] for r in rows
+                                            if r['ratio_cairn3'] is not None}}
+           if 'cairn3' in shown else {}),
         'load_medians': load,
         'meta': {n: (bench[n] or {}).get('meta', {}) for n in NAMES},
         'notes': notes,
@@ -196,11 +208,19 @@ def main():
         line += (f" SHA-256 on one core: {fmt_value(machine['sha256_1MiB_one_core_MBps'])} MB/s.")
     if machine.get('disk_write_direct_MBps'):
         line += (f" Disk write with O_DIRECT: {fmt_value(machine['disk_write_direct_MBps'])} MB/s.")
-    md += [line, '', '| metric | reference | cairn | cairn ÷ ref | better |',
-           '|---|---:|---:|---:|---|']
+    three = 'cairn3' in shown
+    if three:
+        line += (' cairn ×3: three replicas over one bucket and one database, the load figures'
+                 ' spread over them, after-push pulling through another replica than the push.')
+    md += [line, '', '| metric | reference | cairn | cairn ÷ ref |'
+           + (' cairn ×3 | ×3 ÷ ref |' if three else '') + ' better |',
+           '|---|---:|---:|---:|' + ('---:|---:|' if three else '') + '---|']
     for r in rows:
         md.append(f"| {r['metric']} | {fmt_value(r['reference'])} | {fmt_value(r['cairn'])} "
-                  f"| {fmt_value(r['ratio'])} | {r['better']} |")
+                  f"| {fmt_value(r['ratio'])} |"
+                  + (f" {fmt_value(r['cairn3'])} | {fmt_value(r['ratio_cairn3'])} |" if three
+                     else '')
+                  + f" {r['better']} |")
     if notes:
         md += ['', 'Notes:'] + [f'- {n}' for n in notes]
     md_text = '\n'.join(md) + '\n'

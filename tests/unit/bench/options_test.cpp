@@ -86,6 +86,10 @@ TEST(ParseOptions, DefaultsAndBothForms) {
   ASSERT_TRUE(o->random_range);
   EXPECT_EQ(o->random_range->size, 64u << 20);
   EXPECT_EQ(o->random_range->length, 64u << 10);
+  EXPECT_TRUE(o->also_ports.empty());
+  o = parse({"--url", "http://h:1/", "--also-port", "5001", "--also-port=5002"}, error);
+  ASSERT_TRUE(o) << error;
+  EXPECT_EQ(o->also_ports, (std::vector<std::uint16_t>{5001, 5002}));
 }
 
 TEST(ParseOptions, Tls) {
@@ -116,6 +120,9 @@ TEST(ParseOptions, BadUsage) {
            {"--url", "http://h/", "--header", "NoColon"},
            {"--url", "http://h/", "--random-range", "1K:2K"},
            {"--url", "http://h/", "--bogus", "1"},
+           {"--url", "http://h/", "--also-port", "0"},
+           {"--url", "http://h/", "--also-port", "65536"},
+           {"--url", "http://h/", "--also-port", "x"},
            {"--url", "http://h/", "--cacert", "/c.pem"},  // TLS flags need https://
            {"--url", "http://h/", "--insecure"},
            {"--url", "https://h/", "--cacert", ""},
