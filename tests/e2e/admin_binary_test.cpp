@@ -161,7 +161,7 @@ class AdminLayout : public ::testing::Test {
 };
 
 TEST_F(AdminLayout, ExportReadBySkopeoAndImportOfASkopeoLayoutServedByteExact) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("skopeo");
   auto made =
       sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " + tmp("src") + " v1");
   ASSERT_EQ(made.status, 0) << made.output;
@@ -290,7 +290,7 @@ TEST_F(AdminLayout, ImportRefusesABlobThatDoesNotHashToItsName) {
 }
 
 TEST_F(AdminLayout, ReadmeAdminBlockRunsAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("skopeo");
   // The block runs from the repository's root: give it build/cairn and the layout script there.
   fs::create_directories(work_.path() / "build");
   fs::create_directories(work_.path() / "tests" / "e2e");

@@ -27,7 +27,7 @@ class Clients : public ::testing::Test {
 };
 
 TEST_F(Clients, SkopeoCopiesAnOciLayoutInAndBackOut) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("skopeo");
   auto made =
       sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " + tmp("layout") + " v1");
   ASSERT_EQ(made.status, 0) << made.output;
@@ -53,8 +53,8 @@ TEST_F(Clients, SkopeoCopiesAnOciLayoutInAndBackOut) {
 }
 
 TEST_F(Clients, BuildahBuildsAndPushesAndSkopeoReadsIt) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("buildah"));
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("buildah");
+  REQUIRE_TOOL("skopeo");
   std::string b =
       "buildah --root " + tmp("bh-root") + " --runroot " + tmp("bh-run") + " --storage-driver vfs ";
   auto built = sh("set -e; echo 'built by buildah' > " + tmp("file.txt") + "; c=$(" + b +
@@ -72,7 +72,7 @@ TEST_F(Clients, BuildahBuildsAndPushesAndSkopeoReadsIt) {
 }
 
 TEST_F(Clients, CurlPushesOneGibInChunksAndPullsItBack) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("curl");
   const std::string big = tmp("big");
   auto made = sh("head -c 1073741824 /dev/urandom > " + big + " && split -b 134217728 -d " + big +
                  " " + tmp("chunk.") + " && sha256sum " + big + " | cut -d' ' -f1");
@@ -102,7 +102,7 @@ Run run_readme_block(const std::string& heading, const std::string& url, const T
 }
 
 TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("curl");
   auto walked = run_readme_block("### Walk-through with curl", url(), work_);
   ASSERT_EQ(walked.status, 0) << walked.output;
   EXPECT_NE(walked.output.find("Range: 0-5"), std::string::npos) << walked.output;
@@ -112,7 +112,7 @@ TEST_F(Clients, ReadmeCurlWalkthroughRunsAsWritten) {
 }
 
 TEST(ReadmeGc, LeaseAndGcWalkthroughRunsAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("curl");
   handlers::ServiceOptions service;
   service.storage.gc.grace = std::chrono::seconds(0);  // as `--gc-grace 0s`
   TestServer server({}, service);

@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("curl");
   TempDir work;
   TempDir root;
   const std::string config = readme_block("### Retention", "json");
@@ -63,7 +63,7 @@ TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
   EXPECT_NE(quotas.output.find("\"usedBytes\":0"), std::string::npos) << quotas.output;
 
   // The Metrics section's block (promtool's check fails the pipeline on a bad page).
-  ASSERT_NO_FATAL_FAILURE(require_tool("promtool"));
+  REQUIRE_TOOL("promtool");
   std::ofstream(work / "metrics.sh") << replace_all(readme_block("## Metrics"), "127.0.0.1:5000",
                                                     "127.0.0.1:" + std::to_string(port));
   auto metrics = sh("cd " + work.path().string() + " && bash -euo pipefail metrics.sh");
@@ -73,8 +73,8 @@ TEST(ReadmeService, RetentionQuotaAndMetricsBlocksRunAsWritten) {
 }
 
 TEST(ReadmeService, NotificationBlockRunsAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
-  ASSERT_NO_FATAL_FAILURE(require_tool("python3"));
+  REQUIRE_TOOL("curl");
+  REQUIRE_TOOL("python3");
   TempDir work;
   const std::string sink = std::to_string(pick_free_port());
   const std::string port = std::to_string(pick_free_port());

@@ -290,7 +290,7 @@ std::string* SecureClients::error_ = nullptr;
 // skopeo: alice copies an OCI layout to team/app:v1 over HTTPS; bob reads the same manifest and
 // blobs back byte-exact; bob, nobody and a wrong password cannot push, and nothing is written.
 TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("skopeo");
   auto push = skopeo_push("team/app:v1", kAlice);
   ASSERT_EQ(push.status, 0) << push.output << server_log();
   // skopeo followed the Bearer challenge to /_token, asking for push.
@@ -340,7 +340,7 @@ TEST_F(SecureClients, SkopeoPushesWithCredentialsOverHttpsAndIsRefusedWithout) {
 // podman: `podman login` (a token from /_token), push and pull back byte-exact in isolated
 // storage (vfs); bob logs in but cannot push to team/.
 TEST_F(SecureClients, PodmanLogsInPushesAndPullsByteExact) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("podman"));
+  REQUIRE_TOOL("podman");
   const std::string podman = env() + "podman --root " + tmp("pm-root") + " --runroot " +
                              tmp("pm-run") + " --tmpdir " + tmp("pm-tmp") +
                              " --storage-driver vfs --cgroup-manager cgroupfs --events-backend "
@@ -403,8 +403,8 @@ TEST_F(SecureClients, PodmanLogsInPushesAndPullsByteExact) {
 
 // buildah: an image built from scratch, pushed with alice's credentials; bob's are refused.
 TEST_F(SecureClients, BuildahPushesWithCredentialsAndBobIsDenied) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("buildah"));
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("buildah");
+  REQUIRE_TOOL("skopeo");
   const std::string b = env() + "buildah --root " + tmp("bh-root") + " --runroot " + tmp("bh-run") +
                         " --storage-driver vfs ";
   auto built = bounded("set -e; echo 'built by buildah, pushed over https' > " + tmp("file.txt") +
@@ -439,7 +439,7 @@ TEST_F(SecureClients, BuildahPushesWithCredentialsAndBobIsDenied) {
 // curl with Basic credentials straight to /v2/: alice pushes and pulls a blob; anonymous gets
 // 401 with the Bearer challenge; bob's push is 403 DENIED and writes nothing.
 TEST_F(SecureClients, CurlBasicPushPullAnonymousChallengeAndDenied) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("curl");
   const std::string curl = "curl -sS --cacert " + ca() + " ";
   write_file(work_ / "blob", "a blob pushed by alice with curl -u\n");
   const std::string hex = trim(bounded("sha256sum " + tmp("blob") + " | cut -d' ' -f1").output);
@@ -502,7 +502,7 @@ TEST_F(SecureClients, CurlBasicPushPullAnonymousChallengeAndDenied) {
 TEST_F(SecureClients, ContainerdFetchesWithHostsTomlCaAndCredentials) {
   if (bounded("command -v containerd && command -v ctr").status != 0)
     GTEST_SKIP() << "containerd is not installed (tools/dev.sh test installs it)";
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
+  REQUIRE_TOOL("skopeo");
   auto push = skopeo_push("team/ctd:v1", kAlice);
   ASSERT_EQ(push.status, 0) << push.output << server_log();
 
@@ -724,8 +724,8 @@ TEST_F(SecureClients, OciWorkflowsWithATokenFromTheTokenEndpoint) {
 // Mutual TLS: the server asks for a client certificate (--tls-client-ca); a verified one's CN is
 // the user, with no password. alice's certificate pushes with skopeo and curl; bob's is denied.
 TEST_F(SecureClients, ClientCertificateIsTheUser) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("skopeo"));
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
+  REQUIRE_TOOL("skopeo");
+  REQUIRE_TOOL("curl");
   const fs::path alice = s_->dir / "certs-alice";
   const fs::path bob = s_->dir / "certs-bob";
   auto push = bounded(env() + "skopeo copy --dest-cert-dir " + alice.string() + " oci:" +
@@ -765,8 +765,8 @@ TEST_F(SecureClients, ClientCertificateIsTheUser) {
 // is its https URL, certs/ca.crt in the working directory is the CA, and podman keeps its
 // storage (vfs) in the working directory through CONTAINERS_STORAGE_CONF and CONTAINERS_CONF.
 TEST_F(SecureClients, ReadmeCurlAndPodmanWalkthroughRunsAsWritten) {
-  ASSERT_NO_FATAL_FAILURE(require_tool("curl"));
-  ASSERT_NO_FATAL_FAILURE(require_tool("podman"));
+  REQUIRE_TOOL("curl");
+  REQUIRE_TOOL("podman");
   const std::string block = readme_block("### Auth walk-through: curl and podman over HTTPS");
   ASSERT_FALSE(block.empty()) << "the README lost its walk-through";
   write_file(work_ / "walk.sh", block);

@@ -6,12 +6,14 @@
 // the two others. The clients are Debian packages the README's test command installs: a missing
 // one fails the test.
 #include "tests/support/child.h"
+#include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci.h"
 #include "tests/support/ports.h"
 #include "tests/support/postgres.h"
 #include "tests/support/rgw_bucket.h"
 #include "tests/support/shell.h"
+#include "tests/support/tools.h"
 
 #include <gtest/gtest.h>
 
@@ -25,16 +27,6 @@
 
 namespace cairn::testing {
 namespace {
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void require_tool(const std::string& tool) {
-  ASSERT_EQ(sh("command -v " + tool).status, 0)
-      << tool << " is not installed; the README's test command installs it (tools/dev.sh test)";
-}
 
 // One replica: the cairn executable on a free loopback port, stopped by its PID.
 class Replica {
@@ -106,8 +98,8 @@ class Fleet : public ::testing::Test {
 };
 
 TEST_F(Fleet, SkopeoPushesThroughOneReplicaAndPodmanPullsThroughAnother) {
-  require_tool("skopeo");
-  require_tool("podman");
+  REQUIRE_TOOL("skopeo");
+  REQUIRE_TOOL("podman");
   auto made =
       sh(std::string(CAIRN_SOURCE_DIR) + "/tests/e2e/make-oci-layout.sh " + tmp("layout") + " v1");
   ASSERT_EQ(made.status, 0) << made.output;

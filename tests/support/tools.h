@@ -14,12 +14,11 @@ inline bool have_tool(const std::string& tool) {
   return sh("command -v " + tool + " >/dev/null").status == 0;
 }
 
-// Fails the calling test (ASSERT: the caller returns when it is called through
-// ASSERT_NO_FATAL_FAILURE) when `tool` is missing.
-inline void require_tool(const std::string& tool) {
-  ASSERT_TRUE(have_tool(tool)) << tool
-                               << " is not installed; the README's test command installs it "
-                                  "(tools/dev.sh test)";
-}
-
 }  // namespace cairn::testing
+
+// Fails and ends the calling test when `tool` is missing.
+#define REQUIRE_TOOL(tool)                                                         \
+  ASSERT_TRUE(::cairn::testing::have_tool(tool))                                   \
+      << (tool)                                                                    \
+      << " is not installed; the README's test command installs it (tools/dev.sh " \
+         "test)"
