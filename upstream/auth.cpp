@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 namespace cairn::upstream {
@@ -98,9 +99,16 @@ Result<Token> parse_token_response(std::string_view body) {
   }
   if (t.value.empty())
     return fail(Errc::invalid_argument, "token response has no token");
+  // Compared as a double before the conversion: a double beyond int64_t's range converted is
+  // undefined behaviour (found by fuzz_upstream_challenge), and no token should be trusted for
+  // more than a day however long its endpoint says it lives.
   auto exp = j.find("expires_in");
-  if (exp != j.end() && exp->is_number() && exp->get<double>() >= 1)
-    t.expires_in = std::chrono::seconds(static_cast<int64_t>(exp->get<double>()));
+  if (exp != j.end() && exp->is_number()) {
+    double seconds = exp->get<double>();
+    if (seconds >= 1)
+      t.expires_in = std::chrono::seconds(
+          static_cast<int64_t>(std::min<double>(seconds, double(kMaxTokenLifetime.count()))));
+  }
   return t;
 }
 

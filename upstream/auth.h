@@ -33,7 +33,8 @@ std::vector<Challenge> parse_challenges(std::string_view header);
 std::string basic_authorization(std::string_view user, std::string_view password);
 
 // A token endpoint's answer: `token` (or `access_token`) and `expires_in` (seconds; absent or
-// not positive: 60). Errors: invalid_argument (not JSON, no token).
+// below 1: 60; above kMaxTokenLifetime: that). Errors: invalid_argument (not JSON, no token).
+inline constexpr std::chrono::seconds kMaxTokenLifetime{24 * 3600};
 struct Token {
   std::string value;
   std::chrono::seconds expires_in{60};

@@ -95,6 +95,17 @@ TEST(UpstreamAuth, BasicAndTokens) {
   ASSERT_TRUE(t);
   EXPECT_EQ(t->value, "xyz");
   EXPECT_EQ(t->expires_in, std::chrono::seconds(60));
+  // Lifetimes out of bounds: below a second means the default, beyond a day (or beyond what
+  // int64_t holds, where converting would be undefined) means a day.
+  t = parse_token_response(R"({"token":"abc","expires_in":3005555555555555555555})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->expires_in, kMaxTokenLifetime);
+  t = parse_token_response(R"({"token":"abc","expires_in":1e308})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->expires_in, kMaxTokenLifetime);
+  t = parse_token_response(R"({"token":"abc","expires_in":-5})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->expires_in, std::chrono::seconds(60));
   EXPECT_FALSE(parse_token_response("nope"));
   EXPECT_FALSE(parse_token_response(R"({"token":""})"));
 
