@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tools/fuzz-one.sh EXE SECONDS: runs the libFuzzer target EXE (.../fuzz_<name>) for SECONDS,
+# tools/fuzz-one.sh EXE SECONDS [SEED]: runs the libFuzzer target EXE (.../fuzz_<name>) for
+# SECONDS, its random choices from SEED (libFuzzer's -seed; absent or 0: a new seed each run),
 # seeded from tests/fuzz/corpus/<name>/ (read only: new inputs go to a temporary directory) and
 # with tests/fuzz/dict/<name>.dict when there is one. Exits 1 when it finds a crash, leak or
 # timeout, printing the end of its log and the input, kept in <EXE's directory>/artifacts/<name>/.
@@ -7,13 +8,14 @@
 set -euo pipefail
 exe=$(realpath "$1")
 seconds=$2
+seed=${3:-0}
 cd "$(dirname "$0")/.."
 name=${exe##*/fuzz_}
 artifacts=$(dirname "$exe")/artifacts/$name
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$artifacts" "$scratch/new"
-args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+args=(-max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
       -artifact_prefix="$artifacts/")
 [ -f "tests/fuzz/dict/$name.dict" ] && args+=(-dict="tests/fuzz/dict/$name.dict")
 # The first corpus directory is the writable one: the repository's seeds stay untouched.
