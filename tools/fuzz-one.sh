@@ -15,8 +15,8 @@ artifacts=$(dirname "$exe")/artifacts/$name
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$artifacts" "$scratch/new"
-args=(-max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-      -artifact_prefix="$artifacts/")
+args=(-max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048
+      -print_final_stats=1 -artifact_prefix="$artifacts/")
 [ -f "tests/fuzz/dict/$name.dict" ] && args+=(-dict="tests/fuzz/dict/$name.dict")
 # The first corpus directory is the writable one: the repository's seeds stay untouched.
 if "$exe" "${args[@]}" "$scratch/new" "tests/fuzz/corpus/$name" >"$scratch/log" 2>&1; then

@@ -3,10 +3,10 @@
 
 usage: side_by_side_table.py OUT_DIR [md|json|both]
 
-Reads, for each of reference, cairn and cairn3 (three replicas): <name>.registry-bench.json (registry-bench.sh's
-output), <name>.load.<test>.jsonl (one cairn-load JSON per line, medians taken) and
-<name>.after-push.jsonl (push then pull at once, medians taken), plus iperf3.json, machine.json
-and notes.txt. Writes side-by-side.md and side-by-side.json into OUT_DIR and prints
+Reads, for each of reference, cairn and cairn3 (three replicas): <name>.registry-bench.json
+(registry-bench.sh's output), <name>.load.<test>.jsonl (one cairn-load JSON per line, medians
+taken) and <name>.after-push.jsonl (push then pull at once, medians taken), plus iperf3.json,
+machine.json and notes.txt. Writes side-by-side.md and side-by-side.json into OUT_DIR and prints
 the chosen format on stdout. The run's knobs come from the environment (REPS, DURATION, BIG_MIB,
 LOAD_REPS, LOAD_DURATION, RANGE_MIB, AFTER_PUSH_REPS, TARGETS, SUITES, RUN_DATE). Standard library only.
 """
